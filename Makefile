@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# nf-gtpu: GTP-U tunnel termination in netfilter.
+#
+#   make                 build the kernel modules (for KDIR) and libxt_GTPU.so
+#   make KDIR=<dir>      build the modules against other kernel headers
+#   make check           install dependencies, build, run the test suite in
+#                        a VM on Debian's 6.1 and 6.12 kernels
+#   make deps            only install the dependencies (Debian packages)
+#   make sparse          sparse (C=2) over the kernel code
+#   make checkpatch      checkpatch.pl --strict over the kernel code
+#   make install         install modules and the iptables extension
+
+KVER_61  := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
+KVER_612 := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V | tail -n 1)
+KDIR     ?= /lib/modules/$(KVER_61)/build
+KSRC     ?= /var/cache/nf-gtpu/linux-source-6.1
+
+# Kbuild builds out-of-tree modules next to their sources, so each kernel
+# gets its own tree of links to them under build/<version>/kernel, named
+# like /lib/modules/<version> (Debian's kernel.release says only 6.1.x).
+kname     = $(patsubst linux-headers-%,%,$(notdir $(realpath $(1))))
+kobj      = build/$(call kname,$(1))/kernel
+KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
+KOBJ     := $(call kobj,$(KDIR))
+
+.PHONY: all modules xtables deps check sparse checkpatch install clean
+
+all: modules xtables
+
+define build_modules
+	@test -d $(1) || { echo "no kernel headers in $(1): run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(2)
+	@for f in $(KSOURCES) kernel/include; do ln -sfn $(CURDIR)/$$f $(2)/; done
+	$(MAKE) -C $(1) M=$(CURDIR)/$(2) W=1 $(3) modules
+endef
+
+modules:
+	$(call build_modules,$(KDIR),$(KOBJ))
+
+xtables:
+	$(MAKE) -C xtables
+
+deps:
+	bash tools/deps.sh
+
+check: deps
+	$(MAKE) all
+	$(MAKE) modules KDIR=/lib/modules/$(KVER_612)/build
+	bash tools/check.sh $(KVER_61) $(KVER_612)
+
+sparse:
+	$(call build_modules,$(KDIR),$(KOBJ),C=2)
+
+checkpatch:
+	$(KSRC)/scripts/checkpatch.pl --strict --no-tree --terse --show-types \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
+		-f $(filter %.c %.h,$(KSOURCES)) kernel/include/uapi/linux/netfilter/*.h
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(KOBJ) modules_install
+	depmod -a $(call kname,$(KDIR))
+	$(MAKE) -C xtables install
+
+clean:
+	rm -rf build
+	$(MAKE) -C xtables clean
+	$(MAKE) -C tests clean KSFT=$(KSRC)/tools/testing/selftests 2>/dev/null || true

@@ -1,0 +1,143 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot one of Debian's kernels in QEMU (software emulation), install the
+# freshly built modules in the guest, run a command there and return its
+# exit status.
+#
+# No disk image: a tiny initramfs (busybox plus the 9p/virtio/overlay
+# modules the kernel needs) mounts the host's / read-only over virtio-9p
+# with a tmpfs overlay on top and switch_roots into it, so the guest runs
+# the host's own nft, iptables, iproute2 and test tools.  The project tree
+# is shared read-write at the same path, so the guest sees the build output
+# and can leave results.
+#
+# The run fails when the guest command fails, when the guest does not
+# power off within the timeout, or when the kernel log shows an oops, BUG,
+# WARNING, sanitizer report, RCU stall, refcount or list corruption,
+# lockdep or kmemleak report, even if the command itself succeeded.
+#
+# usage: vm.sh [-k KERNEL_VERSION] [-t TIMEOUT_S] [-m MODULE_DIR] [-c CPUS]
+#              [-M MEM] -- command [args...]
+set -u
+
+PROJ=$(cd "$(dirname "$0")/.." && pwd)
+KVER=$(ls /lib/modules | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$' | sort -V | tail -n 1)
+TIMEOUT=900
+MODDIR=
+CPUS=2
+MEM=2G
+KERNEL_IMAGE=
+
+while getopts "k:t:m:c:M:K:" opt; do
+	case $opt in
+	k) KVER=$OPTARG ;;
+	t) TIMEOUT=$OPTARG ;;
+	m) MODDIR=$OPTARG ;;
+	c) CPUS=$OPTARG ;;
+	M) MEM=$OPTARG ;;
+	K) KERNEL_IMAGE=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || { echo "usage: $0 [-k kver] [-t timeout] -- command" >&2; exit 2; }
+: "${KERNEL_IMAGE:=/boot/vmlinuz-$KVER}"
+[ -r "$KERNEL_IMAGE" ] || { echo "vm: no kernel image $KERNEL_IMAGE" >&2; exit 2; }
+[ -z "$MODDIR" ] || MODDIR=$(cd "$MODDIR" && pwd)
+
+# Kernel log lines that fail a run whatever the command returned.
+BAD_LOG='(BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG|KASAN|UBSAN|KFENCE|rcu_.*stall|rcu: INFO|refcount_t:|list_add corruption|list_del corruption|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|soft lockup|hard LOCKUP|Call Trace:)'
+
+build_initramfs() {
+	local out=$1 dir mod init
+	dir=$(mktemp -d)
+	mkdir -p "$dir"/{bin,proc,sys,dev,lower,upper,newroot,lib/modules}
+	cp /bin/busybox "$dir/bin/busybox"
+	# Modules the guest needs to reach its root, in dependency order.
+	for mod in virtio_pci 9pnet_virtio 9p overlay; do
+		modprobe -S "$KVER" --show-depends "$mod"
+	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
+	while read -r mod; do
+		case $mod in
+		*.xz) xz -dc "$mod" >"$dir/lib/modules/$(basename "$mod" .xz)" ;;
+		*.zst) zstd -qdc "$mod" >"$dir/lib/modules/$(basename "$mod" .zst)" ;;
+		*) cp "$mod" "$dir/lib/modules/" ;;
+		esac
+		basename "${mod%.xz}" >>"$dir/modules.order"
+	done
+	init=$dir/init
+	cat >"$init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+for m in $(cat /modules.order); do
+	insmod /lib/modules/$m || echo "initramfs: insmod $m failed"
+done
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /lower &&
+mount -t tmpfs -o size=75% tmpfs /upper &&
+mkdir -p /upper/data /upper/work &&
+mount -t overlay overlay \
+	-o lowerdir=/lower,upperdir=/upper/data,workdir=/upper/work /newroot ||
+	{ echo "initramfs: cannot mount the host root"; echo o >/proc/sysrq-trigger; }
+guest_init=$(sed -n 's/.*nfgtpu\.init=\([^ ]*\).*/\1/p' /proc/cmdline)
+umount /proc /sys /dev
+exec switch_root /newroot "$guest_init"
+INIT
+	chmod +x "$init"
+	(cd "$dir" && find . | cpio -o -H newc --quiet | gzip -1) >"$out.tmp" &&
+		mv "$out.tmp" "$out"
+	rm -rf "$dir"
+}
+
+vmdir=$PROJ/build/vm
+mkdir -p "$vmdir"
+initrd=$vmdir/initramfs-$KVER.cpio.gz
+if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
+	build_initramfs "$initrd" || exit 2
+fi
+
+run=$(mktemp -d "$vmdir/run-$KVER.XXXXXX")
+printf '%q ' "$@" >"$run/cmd"
+printf '\n' >>"$run/cmd"
+log=$run/console.log
+
+append="console=ttyS0 loglevel=5 panic=-1 rw nokaslr"
+append+=" nfgtpu.init=$PROJ/tools/vm-init.sh nfgtpu.proj=$PROJ"
+append+=" nfgtpu.run=$run nfgtpu.cwd=$PWD"
+[ -z "$MODDIR" ] || append+=" nfgtpu.modules=$MODDIR"
+
+echo "vm: booting $KVER (timeout ${TIMEOUT}s): $*"
+timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
+	-nodefaults -no-user-config -display none -no-reboot \
+	-machine q35 -accel tcg -cpu max -smp "$CPUS" -m "$MEM" \
+	-kernel "$KERNEL_IMAGE" -initrd "$initrd" -append "$append" \
+	-serial stdio \
+	-device virtio-rng-pci \
+	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+	-virtfs "local,path=$PROJ,mount_tag=proj,security_model=none,multidevs=remap" \
+	</dev/null 2>&1 | tee "$log"
+qemu_rc=${PIPESTATUS[0]}
+
+fail=0
+if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
+	echo "vm: FAIL: guest did not finish within ${TIMEOUT}s, killed"
+	fail=1
+fi
+if [ -s "$run/rc" ]; then
+	rc=$(cat "$run/rc")
+else
+	echo "vm: FAIL: the guest command left no exit status"
+	rc=1
+fi
+bad=$(cat "$log" "$run/dmesg" 2>/dev/null | grep -aE "$BAD_LOG" | sort -u)
+if [ -n "$bad" ]; then
+	echo "vm: FAIL: kernel log reports problems:"
+	grep -aE -B2 -A20 "$BAD_LOG" "$run/dmesg" 2>/dev/null || printf '%s\n' "$bad"
+	fail=1
+fi
+[ "$fail" -eq 0 ] || { [ "$rc" -ne 0 ] || rc=1; }
+echo "vm: $KVER: command exit status $rc"
+exit "$rc"
