@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The shared GTP-U data path core (module nf_gtpu), called by the nft_gtp
+ * expression and the xt_GTPU target.  Front ends translate their
+ * configuration into the parameter structs below and map the verdicts.
+ */
+#ifndef _NF_GTPU_H
+#define _NF_GTPU_H
+
+#include <linux/netfilter.h>
+#include <linux/skbuff.h>
+#include "nf_gtpu_parse.h"
+
+/* Statistics of a network namespace, shown in /proc/net/nf_gtpu. */
+enum nf_gtpu_stat {
+	NF_GTPU_STAT_DECAP,		/* T-PDUs delivered to an APN device */
+	NF_GTPU_STAT_NOT_TPDU,		/* other messages, left to the ruleset */
+	NF_GTPU_STAT_BAD_UDP,		/* UDP length wrong */
+	NF_GTPU_STAT_BAD_CSUM,		/* UDP checksum wrong (or zero over IPv6) */
+	NF_GTPU_STAT_FRAGMENT,		/* outer fragment that was not reassembled */
+	NF_GTPU_STAT_BAD_HEADER,	/* version, protocol type, length */
+	NF_GTPU_STAT_BAD_EXT,		/* extension header length or content */
+	NF_GTPU_STAT_UNSUPP_EXT,	/* unknown comprehension-required extension */
+	NF_GTPU_STAT_BAD_INNER,		/* T-PDU that is not a well-formed IP packet */
+	NF_GTPU_STAT_SPOOFED,		/* inner source is not the MS address */
+	NF_GTPU_STAT_NO_DEVICE,		/* APN device gone, down or of another kind */
+	NF_GTPU_STAT_ENCAP,		/* packets encapsulated and sent */
+	NF_GTPU_STAT_ENCAP_NO_ROUTE,	/* no route to the peer */
+	NF_GTPU_STAT_ENCAP_TOO_BIG,	/* did not fit the path MTU */
+	NF_GTPU_STAT_ENCAP_LOOP,	/* would have encapsulated its own output */
+	NF_GTPU_STAT_ENCAP_ERROR,	/* not IP, bad parameters, no memory */
+	__NF_GTPU_STAT_MAX
+};
+
+/**
+ * struct nf_gtpu_decap_params - how to decapsulate
+ * @ifindex: the APN device to receive the inner packet on
+ * @ms_family: NFPROTO_IPV4/IPV6 of @ms_addr, or NFPROTO_UNSPEC: no check
+ * @ms_addr: the MS address the inner source must match (IPv6: its /64)
+ * @teid: when @match_teid, only this TEID (the TID for GTPv0)
+ * @match_teid: see @teid
+ * @v0: GTPv0 on port 3386 rather than GTPv1 on port 2152
+ */
+struct nf_gtpu_decap_params {
+	int			ifindex;
+	u8			ms_family;
+	bool			match_teid;
+	bool			v0;
+	union nf_inet_addr	ms_addr;
+	u64			teid;
+};
+
+/**
+ * struct nf_gtpu_encap_params - how to encapsulate
+ * @family: NFPROTO_IPV4/IPV6 of the outer header (@peer, @saddr)
+ * @peer: the peer's GTP-U address
+ * @saddr: outer source address, or any (zero) to let routing choose
+ * @teid: the peer's TEID (the TID for GTPv0)
+ * @qfi: QFI for a PDU Session Container, when @add_qfi
+ * @add_qfi: see @qfi
+ * @sport_hash: UDP source port from the inner flow hash (RSS entropy)
+ * @v0: GTPv0 rather than GTPv1
+ */
+struct nf_gtpu_encap_params {
+	u8			family;
+	u8			qfi;
+	bool			add_qfi;
+	bool			sport_hash;
+	bool			v0;
+	union nf_inet_addr	peer;
+	union nf_inet_addr	saddr;
+	u64			teid;
+};
+
+/* Result of a decap attempt. */
+enum nf_gtpu_verdict {
+	NF_GTPU_PASS,		/* not a T-PDU for us: the ruleset goes on */
+	NF_GTPU_DROP,		/* invalid: dropped and counted by the caller */
+	NF_GTPU_STOLEN,		/* consumed */
+};
+
+bool netif_is_apn(const struct net_device *dev);
+
+enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct nf_gtpu_decap_params *p);
+enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct nf_gtpu_encap_params *p);
+bool nf_gtpu_header(const struct sk_buff *skb, struct gtpu_info *info);
+
+int nf_gtpu_defrag_enable(struct net *net, u8 family);
+void nf_gtpu_defrag_disable(struct net *net, u8 family);
+
+/* internal to nf_gtpu.ko */
+void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat);
+void nf_gtpu_apn_rx(struct net_device *dev, struct sk_buff *skb);
+int nf_gtpu_apn_init(void);
+void nf_gtpu_apn_exit(void);
+
+#endif /* _NF_GTPU_H */

@@ -1,0 +1,638 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * GTP-U tunnel endpoint in netfilter: the packet logic shared by the
+ * nft_gtp expression and the xt_GTPU target.
+ *
+ * Decapsulation validates the outer UDP header, the GTP-U header with its
+ * whole extension chain and the inner IP header before it touches the
+ * packet, then strips the outer headers with iptunnel_pull_header() and
+ * lets the packet be received on an APN device through GRO.
+ * Encapsulation routes toward the peer, enforces the path MTU with the
+ * ICMP helpers, segments GSO packets (the GTP-U length field must describe
+ * each segment) and sends through the UDP tunnel helpers.
+ */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/percpu.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
+#include <linux/udp.h>
+#include <net/gtp.h>
+#include <net/icmp.h>
+#include <net/ip.h>
+#include <net/ip6_route.h>
+#include <net/ip_tunnels.h>
+#include <net/ipv6.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <net/netfilter/ipv4/nf_defrag_ipv4.h>
+#include <net/netfilter/ipv6/nf_defrag_ipv6.h>
+#include <net/route.h>
+#include <net/udp.h>
+#include <net/udp_tunnel.h>
+
+#include "compat.h"
+#include "nf_gtpu.h"
+
+struct nf_gtpu_net {
+	u64 __percpu	*stats;
+};
+
+static unsigned int nf_gtpu_net_id __read_mostly;
+
+/* Set while this CPU sends an encapsulated packet: catches rule loops. */
+static DEFINE_PER_CPU(bool, nf_gtpu_in_encap);
+
+void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat)
+{
+	struct nf_gtpu_net *gn = net_generic(net, nf_gtpu_net_id);
+
+	this_cpu_inc(gn->stats[stat]);
+}
+
+static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
+	[NF_GTPU_STAT_DECAP]		= "decap",
+	[NF_GTPU_STAT_NOT_TPDU]		= "not_tpdu",
+	[NF_GTPU_STAT_BAD_UDP]		= "bad_udp_length",
+	[NF_GTPU_STAT_BAD_CSUM]		= "bad_udp_checksum",
+	[NF_GTPU_STAT_FRAGMENT]		= "fragment",
+	[NF_GTPU_STAT_BAD_HEADER]	= "bad_header",
+	[NF_GTPU_STAT_BAD_EXT]		= "bad_extension",
+	[NF_GTPU_STAT_UNSUPP_EXT]	= "unsupported_extension",
+	[NF_GTPU_STAT_BAD_INNER]	= "bad_inner",
+	[NF_GTPU_STAT_SPOOFED]		= "spoofed",
+	[NF_GTPU_STAT_NO_DEVICE]	= "no_device",
+	[NF_GTPU_STAT_ENCAP]		= "encap",
+	[NF_GTPU_STAT_ENCAP_NO_ROUTE]	= "encap_no_route",
+	[NF_GTPU_STAT_ENCAP_TOO_BIG]	= "encap_too_big",
+	[NF_GTPU_STAT_ENCAP_LOOP]	= "encap_loop",
+	[NF_GTPU_STAT_ENCAP_ERROR]	= "encap_error",
+};
+
+static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
+{
+	struct nf_gtpu_net *gn = net_generic(seq_file_single_net(seq),
+					     nf_gtpu_net_id);
+	int i, cpu;
+
+	for (i = 0; i < __NF_GTPU_STAT_MAX; i++) {
+		u64 sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += *per_cpu_ptr(&gn->stats[i], cpu);
+		seq_printf(seq, "%-24s %llu\n", nf_gtpu_stat_names[i], sum);
+	}
+	return 0;
+}
+
+/* Where the UDP header starts, for an outer IPv4 or IPv6 packet. */
+static int nf_gtpu_udp_offset(const struct sk_buff *skb, bool *fragment)
+{
+	int thoff = skb_network_offset(skb);
+	unsigned short frag_off = 0;
+	int proto;
+
+	*fragment = false;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (iph->protocol != IPPROTO_UDP)
+			return -1;
+		*fragment = ip_is_fragment(iph);
+		return thoff + ip_hdrlen(skb);
+	}
+	if (skb->protocol != htons(ETH_P_IPV6))
+		return -1;
+	proto = ipv6_find_hdr(skb, &thoff, IPPROTO_UDP, &frag_off, NULL);
+	if (proto != IPPROTO_UDP)
+		return -1;
+	*fragment = frag_off != 0;
+	return thoff;
+}
+
+static bool nf_gtpu_read_header(const struct sk_buff *skb, int gtpoff,
+				unsigned int udp_plen, struct gtpu_info *info,
+				enum gtpu_parse_result *ret)
+{
+	unsigned int len = min_t(unsigned int, udp_plen, GTPU_MAX_HLEN);
+	u8 buf[GTPU_MAX_HLEN];
+	const u8 *hp;
+
+	hp = skb_header_pointer(skb, gtpoff, len, buf);
+	if (!hp)
+		return false;
+	*ret = gtpu_parse(hp, len, udp_plen, info);
+	return true;
+}
+
+/**
+ * nf_gtpu_header - parse the GTP-U header of a packet, leaving it unchanged
+ * @skb: packet, data at the outer network header
+ * @info: parsed header
+ *
+ * Returns true if @skb is a valid GTP-U message to the GTP-U port.
+ */
+bool nf_gtpu_header(const struct sk_buff *skb, struct gtpu_info *info)
+{
+	enum gtpu_parse_result ret;
+	struct udphdr _uh;
+	const struct udphdr *uh;
+	bool fragment;
+	int thoff;
+
+	thoff = nf_gtpu_udp_offset(skb, &fragment);
+	if (thoff < 0 || fragment)
+		return false;
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	if (!uh || (uh->dest != htons(GTPU_V1_PORT) &&
+		    uh->dest != htons(GTPU_V0_PORT)))
+		return false;
+	if (ntohs(uh->len) < sizeof(*uh) ||
+	    ntohs(uh->len) > skb->len - thoff)
+		return false;
+	if (!nf_gtpu_read_header(skb, thoff + sizeof(*uh),
+				 ntohs(uh->len) - sizeof(*uh), info, &ret))
+		return false;
+	return ret == GTPU_OK &&
+	       info->version == (uh->dest == htons(GTPU_V0_PORT) ? 0 : 1);
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_header);
+
+static enum nf_gtpu_stat nf_gtpu_parse_stat(enum gtpu_parse_result ret)
+{
+	switch (ret) {
+	case GTPU_ERR_EXT_LENGTH:
+	case GTPU_ERR_EXT_CHAIN:
+	case GTPU_ERR_EXT_CONTENT:
+		return NF_GTPU_STAT_BAD_EXT;
+	case GTPU_ERR_EXT_UNSUPPORTED:
+		return NF_GTPU_STAT_UNSUPP_EXT;
+	default:
+		return NF_GTPU_STAT_BAD_HEADER;
+	}
+}
+
+/*
+ * Check the inner packet at @off is one well-formed IPv4 or IPv6 packet of
+ * exactly @len octets (at most, for IPv4 whose total length may be
+ * shorter than a padded T-PDU) and return its ethertype, or 0.
+ */
+static __be16 nf_gtpu_inner_proto(struct sk_buff *skb, int off,
+				  unsigned int len, unsigned int *ip_len)
+{
+	const struct ipv6hdr *ip6h;
+	const struct iphdr *iph;
+
+	if (len < sizeof(*iph) || !pskb_may_pull(skb, off + sizeof(*iph)))
+		return 0;
+	iph = (const struct iphdr *)(skb->data + off);
+	if (iph->version == 4) {
+		if (iph->ihl < 5 || !pskb_may_pull(skb, off + iph->ihl * 4))
+			return 0;
+		iph = (const struct iphdr *)(skb->data + off);
+		*ip_len = ntohs(iph->tot_len);
+		if (*ip_len < iph->ihl * 4 || *ip_len > len)
+			return 0;
+		return htons(ETH_P_IP);
+	}
+	if (iph->version != 6 || len < sizeof(*ip6h) ||
+	    !pskb_may_pull(skb, off + sizeof(*ip6h)))
+		return 0;
+	ip6h = (const struct ipv6hdr *)(skb->data + off);
+	*ip_len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	if (*ip_len > len)
+		return 0;
+	return htons(ETH_P_IPV6);
+}
+
+/* Anti-spoofing: IPv4 exactly, IPv6 by the /64 the MS forms its addresses in. */
+static bool nf_gtpu_ms_ok(const struct sk_buff *skb, int off, __be16 proto,
+			  const struct nf_gtpu_decap_params *p)
+{
+	if (p->ms_family == NFPROTO_UNSPEC)
+		return true;
+	if (proto == htons(ETH_P_IP))
+		return p->ms_family == NFPROTO_IPV4 &&
+		       ((const struct iphdr *)(skb->data + off))->saddr ==
+		       p->ms_addr.ip;
+	return p->ms_family == NFPROTO_IPV6 &&
+	       ipv6_prefix_equal(&((const struct ipv6hdr *)(skb->data + off))->saddr,
+				 &p->ms_addr.in6, 64);
+}
+
+static enum nf_gtpu_verdict nf_gtpu_drop(struct net *net, enum nf_gtpu_stat stat)
+{
+	nf_gtpu_stat_inc(net, stat);
+	return NF_GTPU_DROP;
+}
+
+/* Validate the outer UDP header; returns its length or -stat on error. */
+static int nf_gtpu_check_udp(struct sk_buff *skb, int thoff,
+			     const struct nf_hook_state *state,
+			     const struct udphdr *uh)
+{
+	unsigned int ulen = ntohs(uh->len);
+	u8 family = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 :
+						       NFPROTO_IPV6;
+
+	if (ulen < sizeof(*uh) || ulen > skb->len - thoff)
+		return -NF_GTPU_STAT_BAD_UDP;
+	/* A zero checksum means none over IPv4, and is invalid over IPv6. */
+	if (!uh->check && family == NFPROTO_IPV4)
+		return ulen;
+	if (!uh->check ||
+	    nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family))
+		return -NF_GTPU_STAT_BAD_CSUM;
+	return ulen;
+}
+
+/**
+ * nf_gtpu_decap - decapsulate a GTP-U T-PDU into an APN device
+ * @skb: packet, data at the outer network header (all offsets below are
+ *	relative to skb->data)
+ * @state: hook state
+ * @p: decap parameters
+ *
+ * Messages that are not T-PDUs (echo, error indication, end marker...),
+ * packets to another port and, with @p->match_teid, other tunnels are
+ * left alone: NF_GTPU_PASS.  Invalid packets are counted: NF_GTPU_DROP.
+ */
+enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct nf_gtpu_decap_params *p)
+{
+	__be16 port = htons(p->v0 ? GTPU_V0_PORT : GTPU_V1_PORT);
+	unsigned int ip_len;
+	struct net *net = state->net;
+	enum gtpu_parse_result ret;
+	const struct udphdr *uh;
+	struct gtpu_info info;
+	struct net_device *dev;
+	struct udphdr _uh;
+	bool fragment;
+	int thoff, off;
+	__be16 proto;
+
+	thoff = nf_gtpu_udp_offset(skb, &fragment);
+	if (thoff < 0)
+		return NF_GTPU_PASS;
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	if (!uh || uh->dest != port)
+		return NF_GTPU_PASS;
+	/* Defragmentation runs before decap hooks; what is left is refused. */
+	if (fragment)
+		return nf_gtpu_drop(net, NF_GTPU_STAT_FRAGMENT);
+	off = nf_gtpu_check_udp(skb, thoff, state, uh);
+	if (off < 0)
+		return nf_gtpu_drop(net, -off);
+
+	if (!nf_gtpu_read_header(skb, thoff + sizeof(*uh), off - sizeof(*uh),
+				 &info, &ret))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_HEADER);
+	if (ret != GTPU_OK)
+		return nf_gtpu_drop(net, nf_gtpu_parse_stat(ret));
+	if (info.version != !p->v0)
+		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_HEADER);
+	if (info.type != GTPU_TYPE_TPDU) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_NOT_TPDU);
+		return NF_GTPU_PASS;
+	}
+	if (p->match_teid && (p->v0 ? info.tid : info.teid) != p->teid)
+		return NF_GTPU_PASS;
+
+	off = thoff + sizeof(*uh) + info.hlen;
+	proto = nf_gtpu_inner_proto(skb, off, info.plen, &ip_len);
+	if (!proto)
+		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
+	if (!nf_gtpu_ms_ok(skb, off, proto, p))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_SPOOFED);
+
+	dev = dev_get_by_index_rcu(net, p->ifindex);
+	if (!dev || !netif_is_apn(dev) || !(dev->flags & IFF_UP))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_NO_DEVICE);
+
+	if (pskb_trim_rcsum(skb, off + ip_len) ||
+	    iptunnel_pull_header(skb, off, proto, !net_eq(net, dev_net(dev))))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
+
+	nf_gtpu_stat_inc(net, NF_GTPU_STAT_DECAP);
+	nf_gtpu_apn_rx(dev, skb);
+	return NF_GTPU_STOLEN;
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_decap);
+
+/* Outer headers added in front of the inner packet, IP header excluded. */
+static unsigned int nf_gtpu_encap_hlen(const struct nf_gtpu_encap_params *p)
+{
+	if (p->v0)
+		return sizeof(struct udphdr) + GTPU_V0_HLEN;
+	return sizeof(struct udphdr) + GTPU_V1_HLEN +
+	       (p->add_qfi ? GTPU_V1_OPT_LEN + 4 : 0);
+}
+
+static void nf_gtpu_push_v0(struct sk_buff *skb,
+			    const struct nf_gtpu_encap_params *p)
+{
+	unsigned int plen = skb->len;
+	struct gtp0_header *gtp0;
+
+	gtp0 = skb_push(skb, sizeof(*gtp0));
+	gtp0->flags = 0x1e;	/* v0, GTP, spare bits set, no SNDCP number */
+	gtp0->type = GTPU_TYPE_TPDU;
+	gtp0->length = htons(plen);
+	gtp0->seq = 0;
+	gtp0->flow = 0;
+	gtp0->number = 0xff;
+	memset(gtp0->spare, 0xff, sizeof(gtp0->spare));
+	gtp0->tid = cpu_to_be64(p->teid);
+}
+
+/*
+ * A downlink PDU Session Container (TS 38.415 5.5.2.1): one 4-octet unit
+ * holding the PDU type (0: DL) and the QFI, then "no more extensions".
+ */
+static void nf_gtpu_push_v1(struct sk_buff *skb,
+			    const struct nf_gtpu_encap_params *p)
+{
+	unsigned int plen = skb->len;
+	struct gtp1_header *gtp1;
+	u8 *ext;
+
+	if (p->add_qfi) {
+		ext = skb_push(skb, GTPU_V1_OPT_LEN + 4);
+		ext[0] = 0;	/* sequence number, unused */
+		ext[1] = 0;
+		ext[2] = 0;	/* N-PDU number, unused */
+		ext[3] = GTPU_EXT_PDU_SESSION;
+		ext[4] = 1;	/* length in 4-octet units */
+		ext[5] = 0;	/* PDU type 0: DL PDU SESSION INFORMATION */
+		ext[6] = p->qfi & 0x3f;
+		ext[7] = GTPU_EXT_NONE;
+		plen += GTPU_V1_OPT_LEN + 4;
+	}
+	gtp1 = skb_push(skb, sizeof(*gtp1));
+	gtp1->flags = 0x30 | (p->add_qfi ? GTP1_F_EXTHDR : 0);
+	gtp1->type = GTPU_TYPE_TPDU;
+	gtp1->length = htons(plen);
+	gtp1->tid = htonl((u32)p->teid);
+}
+
+/* Route toward the peer; returns the dst, with the chosen source in @saddr. */
+static struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
+				       const struct nf_gtpu_encap_params *p,
+				       union nf_inet_addr *saddr)
+{
+	if (p->family == NFPROTO_IPV4) {
+		struct flowi4 fl4 = {
+			.daddr		= p->peer.ip,
+			.saddr		= p->saddr.ip,
+			.flowi4_proto	= IPPROTO_UDP,
+			.flowi4_mark	= skb->mark,
+		};
+		struct rtable *rt = ip_route_output_key(net, &fl4);
+
+		if (IS_ERR(rt))
+			return NULL;
+		saddr->ip = fl4.saddr;
+		return &rt->dst;
+	} else {
+		struct flowi6 fl6 = {
+			.daddr		= p->peer.in6,
+			.saddr		= p->saddr.in6,
+			.flowi6_proto	= IPPROTO_UDP,
+			.flowi6_mark	= skb->mark,
+		};
+		struct dst_entry *dst;
+
+		dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+		if (IS_ERR(dst))
+			return NULL;
+		saddr->in6 = fl6.saddr;
+		return dst;
+	}
+}
+
+/*
+ * Path MTU (RFC 1191, RFC 8201): an inner packet that does not fit is
+ * refused with the ICMP error its sender understands, except IPv4 without
+ * DF, which the outer header may carry in fragments.
+ */
+static bool nf_gtpu_fits(struct sk_buff *skb, unsigned int mtu)
+{
+	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+			      skb->len <= mtu)
+		return true;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (!(ip_hdr(skb)->frag_off & htons(IP_DF))) {
+			skb->ignore_df = 1;
+			return true;
+		}
+		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
+			      htonl(mtu));
+	} else {
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0,
+				max_t(unsigned int, mtu, IPV6_MIN_MTU));
+	}
+	return false;
+}
+
+static void nf_gtpu_xmit_one(struct sk_buff *skb, struct dst_entry *dst,
+			     const union nf_inet_addr *saddr,
+			     const struct nf_gtpu_encap_params *p,
+			     struct net_device *apn)
+{
+	__be16 dport = htons(p->v0 ? GTPU_V0_PORT : GTPU_V1_PORT);
+	struct net *net = dev_net(dst->dev);
+	__be16 sport = dport;
+	u8 tos;
+	__be16 df;
+
+	if (skb->protocol == htons(ETH_P_IP)) {
+		tos = ip_hdr(skb)->tos;
+		df = ip_hdr(skb)->frag_off & htons(IP_DF);
+	} else {
+		tos = ipv6_get_dsfield(ipv6_hdr(skb));
+		df = htons(IP_DF);
+	}
+	if (p->sport_hash)
+		sport = udp_flow_src_port(net, skb, 0, 0, true);
+
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(dst->dev) +
+			 sizeof(struct ipv6hdr) + nf_gtpu_encap_hlen(p)) ||
+	    udp_tunnel_handle_offloads(skb, true)) {
+		dst_release(dst);
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_ENCAP_ERROR);
+		kfree_skb(skb);
+		return;
+	}
+	skb_set_inner_protocol(skb, skb->protocol);
+	if (p->v0)
+		nf_gtpu_push_v0(skb, p);
+	else
+		nf_gtpu_push_v1(skb, p);
+
+	/* The tunnel helpers count on skb->dev: only our own device has tstats. */
+	skb->dev = apn;
+	nf_gtpu_stat_inc(net, NF_GTPU_STAT_ENCAP);
+	if (p->family == NFPROTO_IPV4) {
+		udp_tunnel_xmit_skb((struct rtable *)dst, NULL, skb, saddr->ip,
+				    p->peer.ip, tos, ip4_dst_hoplimit(dst), df,
+				    sport, dport, false, false);
+	} else {
+		skb_scrub_packet(skb, false);
+		nf_gtpu_udp_tunnel6_xmit(dst, skb, apn,
+					 (struct in6_addr *)&saddr->in6,
+					 (struct in6_addr *)&p->peer.in6, tos,
+					 ip6_dst_hoplimit(dst), sport, dport);
+	}
+}
+
+static struct net_device *nf_gtpu_out_apn(const struct nf_hook_state *state)
+{
+	return state->out && netif_is_apn(state->out) ? state->out : NULL;
+}
+
+/**
+ * nf_gtpu_encap - encapsulate an IP packet toward a GTP-U peer
+ * @skb: inner IPv4 or IPv6 packet, data at its network header
+ * @state: hook state
+ * @p: encap parameters
+ *
+ * Consumes the packet in every case except NF_GTPU_DROP.
+ */
+enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct nf_gtpu_encap_params *p)
+{
+	struct net_device *apn = nf_gtpu_out_apn(state);
+	struct net *net = state->net;
+	struct sk_buff *segs, *next;
+	union nf_inet_addr saddr;
+	struct dst_entry *dst;
+	unsigned int mtu;
+
+	if (skb->protocol != htons(ETH_P_IP) &&
+	    skb->protocol != htons(ETH_P_IPV6))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_ERROR);
+	if (__this_cpu_read(nf_gtpu_in_encap))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_LOOP);
+
+	dst = nf_gtpu_route(net, skb, p, &saddr);
+	if (!dst)
+		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_NO_ROUTE);
+	if (netif_is_apn(dst->dev)) {
+		dst_release(dst);
+		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_LOOP);
+	}
+	mtu = dst_mtu(dst) - nf_gtpu_encap_hlen(p) -
+	      (p->family == NFPROTO_IPV4 ? sizeof(struct iphdr) :
+					   sizeof(struct ipv6hdr));
+	if (!nf_gtpu_fits(skb, mtu)) {
+		dst_release(dst);
+		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_TOO_BIG);
+	}
+
+	/* Each segment needs its own GTP-U length: segment first. */
+	segs = skb;
+	if (skb_is_gso(skb)) {
+		segs = skb_gso_segment(skb, 0);
+		if (IS_ERR_OR_NULL(segs)) {
+			dst_release(dst);
+			return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_ERROR);
+		}
+		consume_skb(skb);
+	}
+
+	__this_cpu_write(nf_gtpu_in_encap, true);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		nf_gtpu_xmit_one(skb, next ? dst_clone(dst) : dst, &saddr, p,
+				 apn);
+	}
+	__this_cpu_write(nf_gtpu_in_encap, false);
+	return NF_GTPU_STOLEN;
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_encap);
+
+/* Decap needs whole packets: reassemble outer fragments before the rules. */
+int nf_gtpu_defrag_enable(struct net *net, u8 family)
+{
+	if (family == NFPROTO_IPV4)
+		return nf_defrag_ipv4_enable(net);
+	return nf_defrag_ipv6_enable(net);
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_defrag_enable);
+
+void nf_gtpu_defrag_disable(struct net *net, u8 family)
+{
+	if (family == NFPROTO_IPV4)
+		nf_defrag_ipv4_disable(net);
+	else
+		nf_defrag_ipv6_disable(net);
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_defrag_disable);
+
+static int __net_init nf_gtpu_net_init(struct net *net)
+{
+	struct nf_gtpu_net *gn = net_generic(net, nf_gtpu_net_id);
+
+	gn->stats = __alloc_percpu(sizeof(u64) * __NF_GTPU_STAT_MAX,
+				   __alignof__(u64));
+	if (!gn->stats)
+		return -ENOMEM;
+	if (!proc_create_net_single("nf_gtpu", 0444, net->proc_net,
+				    nf_gtpu_stats_show, NULL)) {
+		free_percpu(gn->stats);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __net_exit nf_gtpu_net_exit(struct net *net)
+{
+	struct nf_gtpu_net *gn = net_generic(net, nf_gtpu_net_id);
+
+	remove_proc_entry("nf_gtpu", net->proc_net);
+	free_percpu(gn->stats);
+}
+
+static struct pernet_operations nf_gtpu_net_ops = {
+	.init	= nf_gtpu_net_init,
+	.exit	= nf_gtpu_net_exit,
+	.id	= &nf_gtpu_net_id,
+	.size	= sizeof(struct nf_gtpu_net),
+};
+
+static int __init nf_gtpu_init(void)
+{
+	int err;
+
+	err = register_pernet_subsys(&nf_gtpu_net_ops);
+	if (err)
+		return err;
+	err = nf_gtpu_apn_init();
+	if (err)
+		goto unregister_pernet;
+	return 0;
+
+unregister_pernet:
+	unregister_pernet_subsys(&nf_gtpu_net_ops);
+	return err;
+}
+
+static void __exit nf_gtpu_exit(void)
+{
+	nf_gtpu_apn_exit();
+	unregister_pernet_subsys(&nf_gtpu_net_ops);
+}
+
+module_init(nf_gtpu_init);
+module_exit(nf_gtpu_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("nf-gtpu developers");
+MODULE_DESCRIPTION("GTP-U tunnel endpoint core for netfilter, and the apn device");
