@@ -13,6 +13,7 @@ pass=0 fail=0 skip=0 status=0
 for kver in "$@"; do
 	tap=build/check-$kver.tap
 	tools/vm.sh -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-1200}" -- \
+		env XTABLES_LIBDIR="$PWD/xtables:$(pkg-config --variable=xtlibdir xtables)" \
 		make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" run_tests |
 		tee "$tap"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1

@@ -14,7 +14,7 @@ PKGS="build-essential pkg-config bc kmod cpio xz-utils
       qemu-system-x86 busybox-static
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       libmnl-dev libnftnl-dev libxtables-dev
-      nftables iptables iproute2 iputils-ping socat iperf3 tcpdump tshark
+      nftables iptables iproute2 iputils-ping ethtool socat iperf3 tcpdump tshark
       python3-scapy sparse"
 
 as_root() {

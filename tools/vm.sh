@@ -132,7 +132,9 @@ else
 	echo "vm: FAIL: the guest command left no exit status"
 	rc=1
 fi
-bad=$(cat "$log" "$run/dmesg" 2>/dev/null | grep -aE "$BAD_LOG" | sort -u)
+# Only kernel lines: the console carries the tests' own output too.
+bad=$(cat "$log" "$run/dmesg" 2>/dev/null | grep -aE '^\[ *[0-9]+\.[0-9]+\] ' |
+	grep -aE "$BAD_LOG" | sort -u)
 if [ -n "$bad" ]; then
 	echo "vm: FAIL: kernel log reports problems:"
 	grep -aE -B2 -A20 "$BAD_LOG" "$run/dmesg" 2>/dev/null || printf '%s\n' "$bad"

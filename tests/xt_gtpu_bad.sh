@@ -1,0 +1,116 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Malformed GTP-U toward an iptables -j GTPU decap rule: every case of the
+# corpus in gtpu_pkt.py, over IPv4 and IPv6, must increment its own
+# statistic in /proc/net/nf_gtpu and reach the APN device only when valid.
+# Outer IPv4 fragments are reassembled before the rule; overlapping ones
+# are never delivered.  Bad rules are refused and leave no rule behind.
+#
+#   peer (192.0.2.1, 2001:db8:1::1) ---- gw (192.0.2.2, 2001:db8:1::2; apn0)
+
+source "$(dirname "$0")/lib.sh"
+PKT="/usr/bin/python3 $(dirname "$(readlink -f "$0")")/gtpu_pkt.py"
+TEID=0x1234
+
+cleanup() {
+	cleanup_all_ns
+}
+trap cleanup EXIT
+
+require_cmd ip iptables ip6tables
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
+	SKIP "python3-scapy is not installed"
+require_modules nf_gtpu xt_GTPU veth
+iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
+	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+
+setup_ns peer gw || exit 1
+ip link add p0 netns "$peer" type veth peer name g0 netns "$gw"
+for ns in "$peer" "$gw"; do
+	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+		net.ipv6.conf.default.accept_dad=0
+done
+ip -n "$peer" link set p0 up
+ip -n "$gw" link set g0 up
+ip -n "$peer" addr add 192.0.2.1/24 dev p0
+ip -n "$peer" addr add 2001:db8:1::1/64 dev p0 nodad
+ip -n "$gw" addr add 192.0.2.2/24 dev g0
+ip -n "$gw" addr add 2001:db8:1::2/64 dev g0 nodad
+ip -n "$gw" link add apn0 type apn
+ip -n "$gw" link set apn0 up
+ip -n "$gw" addr add 198.51.100.1/24 dev apn0
+ip -n "$gw" addr add 2001:db8:100::1/64 dev apn0 nodad
+busywait 5000 ip netns exec "$peer" ping -c 1 -W 1 192.0.2.2 >/dev/null
+busywait 5000 ip netns exec "$peer" ping -6 -c 1 -W 1 2001:db8:1::2 >/dev/null
+
+# Bad rules: refused by the kernel or by libxt_GTPU, and nothing added.
+bad_rule() { # bad_rule WHAT CMD ARGS...
+	local what=$1 before after
+	shift
+	before=$(ip netns exec "$gw" iptables-save | grep -c GTPU)
+	if ip netns exec "$gw" "$@" 2>/dev/null; then
+		FAIL "bad rule accepted: $what"
+	else
+		after=$(ip netns exec "$gw" iptables-save | grep -c GTPU)
+		expect_eq "bad rule refused, ruleset unchanged: $what" "$after" "$before"
+	fi
+}
+bad_rule "unknown device" iptables -t raw -A PREROUTING -p udp \
+	-j GTPU --decap --dev nosuchdev
+bad_rule "device of another kind" iptables -t raw -A PREROUTING -p udp \
+	-j GTPU --decap --dev g0
+bad_rule "decap in POSTROUTING" iptables -t mangle -A POSTROUTING -p udp \
+	-j GTPU --decap --dev apn0
+bad_rule "encap in PREROUTING" iptables -t raw -A PREROUTING \
+	-j GTPU --encap --peer 192.0.2.1 --teid 1
+bad_rule "missing --dev" iptables -t raw -A PREROUTING -j GTPU --decap
+bad_rule "missing --teid" iptables -t mangle -A POSTROUTING -j GTPU --encap --peer 192.0.2.1
+bad_rule "decap and encap" iptables -t raw -A PREROUTING -j GTPU --decap --encap
+bad_rule "QFI out of range" iptables -t mangle -A POSTROUTING -j GTPU \
+	--encap --peer 192.0.2.1 --teid 1 --qfi 64
+bad_rule "--local of another family" iptables -t mangle -A POSTROUTING -j GTPU \
+	--encap --peer 192.0.2.1 --local 2001:db8::1 --teid 1
+
+for f in 4 6; do
+	cmd=iptables; [ $f = 6 ] && cmd=ip6tables
+	ip netns exec "$gw" $cmd -t raw -A PREROUTING -p udp --dport 2152 \
+		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid "$TEID"
+done
+
+for f in 4 6; do
+	if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
+	ip netns exec "$peer" $PKT corpus "$gw" "$src" "$dst" "$TEID" 10.45.0.2 198.51.100.2 || ret=1
+done
+
+# Outer fragments: in order they are reassembled and decapsulated,
+# overlapping ones never reach the APN device.
+frag_case() { # frag_case NAME OVERLAP WANT_RX
+	local rx0 rx1
+	rx0=$(link_stat "$gw" apn0 rx_packets)
+	ip netns exec "$peer" /usr/bin/python3 - "$2" <<'PY'
+import sys
+from scapy.all import IP, UDP, ICMP, Raw, fragment
+import struct
+inner = bytes(IP(src="10.45.0.2", dst="198.51.100.2") / ICMP() / Raw(b"y" * 600))
+gtp = struct.pack("!BBHI", 0x30, 255, len(inner), 0x1234) + inner
+pkt = IP(src="192.0.2.1", dst="192.0.2.2", id=4242) / UDP(sport=2152, dport=2152) / Raw(gtp)
+frags = fragment(IP(bytes(pkt)), fragsize=256)
+if sys.argv[1] == "overlap":
+    bad = frags[1].copy()
+    bad.frag -= 8
+    bad[Raw].load = b"Z" * len(bad[Raw].load)
+    frags.insert(2, bad)
+import socket
+with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as s:
+    for f in frags[::-1]:
+        s.sendto(bytes(f), ("192.0.2.2", 0))
+PY
+	busywait 3000 test "$(link_stat "$gw" apn0 rx_packets)" != "$rx0"
+	rx1=$(link_stat "$gw" apn0 rx_packets)
+	expect_eq "outer IPv4 fragments, $1" "$((rx1 - rx0))" "$3"
+}
+frag_case "reversed order: reassembled and decapsulated" inorder 1
+frag_case "overlapping: never decapsulated" overlap 0
+
+exit $ret
