@@ -9,7 +9,6 @@
 #define _NF_GTPU_COMPAT_H
 
 #include <linux/netdevice.h>
-#include <net/udp_tunnel.h>
 
 /* 6.11 replaced the NETIF_F_LLTX feature bit with dev->lltx. */
 static inline void nf_gtpu_set_lltx(struct net_device *dev)
@@ -19,18 +18,6 @@ static inline void nf_gtpu_set_lltx(struct net_device *dev)
 #else
 	dev->features |= NETIF_F_LLTX;
 #endif
-}
-
-/* 6.12 made udp_tunnel6_xmit_skb() void and its addresses const. */
-static inline void nf_gtpu_udp_tunnel6_xmit(struct dst_entry *dst,
-					    struct sk_buff *skb,
-					    struct net_device *dev,
-					    struct in6_addr *saddr,
-					    struct in6_addr *daddr, u8 prio,
-					    u8 ttl, __be16 sport, __be16 dport)
-{
-	udp_tunnel6_xmit_skb(dst, NULL, skb, dev, saddr, daddr, prio, ttl, 0,
-			     sport, dport, false);
 }
 
 #endif /* _NF_GTPU_COMPAT_H */

@@ -56,14 +56,15 @@ struct nf_gtpu_decap_params {
  * @peer: the peer's GTP-U address
  * @saddr: outer source address, or any (zero) to let routing choose
  * @teid: the peer's TEID (the TID for GTPv0)
- * @qfi: QFI for a PDU Session Container, when @add_qfi
+ * @qfi: QFI for a PDU Session Container, when @add_qfi (from a register or
+ *	map data, so checked against 0-63 per packet)
  * @add_qfi: see @qfi
  * @sport_hash: UDP source port from the inner flow hash (RSS entropy)
  * @v0: GTPv0 rather than GTPv1
  */
 struct nf_gtpu_encap_params {
 	u8			family;
-	u8			qfi;
+	u32			qfi;
 	bool			add_qfi;
 	bool			sport_hash;
 	bool			v0;

@@ -370,7 +370,7 @@ static void nf_gtpu_push_v1(struct sk_buff *skb,
 		ext[3] = GTPU_EXT_PDU_SESSION;
 		ext[4] = 1;	/* length in 4-octet units */
 		ext[5] = 0;	/* PDU type 0: DL PDU SESSION INFORMATION */
-		ext[6] = p->qfi & 0x3f;
+		ext[6] = p->qfi;
 		ext[7] = GTPU_EXT_NONE;
 		plen += GTPU_V1_OPT_LEN + 4;
 	}
@@ -386,6 +386,14 @@ static struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 				       const struct nf_gtpu_encap_params *p,
 				       union nf_inet_addr *saddr)
 {
+	struct flowi6 fl6 = {
+		.daddr		= p->peer.in6,
+		.saddr		= p->saddr.in6,
+		.flowi6_proto	= IPPROTO_UDP,
+		.flowi6_mark	= skb->mark,
+	};
+	struct dst_entry *dst;
+
 	if (p->family == NFPROTO_IPV4) {
 		struct flowi4 fl4 = {
 			.daddr		= p->peer.ip,
@@ -399,21 +407,13 @@ static struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 			return NULL;
 		saddr->ip = fl4.saddr;
 		return &rt->dst;
-	} else {
-		struct flowi6 fl6 = {
-			.daddr		= p->peer.in6,
-			.saddr		= p->saddr.in6,
-			.flowi6_proto	= IPPROTO_UDP,
-			.flowi6_mark	= skb->mark,
-		};
-		struct dst_entry *dst;
-
-		dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
-		if (IS_ERR(dst))
-			return NULL;
-		saddr->in6 = fl6.saddr;
-		return dst;
 	}
+
+	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
+	if (IS_ERR(dst))
+		return NULL;
+	saddr->in6 = fl6.saddr;
+	return dst;
 }
 
 /*
@@ -485,10 +485,12 @@ static void nf_gtpu_xmit_one(struct sk_buff *skb, struct dst_entry *dst,
 				    sport, dport, false, false);
 	} else {
 		skb_scrub_packet(skb, false);
-		nf_gtpu_udp_tunnel6_xmit(dst, skb, apn,
-					 (struct in6_addr *)&saddr->in6,
-					 (struct in6_addr *)&p->peer.in6, tos,
-					 ip6_dst_hoplimit(dst), sport, dport);
+		/* 6.1 takes non-const addresses, 6.12 const ones. */
+		udp_tunnel6_xmit_skb(dst, NULL, skb, apn,
+				     (struct in6_addr *)&saddr->in6,
+				     (struct in6_addr *)&p->peer.in6, tos,
+				     ip6_dst_hoplimit(dst), 0, sport, dport,
+				     false);
 	}
 }
 
@@ -518,6 +520,8 @@ enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 
 	if (skb->protocol != htons(ETH_P_IP) &&
 	    skb->protocol != htons(ETH_P_IPV6))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_ERROR);
+	if (p->add_qfi && p->qfi > 63)
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_ERROR);
 	if (__this_cpu_read(nf_gtpu_in_encap))
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_LOOP);

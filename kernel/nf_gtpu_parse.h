@@ -8,15 +8,9 @@
 #ifndef _NF_GTPU_PARSE_H
 #define _NF_GTPU_PARSE_H
 
+/* Userspace builds provide u8..u64 and bool before including this. */
 #ifdef __KERNEL__
 #include <linux/types.h>
-#else
-#include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
 #endif
 
 #define GTPU_V1_PORT		2152

@@ -19,6 +19,7 @@ enum nft_gtp_ops {
 	NFT_GTP_ENCAP,
 	__NFT_GTP_OP_MAX
 };
+
 #define NFT_GTP_OP_MAX	(__NFT_GTP_OP_MAX - 1)
 
 /**
@@ -39,6 +40,7 @@ enum nft_gtp_keys {
 	NFT_GTP_QFI,
 	__NFT_GTP_KEY_MAX
 };
+
 #define NFT_GTP_KEY_MAX	(__NFT_GTP_KEY_MAX - 1)
 
 /**
@@ -51,6 +53,7 @@ enum nft_gtp_flags {
 	NFT_GTP_F_SPORT_HASH	= (1 << 0),
 	NFT_GTP_F_V0		= (1 << 1),
 };
+
 #define NFT_GTP_F_MASK	(NFT_GTP_F_SPORT_HASH | NFT_GTP_F_V0)
 
 /**
@@ -83,6 +86,7 @@ enum nft_gtp_attributes {
 	NFTA_GTP_FLAGS,
 	__NFTA_GTP_MAX
 };
+
 #define NFTA_GTP_MAX	(__NFTA_GTP_MAX - 1)
 
 #endif /* _UAPI_NFT_GTP_H */
