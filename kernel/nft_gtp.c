@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nf_tables front end of the GTP-U data path: the "gtp" expression.
+ *
+ *   load:  a GTP-U header field (TEID, type, version, QFI) into a register,
+ *          for matches and map keys; no match unless the packet is valid
+ *          GTP-U to the GTP-U port
+ *   decap: receive a T-PDU's inner packet on the APN device whose ifindex
+ *          is in a register, checking the inner source against the MS
+ *          address in another (both usually from an uplink map lookup)
+ *   encap: send the packet to the peer address and TEID in registers
+ *          (usually from a downlink map lookup)
+ *
+ * Registers are loaded the way nft_nat and nft_fwd_netdev load theirs, so
+ * parameters come from constants or map lookups alike.  Everything is
+ * checked at rule load; the packet logic is nf_gtpu's.
+ */
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/module.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nft_gtp.h>
+#include <net/netfilter/nf_tables.h>
+
+#include "compat.h"
+#include "nf_gtpu.h"
+
+struct nft_gtp {
+	u8	dreg;
+	u8	key;
+	u8	nfproto;
+	u8	sreg_dev;
+	u8	sreg_ms_addr;
+	u8	sreg_addr;
+	u8	sreg_teid;
+	u8	sreg_saddr;
+	u8	sreg_qfi;
+	u32	flags;
+};
+
+static const struct nla_policy nft_gtp_policy[NFTA_GTP_MAX + 1] = {
+	[NFTA_GTP_OP]		= NLA_POLICY_MAX(NLA_BE32, NFT_GTP_OP_MAX),
+	[NFTA_GTP_KEY]		= NLA_POLICY_MAX(NLA_BE32, 255),
+	[NFTA_GTP_DREG]		= { .type = NLA_U32 },
+	[NFTA_GTP_NFPROTO]	= NLA_POLICY_MAX(NLA_BE32, 255),
+	[NFTA_GTP_SREG_DEV]	= { .type = NLA_U32 },
+	[NFTA_GTP_SREG_MS_ADDR]	= { .type = NLA_U32 },
+	[NFTA_GTP_SREG_ADDR]	= { .type = NLA_U32 },
+	[NFTA_GTP_SREG_TEID]	= { .type = NLA_U32 },
+	[NFTA_GTP_SREG_SADDR]	= { .type = NLA_U32 },
+	[NFTA_GTP_SREG_QFI]	= { .type = NLA_U32 },
+	[NFTA_GTP_FLAGS]	= { .type = NLA_U32 },
+};
+
+static int nft_gtp_addr_len(u8 nfproto)
+{
+	switch (nfproto) {
+	case NFPROTO_IPV4:
+		return sizeof_field(struct iphdr, saddr);
+	case NFPROTO_IPV6:
+		return sizeof_field(struct ipv6hdr, saddr);
+	}
+	return -EAFNOSUPPORT;
+}
+
+static void nft_gtp_load_eval(const struct nft_expr *expr,
+			      struct nft_regs *regs,
+			      const struct nft_pktinfo *pkt)
+{
+	const struct nft_gtp *priv = nft_expr_priv(expr);
+	u32 *dest = &regs->data[priv->dreg];
+	struct gtpu_info info;
+
+	if (!nf_gtpu_header(pkt->skb, &info))
+		goto nomatch;
+
+	switch (priv->key) {
+	case NFT_GTP_TEID:
+		*dest = info.teid;
+		return;
+	case NFT_GTP_TYPE:
+		*dest = info.type;
+		return;
+	case NFT_GTP_VERSION:
+		*dest = info.version;
+		return;
+	case NFT_GTP_QFI:
+		if (!(info.flags & GTPU_INFO_QFI))
+			goto nomatch;
+		*dest = info.qfi;
+		return;
+	}
+nomatch:
+	regs->verdict.code = NFT_BREAK;
+}
+
+static void nft_gtp_verdict(struct nft_regs *regs, enum nf_gtpu_verdict v)
+{
+	switch (v) {
+	case NF_GTPU_STOLEN:
+		regs->verdict.code = NF_STOLEN;
+		break;
+	case NF_GTPU_DROP:
+		regs->verdict.code = NF_DROP;
+		break;
+	case NF_GTPU_PASS:
+		regs->verdict.code = NFT_BREAK;
+		break;
+	}
+}
+
+static void nft_gtp_decap_eval(const struct nft_expr *expr,
+			       struct nft_regs *regs,
+			       const struct nft_pktinfo *pkt)
+{
+	const struct nft_gtp *priv = nft_expr_priv(expr);
+	struct nf_gtpu_decap_params p = {
+		.ifindex	= regs->data[priv->sreg_dev],
+		.v0		= priv->flags & NFT_GTP_F_V0,
+	};
+
+	if (priv->sreg_ms_addr) {
+		p.ms_family = priv->nfproto;
+		memcpy(&p.ms_addr, &regs->data[priv->sreg_ms_addr],
+		       nft_gtp_addr_len(priv->nfproto));
+	}
+	nft_gtp_verdict(regs, nf_gtpu_decap(pkt->skb, pkt->state, &p));
+}
+
+static void nft_gtp_encap_eval(const struct nft_expr *expr,
+			       struct nft_regs *regs,
+			       const struct nft_pktinfo *pkt)
+{
+	const struct nft_gtp *priv = nft_expr_priv(expr);
+	int len = nft_gtp_addr_len(priv->nfproto);
+	struct nf_gtpu_encap_params p = {
+		.family		= priv->nfproto,
+		.teid		= regs->data[priv->sreg_teid],
+		.sport_hash	= priv->flags & NFT_GTP_F_SPORT_HASH,
+		.v0		= priv->flags & NFT_GTP_F_V0,
+	};
+
+	memcpy(&p.peer, &regs->data[priv->sreg_addr], len);
+	if (priv->sreg_saddr)
+		memcpy(&p.saddr, &regs->data[priv->sreg_saddr], len);
+	if (priv->sreg_qfi) {
+		p.add_qfi = true;
+		p.qfi = regs->data[priv->sreg_qfi];
+	}
+	nft_gtp_verdict(regs, nf_gtpu_encap(pkt->skb, pkt->state, &p));
+}
+
+static int nft_gtp_load_init(const struct nft_ctx *ctx,
+			     const struct nft_expr *expr,
+			     const struct nlattr * const tb[])
+{
+	struct nft_gtp *priv = nft_expr_priv(expr);
+
+	if (!tb[NFTA_GTP_KEY] || !tb[NFTA_GTP_DREG])
+		return -EINVAL;
+	priv->key = ntohl(nla_get_be32(tb[NFTA_GTP_KEY]));
+	if (priv->key > NFT_GTP_KEY_MAX)
+		return -EOPNOTSUPP;
+	return nft_parse_register_store(ctx, tb[NFTA_GTP_DREG], &priv->dreg,
+					NULL, NFT_DATA_VALUE, sizeof(u32));
+}
+
+/* An optional source register of @len octets: absent leaves @sreg 0. */
+static int nft_gtp_parse_sreg(const struct nft_ctx *ctx,
+			      const struct nlattr *attr, u8 *sreg, int len)
+{
+	if (!attr)
+		return 0;
+	if (len < 0)
+		return len;
+	return nft_parse_register_load(ctx, attr, sreg, len);
+}
+
+static bool nft_gtp_family_ok(const struct nft_ctx *ctx)
+{
+	switch (ctx->family) {
+	case NFPROTO_IPV4:
+	case NFPROTO_IPV6:
+	case NFPROTO_INET:
+	case NFPROTO_NETDEV:
+		return true;
+	}
+	return false;
+}
+
+/* Decap must see whole packets: reassembly for the IP families. */
+static int nft_gtp_defrag(const struct nft_ctx *ctx, bool enable)
+{
+	int err = 0;
+
+	if (ctx->family == NFPROTO_IPV4 || ctx->family == NFPROTO_INET) {
+		if (!enable)
+			nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV4);
+		else
+			err = nf_gtpu_defrag_enable(ctx->net, NFPROTO_IPV4);
+	}
+	if (err)
+		return err;
+	if (ctx->family == NFPROTO_IPV6 || ctx->family == NFPROTO_INET) {
+		if (!enable) {
+			nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV6);
+		} else {
+			err = nf_gtpu_defrag_enable(ctx->net, NFPROTO_IPV6);
+			if (err && ctx->family == NFPROTO_INET)
+				nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV4);
+		}
+	}
+	return err;
+}
+
+static int nft_gtp_decap_init(const struct nft_ctx *ctx,
+			      const struct nft_expr *expr,
+			      const struct nlattr * const tb[])
+{
+	struct nft_gtp *priv = nft_expr_priv(expr);
+	int err;
+
+	if (!nft_gtp_family_ok(ctx))
+		return -EOPNOTSUPP;
+	if (!tb[NFTA_GTP_SREG_DEV])
+		return -EINVAL;
+	if (tb[NFTA_GTP_FLAGS]) {
+		priv->flags = ntohl(nla_get_be32(tb[NFTA_GTP_FLAGS]));
+		if (priv->flags & ~NFT_GTP_F_V0)
+			return -EOPNOTSUPP;
+	}
+	err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_DEV],
+				      &priv->sreg_dev, sizeof(u32));
+	if (err < 0)
+		return err;
+
+	if (tb[NFTA_GTP_SREG_MS_ADDR]) {
+		if (!tb[NFTA_GTP_NFPROTO])
+			return -EINVAL;
+		priv->nfproto = ntohl(nla_get_be32(tb[NFTA_GTP_NFPROTO]));
+		err = nft_gtp_parse_sreg(ctx, tb[NFTA_GTP_SREG_MS_ADDR],
+					 &priv->sreg_ms_addr,
+					 nft_gtp_addr_len(priv->nfproto));
+		if (err < 0)
+			return err;
+	}
+	return nft_gtp_defrag(ctx, true);
+}
+
+static void nft_gtp_decap_destroy(const struct nft_ctx *ctx,
+				  const struct nft_expr *expr)
+{
+	nft_gtp_defrag(ctx, false);
+}
+
+static int nft_gtp_encap_init(const struct nft_ctx *ctx,
+			      const struct nft_expr *expr,
+			      const struct nlattr * const tb[])
+{
+	struct nft_gtp *priv = nft_expr_priv(expr);
+	int len, err;
+
+	if (ctx->family != NFPROTO_IPV4 && ctx->family != NFPROTO_IPV6 &&
+	    ctx->family != NFPROTO_INET)
+		return -EOPNOTSUPP;
+	if (!tb[NFTA_GTP_NFPROTO] || !tb[NFTA_GTP_SREG_ADDR] ||
+	    !tb[NFTA_GTP_SREG_TEID])
+		return -EINVAL;
+	priv->nfproto = ntohl(nla_get_be32(tb[NFTA_GTP_NFPROTO]));
+	len = nft_gtp_addr_len(priv->nfproto);
+	if (len < 0)
+		return len;
+	/* In a family-specific table the addresses are of that family. */
+	if (ctx->family != NFPROTO_INET && ctx->family != priv->nfproto)
+		return -EAFNOSUPPORT;
+	if (tb[NFTA_GTP_FLAGS]) {
+		priv->flags = ntohl(nla_get_be32(tb[NFTA_GTP_FLAGS]));
+		if (priv->flags & ~NFT_GTP_F_MASK)
+			return -EOPNOTSUPP;
+	}
+	if (tb[NFTA_GTP_SREG_QFI] && (priv->flags & NFT_GTP_F_V0))
+		return -EINVAL;
+
+	err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_ADDR],
+				      &priv->sreg_addr, len);
+	if (err < 0)
+		return err;
+	err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_TEID],
+				      &priv->sreg_teid, sizeof(u32));
+	if (err < 0)
+		return err;
+	err = nft_gtp_parse_sreg(ctx, tb[NFTA_GTP_SREG_SADDR],
+				 &priv->sreg_saddr, len);
+	if (err < 0)
+		return err;
+	return nft_gtp_parse_sreg(ctx, tb[NFTA_GTP_SREG_QFI], &priv->sreg_qfi,
+				  sizeof(u32));
+}
+
+static int nft_gtp_validate_hooks(const struct nft_ctx *ctx,
+				  unsigned int inet_hooks,
+				  unsigned int netdev_hooks)
+{
+	if (ctx->family == NFPROTO_NETDEV)
+		return nft_chain_validate_hooks(ctx->chain, netdev_hooks);
+	return nft_chain_validate_hooks(ctx->chain, inet_hooks);
+}
+
+/* The inner packet leaves the stack here: before routing or locally. */
+static int nft_gtp_decap_validate(const struct nft_ctx *ctx,
+				  const struct nft_expr *expr)
+{
+	return nft_gtp_validate_hooks(ctx, (1 << NF_INET_PRE_ROUTING) |
+					   (1 << NF_INET_LOCAL_IN),
+				      1 << NF_NETDEV_INGRESS);
+}
+
+/* Encap needs an IP packet at the network header, headed out. */
+static int nft_gtp_encap_validate(const struct nft_ctx *ctx,
+				  const struct nft_expr *expr)
+{
+	return nft_gtp_validate_hooks(ctx, (1 << NF_INET_FORWARD) |
+					   (1 << NF_INET_LOCAL_OUT) |
+					   (1 << NF_INET_POST_ROUTING), 0);
+}
+
+static int nft_gtp_dump_sreg(struct sk_buff *skb, int attr, u8 sreg)
+{
+	return sreg ? nft_dump_register(skb, attr, sreg) : 0;
+}
+
+static int nft_gtp_dump_common(struct sk_buff *skb, enum nft_gtp_ops op,
+			       const struct nft_gtp *priv)
+{
+	if (nla_put_be32(skb, NFTA_GTP_OP, htonl(op)))
+		return -1;
+	if (priv->nfproto &&
+	    nla_put_be32(skb, NFTA_GTP_NFPROTO, htonl(priv->nfproto)))
+		return -1;
+	if (priv->flags && nla_put_be32(skb, NFTA_GTP_FLAGS, htonl(priv->flags)))
+		return -1;
+	return 0;
+}
+
+static int nft_gtp_load_dump(struct sk_buff *skb, const struct nft_expr *expr,
+			     bool reset)
+{
+	const struct nft_gtp *priv = nft_expr_priv(expr);
+
+	if (nft_gtp_dump_common(skb, NFT_GTP_LOAD, priv) ||
+	    nla_put_be32(skb, NFTA_GTP_KEY, htonl(priv->key)) ||
+	    nft_dump_register(skb, NFTA_GTP_DREG, priv->dreg))
+		return -1;
+	return 0;
+}
+
+static int nft_gtp_decap_dump(struct sk_buff *skb, const struct nft_expr *expr,
+			      bool reset)
+{
+	const struct nft_gtp *priv = nft_expr_priv(expr);
+
+	if (nft_gtp_dump_common(skb, NFT_GTP_DECAP, priv) ||
+	    nft_dump_register(skb, NFTA_GTP_SREG_DEV, priv->sreg_dev) ||
+	    nft_gtp_dump_sreg(skb, NFTA_GTP_SREG_MS_ADDR, priv->sreg_ms_addr))
+		return -1;
+	return 0;
+}
+
+static int nft_gtp_encap_dump(struct sk_buff *skb, const struct nft_expr *expr,
+			      bool reset)
+{
+	const struct nft_gtp *priv = nft_expr_priv(expr);
+
+	if (nft_gtp_dump_common(skb, NFT_GTP_ENCAP, priv) ||
+	    nft_dump_register(skb, NFTA_GTP_SREG_ADDR, priv->sreg_addr) ||
+	    nft_dump_register(skb, NFTA_GTP_SREG_TEID, priv->sreg_teid) ||
+	    nft_gtp_dump_sreg(skb, NFTA_GTP_SREG_SADDR, priv->sreg_saddr) ||
+	    nft_gtp_dump_sreg(skb, NFTA_GTP_SREG_QFI, priv->sreg_qfi))
+		return -1;
+	return 0;
+}
+
+static struct nft_expr_type nft_gtp_type;
+
+static const struct nft_expr_ops nft_gtp_load_ops = {
+	.type		= &nft_gtp_type,
+	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
+	.eval		= nft_gtp_load_eval,
+	.init		= nft_gtp_load_init,
+	.dump		= nft_gtp_load_dump,
+};
+
+static const struct nft_expr_ops nft_gtp_decap_ops = {
+	.type		= &nft_gtp_type,
+	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
+	.eval		= nft_gtp_decap_eval,
+	.init		= nft_gtp_decap_init,
+	.destroy	= nft_gtp_decap_destroy,
+	.dump		= nft_gtp_decap_dump,
+	.validate	= nft_gtp_decap_validate,
+};
+
+static const struct nft_expr_ops nft_gtp_encap_ops = {
+	.type		= &nft_gtp_type,
+	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
+	.eval		= nft_gtp_encap_eval,
+	.init		= nft_gtp_encap_init,
+	.dump		= nft_gtp_encap_dump,
+	.validate	= nft_gtp_encap_validate,
+};
+
+static const struct nft_expr_ops *
+nft_gtp_select_ops(const struct nft_ctx *ctx, const struct nlattr * const tb[])
+{
+	if (!tb[NFTA_GTP_OP])
+		return ERR_PTR(-EINVAL);
+
+	switch (ntohl(nla_get_be32(tb[NFTA_GTP_OP]))) {
+	case NFT_GTP_LOAD:
+		return &nft_gtp_load_ops;
+	case NFT_GTP_DECAP:
+		return &nft_gtp_decap_ops;
+	case NFT_GTP_ENCAP:
+		return &nft_gtp_encap_ops;
+	}
+	return ERR_PTR(-EOPNOTSUPP);
+}
+
+static struct nft_expr_type nft_gtp_type __read_mostly = {
+	.name		= "gtp",
+	.select_ops	= nft_gtp_select_ops,
+	.policy		= nft_gtp_policy,
+	.maxattr	= NFTA_GTP_MAX,
+	.owner		= THIS_MODULE,
+};
+
+static int __init nft_gtp_module_init(void)
+{
+	return nft_register_expr(&nft_gtp_type);
+}
+
+static void __exit nft_gtp_module_exit(void)
+{
+	nft_unregister_expr(&nft_gtp_type);
+}
+
+module_init(nft_gtp_module_init);
+module_exit(nft_gtp_module_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("nf-gtpu developers");
+MODULE_DESCRIPTION("nftables GTP-U tunnel expressions: header loads, decap, encap");
+MODULE_ALIAS_NFT_EXPR("gtp");
