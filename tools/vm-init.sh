@@ -43,10 +43,12 @@ poweroff_now() {
 	sleep 10
 }
 
+# The modules and their index, prepared by vm.sh on the host.
 if [ -n "$mods" ]; then
-	dst=/lib/modules/$(uname -r)/updates/nf-gtpu
-	mkdir -p "$dst"
-	cp "$mods"/*.ko "$dst"/ && depmod -a ||
+	dst=/lib/modules/$(uname -r)
+	mkdir -p "$dst/updates"
+	cp -r "$mods/updates/nf-gtpu" "$dst/updates/" &&
+		cp "$mods"/modules.* "$dst/" ||
 		{ echo "vm-init: cannot install modules from $mods"; echo 1 >"$run/rc"; poweroff_now; }
 fi
 

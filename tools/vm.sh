@@ -99,6 +99,28 @@ if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 	build_initramfs "$initrd" || exit 2
 fi
 
+# Index the freshly built modules together with the kernel's own on the
+# host: depmod in the emulated guest takes minutes (xz-compressed modules).
+stage_modules() {
+	local root=$vmdir/modroot-$KVER lib f
+	lib=$root/lib/modules/$KVER
+	if [ -s "$lib/modules.dep" ] &&
+	   [ -z "$(find "$MODDIR" -name '*.ko' -newer "$lib/modules.dep")" ]; then
+		return 0
+	fi
+	rm -rf "$root"
+	mkdir -p "$lib/updates/nf-gtpu"
+	ln -s "/lib/modules/$KVER/kernel" "$lib/kernel"
+	for f in /lib/modules/"$KVER"/modules.order /lib/modules/"$KVER"/modules.builtin*; do
+		cp "$f" "$lib/"
+	done
+	cp "$MODDIR"/*.ko "$lib/updates/nf-gtpu/" &&
+		depmod -b "$root" "$KVER"
+}
+if [ -n "$MODDIR" ]; then
+	stage_modules || { echo "vm: cannot index the modules in $MODDIR" >&2; exit 2; }
+fi
+
 run=$(mktemp -d "$vmdir/run-$KVER.XXXXXX")
 printf '%q ' "$@" >"$run/cmd"
 printf '\n' >>"$run/cmd"
@@ -107,7 +129,7 @@ log=$run/console.log
 append="console=ttyS0 loglevel=5 panic=-1 rw nokaslr"
 append+=" nfgtpu.init=$PROJ/tools/vm-init.sh nfgtpu.proj=$PROJ"
 append+=" nfgtpu.run=$run nfgtpu.cwd=$PWD"
-[ -z "$MODDIR" ] || append+=" nfgtpu.modules=$MODDIR"
+[ -z "$MODDIR" ] || append+=" nfgtpu.modules=$vmdir/modroot-$KVER/lib/modules/$KVER"
 
 echo "vm: booting $KVER (timeout ${TIMEOUT}s): $*"
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
