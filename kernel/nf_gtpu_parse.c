@@ -36,18 +36,13 @@ static enum gtpu_parse_result gtpu_parse_pdu_session(const u8 *ext,
 	return GTPU_OK;
 }
 
+/*
+ * Comprehension-required types the endpoint handles; the PDU Session
+ * Container is parsed by the caller, the PDCP numbers need no action.
+ */
 static bool gtpu_ext_supported(u8 type)
 {
-	switch (type) {
-	case GTPU_EXT_PDU_SESSION:
-	case GTPU_EXT_UDP_PORT:
-	case GTPU_EXT_PDCP:
-	case GTPU_EXT_LONG_PDCP:
-	case GTPU_EXT_LONG_PDCP_NR:
-	case GTPU_EXT_SCI:
-		return true;
-	}
-	return false;
+	return type == GTPU_EXT_PDCP || type == GTPU_EXT_LONG_PDCP;
 }
 
 /*

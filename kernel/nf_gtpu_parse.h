@@ -25,9 +25,6 @@
 
 /* Extension header types, 3GPP TS 29.281 table 5.2.1-3 */
 #define GTPU_EXT_NONE		0x00
-#define GTPU_EXT_LONG_PDCP_NR	0x03
-#define GTPU_EXT_SCI		0x20
-#define GTPU_EXT_UDP_PORT	0x40
 #define GTPU_EXT_LONG_PDCP	0x82
 #define GTPU_EXT_PDU_SESSION	0x85
 #define GTPU_EXT_PDCP		0xc0
