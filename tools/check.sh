@@ -10,6 +10,17 @@ ksft=${KSFT:-/var/cache/nf-gtpu/linux-source-6.1/tools/testing/selftests}
 make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 
 pass=0 fail=0 skip=0 status=0
+
+# The GTP-U parser is a pure function: its fuzzer runs on the host, over
+# the committed corpus and regressions, then briefly on new inputs.
+if make -s -C fuzz regress smoke >build/fuzz-smoke.log 2>&1; then
+	echo "ok - parser: fuzz corpus, regressions and 30 s smoke run"
+	pass=1
+else
+	tail -n 30 build/fuzz-smoke.log
+	echo "not ok - parser: fuzz corpus, regressions and 30 s smoke run"
+	fail=1 status=1
+fi
 for kver in "$@"; do
 	tap=build/check-$kver.tap
 	tools/vm.sh -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-1200}" -- \

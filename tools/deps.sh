@@ -15,7 +15,7 @@ PKGS="build-essential pkg-config bc kmod cpio xz-utils
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       libmnl-dev libnftnl-dev libxtables-dev
       nftables iptables iproute2 iputils-ping ethtool socat iperf3 tcpdump tshark
-      python3-scapy sparse"
+      python3-scapy sparse clang libclang-rt-14-dev llvm-14"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
