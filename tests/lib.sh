@@ -5,6 +5,7 @@
 
 ksft_skip=4
 ret=0
+PKT="/usr/bin/python3 $(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/gtpu_pkt.py"
 nsuffix=$(mktemp -u XXXXXX)
 NAMESPACES=()
 
@@ -61,6 +62,11 @@ busywait() {
 	done
 }
 
+# tcp_listening NS PORT: something listens on TCP PORT in NS.
+tcp_listening() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
+}
+
 # gtpu_stat NS NAME: a counter of /proc/net/nf_gtpu in NS.
 gtpu_stat() {
 	ip netns exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/nf_gtpu
@@ -78,4 +84,124 @@ expect_eq() {
 	else
 		FAIL "$1: got '$2', expected '$3'"
 	fi
+}
+
+# The network most tests use:
+#
+#   ms ---- acc ===== GTP-U ===== gw ---- pdn
+#        10.45.0.0/24      192.0.2.0/24      198.51.100.0/24
+#        2001:db8:45::/64  2001:db8:1::/64   2001:db8:100::/64
+#
+# with an apn device apn-ms on acc (downlink decap) and apn0 on gw, routes
+# to the MS through apn0, and no rules.  Sets $ms $acc $gw $pdn.
+link() { # link NS1 DEV1 NS2 DEV2
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
+	ip -n "$1" link set "$2" up
+	ip -n "$3" link set "$4" up
+}
+
+addr() { # addr NS DEV ADDRESS/LEN
+	ip -n "$1" addr add "$3" dev "$2" nodad 2>/dev/null ||
+		ip -n "$1" addr add "$3" dev "$2"
+}
+
+setup_gtpu_network() {
+	setup_ns ms acc gw pdn || return 1
+	link "$ms" ms0 "$acc" acc-ms
+	link "$acc" acc-tr "$gw" gw-tr
+	link "$gw" gw-pdn "$pdn" pdn0
+	for ns in "$acc" "$gw"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+			net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+	for ns in "$ms" "$pdn"; do
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
+	done
+
+	addr "$ms" ms0 10.45.0.2/24;		addr "$ms" ms0 2001:db8:45::2/64
+	addr "$acc" acc-ms 10.45.0.1/24;	addr "$acc" acc-ms 2001:db8:45::1/64
+	addr "$acc" acc-tr 192.0.2.1/24;	addr "$acc" acc-tr 2001:db8:1::1/64
+	addr "$gw" gw-tr 192.0.2.2/24;		addr "$gw" gw-tr 2001:db8:1::2/64
+	addr "$gw" gw-pdn 198.51.100.1/24;	addr "$gw" gw-pdn 2001:db8:100::1/64
+	addr "$pdn" pdn0 198.51.100.2/24;	addr "$pdn" pdn0 2001:db8:100::2/64
+	ip -n "$ms" route add default via 10.45.0.1
+	ip -n "$ms" -6 route add default via 2001:db8:45::1
+	ip -n "$pdn" route add default via 198.51.100.1
+	ip -n "$pdn" -6 route add default via 2001:db8:100::1
+	# acc has no route to the PDN but through the tunnel: a default
+	# toward gw makes FORWARD see the uplink, where rules encapsulate it.
+	ip -n "$acc" route add default via 192.0.2.2
+	ip -n "$acc" -6 route add default via 2001:db8:1::2
+
+	# Checksums computed in software on the way out of acc, so the
+	# capture on gw sees the final UDP checksum rather than a partial one.
+	ip netns exec "$acc" ethtool -K acc-tr tx off >/dev/null
+
+	ip -n "$acc" link add apn-ms type apn
+	ip -n "$acc" link set apn-ms up
+	ip -n "$gw" link add apn0 type apn
+	ip -n "$gw" link set apn0 up
+	ip -n "$gw" route add 10.45.0.0/24 dev apn0
+	ip -n "$gw" -6 route add 2001:db8:45::/64 dev apn0
+	# GRO on the PDN side: downlink TCP reaches the encapsulating rule as
+	# GSO packets, which must be segmented before encapsulation.
+	ip netns exec "$gw" ethtool -K gw-pdn gro on >/dev/null 2>&1
+}
+
+ipt() { # ipt NS FAMILY(4|6) ARGS...: iptables or ip6tables in NS
+	local ns=$1 cmd=iptables
+	[ "$2" = 6 ] && cmd=ip6tables
+	shift 2
+	ip netns exec "$ns" "$cmd" "$@"
+}
+outer_addr() { # outer_addr NODE(acc|gw) FAMILY
+	case $1$2 in
+	acc4) echo 192.0.2.1 ;; acc6) echo 2001:db8:1::1 ;;
+	gw4) echo 192.0.2.2 ;; gw6) echo 2001:db8:1::2 ;;
+	esac
+}
+ms_addr() { [ "$1" = 4 ] && echo 10.45.0.2 || echo 2001:db8:45::2; }
+pdn_addr() { [ "$1" = 4 ] && echo 198.51.100.2 || echo 2001:db8:100::2; }
+
+# traffic INNER OUTER UL_TEID [QFI]: ping and TCP both ways, the uplink
+# checked on the wire (needs $PKT and $tmp).
+traffic() {
+	local in=$1 out=$2 what="inner IPv$1 over IPv$2" ul=$3 qfi=${4:-} cap=$tmp/ul.pcap
+	local port=$((5000 + in * 10 + out)) lpid
+
+	ip netns exec "$gw" tcpdump -U -q -i gw-tr -w "$cap" \
+		"udp port 2152 and dst $(outer_addr gw "$out")" 2>"$tmp/tcpdump.log" &
+	local tpid=$!
+	busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
+	if ip netns exec "$ms" ping -"$in" -c 3 -i 0.2 -W 2 "$(pdn_addr "$in")" >/dev/null; then
+		PASS "$what: ping MS -> PDN"
+	else
+		FAIL "$what: ping MS -> PDN"
+	fi
+	sleep 0.5
+	kill "$tpid"; wait "$tpid" 2>/dev/null
+	if out_check=$($PKT check "$cap" "$ul" $qfi 2>&1); then
+		PASS "$what: uplink on the wire ($out_check)"
+	else
+		FAIL "$what: uplink on the wire: $out_check"
+	fi
+
+	head -c 1000000 /dev/urandom >"$tmp/data"
+	ip netns exec "$pdn" timeout 90 socat -u TCP"$in"-LISTEN:$port,reuseaddr OPEN:"$tmp/up",creat,trunc &
+	lpid=$!
+	busywait 5000 tcp_listening "$pdn" $port
+	ip netns exec "$ms" timeout 60 socat -u OPEN:"$tmp/data" TCP"$in":"$(pdn_addr "$in" | sed 's/.*:.*/[&]/')":$port
+	wait "$lpid"
+	cmp -s "$tmp/data" "$tmp/up" && PASS "$what: 1 MB TCP MS -> PDN" ||
+		FAIL "$what: TCP MS -> PDN"
+
+	ip netns exec "$ms" timeout 90 socat -u TCP"$in"-LISTEN:$port,reuseaddr OPEN:"$tmp/down",creat,trunc &
+	lpid=$!
+	busywait 5000 tcp_listening "$ms" $port
+	ip netns exec "$pdn" timeout 60 socat -u OPEN:"$tmp/data" TCP"$in":"$(ms_addr "$in" | sed 's/.*:.*/[&]/')":$port
+	wait "$lpid"
+	cmp -s "$tmp/data" "$tmp/down" && PASS "$what: 1 MB TCP PDN -> MS" ||
+		FAIL "$what: TCP PDN -> MS"
 }

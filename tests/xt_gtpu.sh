@@ -15,7 +15,6 @@
 # encapsulates what routing sends into apn0.
 
 source "$(dirname "$0")/lib.sh"
-PKT="/usr/bin/python3 $(dirname "$(readlink -f "$0")")/gtpu_pkt.py"
 tmp=$(mktemp -d)
 
 cleanup() {
@@ -31,67 +30,7 @@ require_modules nf_gtpu xt_GTPU veth
 iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
 	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
 
-setup_ns ms acc gw pdn || exit 1
-
-link() { # link NS1 DEV1 NS2 DEV2
-	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3"
-	ip -n "$1" link set "$2" up
-	ip -n "$3" link set "$4" up
-}
-link "$ms" ms0 "$acc" acc-ms
-link "$acc" acc-tr "$gw" gw-tr
-link "$gw" gw-pdn "$pdn" pdn0
-for ns in "$acc" "$gw"; do
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
-		net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0
-done
-for ns in "$ms" "$pdn"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0
-done
-
-addr() { ip -n "$1" addr add "$3" dev "$2" nodad 2>/dev/null || ip -n "$1" addr add "$3" dev "$2"; }
-addr "$ms" ms0 10.45.0.2/24;		addr "$ms" ms0 2001:db8:45::2/64
-addr "$acc" acc-ms 10.45.0.1/24;	addr "$acc" acc-ms 2001:db8:45::1/64
-addr "$acc" acc-tr 192.0.2.1/24;	addr "$acc" acc-tr 2001:db8:1::1/64
-addr "$gw" gw-tr 192.0.2.2/24;		addr "$gw" gw-tr 2001:db8:1::2/64
-addr "$gw" gw-pdn 198.51.100.1/24;	addr "$gw" gw-pdn 2001:db8:100::1/64
-addr "$pdn" pdn0 198.51.100.2/24;	addr "$pdn" pdn0 2001:db8:100::2/64
-ip -n "$ms" route add default via 10.45.0.1
-ip -n "$ms" -6 route add default via 2001:db8:45::1
-ip -n "$pdn" route add default via 198.51.100.1
-ip -n "$pdn" -6 route add default via 2001:db8:100::1
-# acc has no route to the PDN but through the tunnel: a default toward gw
-# makes FORWARD see the uplink, where the rule encapsulates it.
-ip -n "$acc" route add default via 192.0.2.2
-ip -n "$acc" -6 route add default via 2001:db8:1::2
-
-# Checksums computed in software on the way out of acc, so the capture on
-# gw sees the final UDP checksum rather than a partial one.
-ip netns exec "$acc" ethtool -K acc-tr tx off >/dev/null
-
-ip -n "$acc" link add apn-ms type apn
-ip -n "$acc" link set apn-ms up
-ip -n "$gw" link add apn0 type apn
-ip -n "$gw" link set apn0 up
-ip -n "$gw" route add 10.45.0.0/24 dev apn0
-ip -n "$gw" -6 route add 2001:db8:45::/64 dev apn0
-
-ipt() { # ipt NS FAMILY(4|6) ARGS...: iptables or ip6tables in NS
-	local ns=$1 cmd=iptables
-	[ "$2" = 6 ] && cmd=ip6tables
-	shift 2
-	ip netns exec "$ns" "$cmd" "$@"
-}
-outer_addr() { # outer_addr NODE(acc|gw) FAMILY
-	case $1$2 in
-	acc4) echo 192.0.2.1 ;; acc6) echo 2001:db8:1::1 ;;
-	gw4) echo 192.0.2.2 ;; gw6) echo 2001:db8:1::2 ;;
-	esac
-}
-ms_addr() { [ "$1" = 4 ] && echo 10.45.0.2 || echo 2001:db8:45::2; }
-pdn_addr() { [ "$1" = 4 ] && echo 198.51.100.2 || echo 2001:db8:100::2; }
+setup_gtpu_network || exit 1
 
 # tunnel INNER OUTER UL_TEID DL_TEID: one PDP context, in both nodes.
 tunnel() {
@@ -114,44 +53,6 @@ flush_rules() {
 			ipt "$ns" "$f" -t mangle -F
 		done
 	done
-}
-
-# traffic INNER OUTER: ping and TCP both ways, the uplink checked on the wire.
-traffic() {
-	local in=$1 out=$2 what="inner IPv$1 over IPv$2" ul=$3 cap=$tmp/ul.pcap
-	local port=$((5000 + in * 10 + out))
-
-	ip netns exec "$gw" tcpdump -U -q -i gw-tr -w "$cap" \
-		"udp port 2152 and dst $(outer_addr gw "$out")" 2>"$tmp/tcpdump.log" &
-	local tpid=$!
-	busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
-	if ip netns exec "$ms" ping -"$in" -c 3 -i 0.2 -W 2 "$(pdn_addr "$in")" >/dev/null; then
-		PASS "$what: ping MS -> PDN"
-	else
-		FAIL "$what: ping MS -> PDN"
-	fi
-	sleep 0.5
-	kill "$tpid"; wait "$tpid" 2>/dev/null
-	if out_check=$($PKT check "$cap" "$ul" 2>&1); then
-		PASS "$what: uplink on the wire ($out_check)"
-	else
-		FAIL "$what: uplink on the wire: $out_check"
-	fi
-
-	head -c 1000000 /dev/urandom >"$tmp/data"
-	ip netns exec "$pdn" socat -u TCP"$in"-LISTEN:$port,reuseaddr OPEN:"$tmp/up",creat,trunc &
-	busywait 5000 ip netns exec "$pdn" ss -ltn "sport = :$port" | grep -q LISTEN
-	ip netns exec "$ms" timeout 60 socat -u OPEN:"$tmp/data" TCP"$in":"$(pdn_addr "$in" | sed 's/.*:.*/[&]/')":$port
-	wait
-	cmp -s "$tmp/data" "$tmp/up" && PASS "$what: 1 MB TCP MS -> PDN" ||
-		FAIL "$what: TCP MS -> PDN"
-
-	ip netns exec "$ms" socat -u TCP"$in"-LISTEN:$port,reuseaddr OPEN:"$tmp/down",creat,trunc &
-	busywait 5000 ip netns exec "$ms" ss -ltn "sport = :$port" | grep -q LISTEN
-	ip netns exec "$pdn" timeout 60 socat -u OPEN:"$tmp/data" TCP"$in":"$(ms_addr "$in" | sed 's/.*:.*/[&]/')":$port
-	wait
-	cmp -s "$tmp/data" "$tmp/down" && PASS "$what: 1 MB TCP PDN -> MS" ||
-		FAIL "$what: TCP PDN -> MS"
 }
 
 tunnel 4 4 0x100 0x200

@@ -10,7 +10,6 @@
 #   peer (192.0.2.1, 2001:db8:1::1) ---- gw (192.0.2.2, 2001:db8:1::2; apn0)
 
 source "$(dirname "$0")/lib.sh"
-PKT="/usr/bin/python3 $(dirname "$(readlink -f "$0")")/gtpu_pkt.py"
 TEID=0x1234
 
 cleanup() {

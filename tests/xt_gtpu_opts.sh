@@ -1,0 +1,148 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# -j GTPU options and lifecycle, on the network of lib.sh
+# (ms -- acc == GTP-U == gw -- pdn):
+# - --qfi: a PDU Session Container with the QFI on the wire
+# - --sport-hash: outer source ports from the flow hash, per flow
+# - --v0: GTPv0 on port 3386 with a 64-bit TID, both ways
+# - path MTU: ICMP fragmentation needed / packet too big from the
+#   encapsulating gateway, IPv4 without DF carried in outer fragments
+# - the apn device and the namespace deleted while traffic flows, the
+#   module held while rules use it
+
+source "$(dirname "$0")/lib.sh"
+tmp=$(mktemp -d)
+
+cleanup() {
+	cleanup_all_ns
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+require_cmd ip iptables ip6tables ping socat tcpdump ethtool
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
+	SKIP "python3-scapy is not installed"
+require_modules nf_gtpu xt_GTPU veth
+iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
+	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+
+setup_gtpu_network || exit 1
+
+# tunnel4 ENCAP_OPTS_UL DECAP_OPTS_GW ENCAP_OPTS_DL DECAP_OPTS_ACC
+tunnel4() {
+	flush4
+	ipt "$acc" 4 -t mangle -A FORWARD -i acc-ms -s 10.45.0.2 \
+		-j GTPU --encap --peer 192.0.2.2 $1
+	ipt "$gw" 4 -t raw -A PREROUTING -p udp \
+		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 $2
+	ipt "$gw" 4 -t mangle -A POSTROUTING -o apn0 -d 10.45.0.2 \
+		-j GTPU --encap --peer 192.0.2.1 $3
+	ipt "$acc" 4 -t raw -A PREROUTING -i acc-tr -p udp \
+		-j GTPU --decap --dev apn-ms $4
+}
+flush4() {
+	local ns
+	for ns in "$acc" "$gw"; do
+		ipt "$ns" 4 -t raw -F
+		ipt "$ns" 4 -t mangle -F
+	done
+}
+capture() { # capture FILTER: start tcpdump on gw-tr into $tmp/cap.pcap
+	ip netns exec "$gw" tcpdump -U -q -i gw-tr -w "$tmp/cap.pcap" "$1" \
+		2>"$tmp/tcpdump.log" &
+	cap_pid=$!
+	busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
+}
+capture_stop() {
+	sleep 0.5
+	kill "$cap_pid"
+	wait "$cap_pid" 2>/dev/null
+}
+ping_ok() { # ping_ok WHAT NS ARGS...
+	local what=$1 ns=$2
+	shift 2
+	if ip netns exec "$ns" ping -c 2 -i 0.2 -W 2 "$@" >/dev/null; then
+		PASS "$what"
+	else
+		FAIL "$what"
+	fi
+}
+
+# Path MTU, first, before any traffic teaches the PDN host a path MTU.
+# apn0's MTU is raised so that forwarding lets the big packets reach the
+# encapsulating rule, which knows the real path MTU.
+tunnel4 "--teid 0x12" "--teid 0x12" "--teid 0x22" "--teid 0x22"
+ip -n "$gw" link set apn0 mtu 1500
+n0=$(gtpu_stat "$gw" encap_too_big)
+out=$(ip netns exec "$pdn" ping -c 1 -W 2 -M do -s 1472 10.45.0.2 2>&1)
+grep -q "mtu = 1464" <<<"$out" && PASS "IPv4 DF: fragmentation needed, mtu 1464" ||
+	FAIL "IPv4 DF too big: $out"
+expect_eq "IPv4 DF too big counted" "$(( $(gtpu_stat "$gw" encap_too_big) - n0 ))" 1
+ping_ok "IPv4 without DF is carried in outer fragments" "$pdn" -M dont -s 1472 10.45.0.2
+ping_ok "IPv4 that fits passes" "$pdn" -M do -s 1436 10.45.0.2
+ipt "$gw" 6 -t mangle -A POSTROUTING -o apn0 -d 2001:db8:45::2 \
+	-j GTPU --encap --peer 192.0.2.1 --teid 0x23
+out=$(ip netns exec "$pdn" ping -6 -c 1 -W 2 -s 1452 2001:db8:45::2 2>&1)
+mtu6=$(ip netns exec "$pdn" ip -6 route get 2001:db8:45::2 | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
+expect_eq "IPv6 too big: packet too big, path MTU learnt" "$mtu6" 1464
+ip -n "$gw" link set apn0 mtu 1436
+
+# QFI: the uplink carries a PDU Session Container.
+tunnel4 "--teid 0x10 --qfi 9" "--teid 0x10" "--teid 0x20" "--teid 0x20"
+traffic 4 4 0x10 9
+
+# Source port from the flow hash: two UDP flows, two stable ports.
+tunnel4 "--teid 0x11 --sport-hash" "--teid 0x11" "--teid 0x21" "--teid 0x21"
+capture "udp dst port 2152 and dst 192.0.2.2"
+for port in 7001 7002 7001 7002; do
+	echo x | ip netns exec "$ms" socat -u - UDP4-SENDTO:198.51.100.2:$port,sourceport=6000
+done
+capture_stop
+ports=$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null |
+	sed -n 's/.* 192\.0\.2\.1\.\([0-9]*\) > .*/\1/p')
+range=$(ip netns exec "$acc" sysctl -n net.ipv4.ip_local_port_range)
+lo=${range%%[[:space:]]*} hi=${range##*[[:space:]]}
+distinct=$(sort -u <<<"$ports" | wc -l)
+in_range=$(awk -v lo="$lo" -v hi="$hi" '$1 >= lo && $1 <= hi' <<<"$ports" | wc -l)
+expect_eq "sport hash: 4 packets of 2 flows use 2 ports" "$distinct" 2
+expect_eq "sport hash: ports within $lo-$hi" "$in_range" 4
+[ "$(sed -n 1p <<<"$ports")" = "$(sed -n 3p <<<"$ports")" ] &&
+	PASS "sport hash: a flow keeps its port" || FAIL "sport hash: ports $ports"
+
+# GTPv0: port 3386, 20-octet header, 64-bit TID.
+tunnel4 "--v0 --tid 0x1122334455667788" "--v0 --tid 0x1122334455667788" \
+	"--v0 --tid 0x99" "--v0 --tid 0x99"
+capture "udp dst port 3386 and dst 192.0.2.2"
+ping_ok "GTPv0 tunnel carries ping both ways" "$ms" 198.51.100.2
+capture_stop
+hdr=$(ip netns exec "$gw" tcpdump -nn -xx -c 1 -r "$tmp/cap.pcap" 2>/dev/null |
+	awk '/0x/ { for (i = 2; i <= NF; i++) printf "%s", $i }')
+# Ethernet 14 + IPv4 20 + UDP 8 octets precede the GTPv0 header.
+expect_eq "GTPv0 header on the wire" "${hdr:84:40}" \
+	"1eff005400000000ffffffff1122334455667788"
+
+# Lifecycle under traffic: the module is held by rules; deleting the apn
+# device, then the whole namespace, while a flood runs, is safe.
+modprobe -r xt_GTPU 2>/dev/null && FAIL "xt_GTPU unloaded while rules use it" ||
+	PASS "xt_GTPU held while rules use it"
+ip netns exec "$ms" ping -f -c 100000 -W 1 198.51.100.2 >/dev/null 2>&1 &
+flood=$!
+sleep 2
+n0=$(gtpu_stat "$gw" decap)
+ip -n "$gw" link del apn0 && PASS "apn0 deleted under traffic" || FAIL "apn0 delete"
+n1=$(gtpu_stat "$gw" no_device)
+busywait 5000 test "$(gtpu_stat "$gw" no_device)" != "$n1" &&
+	PASS "decap without its device: dropped as no_device" ||
+	FAIL "no_device not counted after the apn device was deleted"
+[ "$n0" -gt 0 ] && PASS "flood was decapsulated before ($n0)" || FAIL "flood never decapsulated"
+ip netns del "$gw" && PASS "gateway namespace deleted under traffic" || FAIL "netns del"
+kill "$flood" 2>/dev/null
+wait "$flood" 2>/dev/null
+cleanup_all_ns
+if busywait 10000 modprobe -r xt_GTPU; then
+	PASS "xt_GTPU unloads once no rule uses it"
+else
+	FAIL "xt_GTPU unload after the rules are gone"
+fi
+exit $ret
