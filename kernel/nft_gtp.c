@@ -40,10 +40,10 @@ struct nft_gtp {
 };
 
 static const struct nla_policy nft_gtp_policy[NFTA_GTP_MAX + 1] = {
-	[NFTA_GTP_OP]		= NLA_POLICY_MAX(NLA_BE32, NFT_GTP_OP_MAX),
-	[NFTA_GTP_KEY]		= NLA_POLICY_MAX(NLA_BE32, 255),
+	[NFTA_GTP_OP]		= { .type = NLA_U32 },
+	[NFTA_GTP_KEY]		= { .type = NLA_U32 },
 	[NFTA_GTP_DREG]		= { .type = NLA_U32 },
-	[NFTA_GTP_NFPROTO]	= NLA_POLICY_MAX(NLA_BE32, 255),
+	[NFTA_GTP_NFPROTO]	= { .type = NLA_U32 },
 	[NFTA_GTP_SREG_DEV]	= { .type = NLA_U32 },
 	[NFTA_GTP_SREG_MS_ADDR]	= { .type = NLA_U32 },
 	[NFTA_GTP_SREG_ADDR]	= { .type = NLA_U32 },
@@ -53,7 +53,7 @@ static const struct nla_policy nft_gtp_policy[NFTA_GTP_MAX + 1] = {
 	[NFTA_GTP_FLAGS]	= { .type = NLA_U32 },
 };
 
-static int nft_gtp_addr_len(u8 nfproto)
+static int nft_gtp_addr_len(u32 nfproto)
 {
 	switch (nfproto) {
 	case NFPROTO_IPV4:
@@ -156,12 +156,14 @@ static int nft_gtp_load_init(const struct nft_ctx *ctx,
 			     const struct nlattr * const tb[])
 {
 	struct nft_gtp *priv = nft_expr_priv(expr);
+	u32 key;
 
 	if (!tb[NFTA_GTP_KEY] || !tb[NFTA_GTP_DREG])
 		return -EINVAL;
-	priv->key = ntohl(nla_get_be32(tb[NFTA_GTP_KEY]));
-	if (priv->key > NFT_GTP_KEY_MAX)
+	key = ntohl(nla_get_be32(tb[NFTA_GTP_KEY]));
+	if (key > NFT_GTP_KEY_MAX)
 		return -EOPNOTSUPP;
+	priv->key = key;
 	return nft_parse_register_store(ctx, tb[NFTA_GTP_DREG], &priv->dreg,
 					NULL, NFT_DATA_VALUE, sizeof(u32));
 }
@@ -172,9 +174,19 @@ static int nft_gtp_parse_sreg(const struct nft_ctx *ctx,
 {
 	if (!attr)
 		return 0;
-	if (len < 0)
-		return len;
 	return nft_parse_register_load(ctx, attr, sreg, len);
+}
+
+/* The address family of the registers; returns the address length. */
+static int nft_gtp_parse_nfproto(const struct nlattr *attr, u8 *nfproto)
+{
+	u32 family = ntohl(nla_get_be32(attr));
+	int len;
+
+	len = nft_gtp_addr_len(family);
+	if (len > 0)
+		*nfproto = family;
+	return len;
 }
 
 static bool nft_gtp_family_ok(const struct nft_ctx *ctx)
@@ -238,10 +250,11 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 	if (tb[NFTA_GTP_SREG_MS_ADDR]) {
 		if (!tb[NFTA_GTP_NFPROTO])
 			return -EINVAL;
-		priv->nfproto = ntohl(nla_get_be32(tb[NFTA_GTP_NFPROTO]));
-		err = nft_gtp_parse_sreg(ctx, tb[NFTA_GTP_SREG_MS_ADDR],
-					 &priv->sreg_ms_addr,
-					 nft_gtp_addr_len(priv->nfproto));
+		err = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto);
+		if (err < 0)
+			return err;
+		err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_MS_ADDR],
+					      &priv->sreg_ms_addr, err);
 		if (err < 0)
 			return err;
 	}
@@ -267,8 +280,7 @@ static int nft_gtp_encap_init(const struct nft_ctx *ctx,
 	if (!tb[NFTA_GTP_NFPROTO] || !tb[NFTA_GTP_SREG_ADDR] ||
 	    !tb[NFTA_GTP_SREG_TEID])
 		return -EINVAL;
-	priv->nfproto = ntohl(nla_get_be32(tb[NFTA_GTP_NFPROTO]));
-	len = nft_gtp_addr_len(priv->nfproto);
+	len = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto);
 	if (len < 0)
 		return len;
 	/* In a family-specific table the addresses are of that family. */
