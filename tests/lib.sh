@@ -205,3 +205,45 @@ traffic() {
 	cmp -s "$tmp/data" "$tmp/down" && PASS "$what: 1 MB TCP PDN -> MS" ||
 		FAIL "$what: TCP PDN -> MS"
 }
+
+# setup_second_apn: a second MS (ms2) with the same address 10.45.0.2,
+# behind acc-ms2 on acc, and a second APN on gw: apn1, enslaved to VRF
+# "blue" with its own PDN host (pdn2, also 198.51.100.2).  acc routes
+# what arrives on its apn-ms2 to ms2.  The tunnel rules are the caller's.
+setup_second_apn() {
+	ip -n "$gw" link add blue type vrf table 10 &&
+		ip -n "$gw" link set blue up ||
+		{ echo "SKIP: the two-APN test needs VRF support"; return 1; }
+	setup_ns ms2 pdn2 || return 1
+	link "$ms2" ms0 "$acc" acc-ms2
+	link "$gw" gw-pdn2 "$pdn2" pdn0
+	ip -n "$gw" link add apn1 type apn
+	ip -n "$gw" link set apn1 master blue up
+	ip -n "$gw" link set gw-pdn2 master blue
+	addr "$ms2" ms0 10.45.0.2/24
+	addr "$acc" acc-ms2 10.46.0.1/24
+	ip -n "$ms2" route add default via 10.46.0.1 dev ms0 onlink
+	ip -n "$acc" link add apn-ms2 type apn
+	ip -n "$acc" link set apn-ms2 up
+	ip -n "$acc" route add 10.45.0.2/32 dev acc-ms2 table 20
+	ip -n "$acc" rule add iif apn-ms2 table 20
+	addr "$gw" gw-pdn2 198.51.100.1/24
+	addr "$pdn2" pdn0 198.51.100.2/24
+	ip -n "$pdn2" route add default via 198.51.100.1
+	ip -n "$gw" route add 10.45.0.0/24 dev apn1 vrf blue
+}
+
+# check_second_apn: ms and ms2 ping "their" 198.51.100.2; each PDN host
+# must see exactly its own APN's packets.
+check_second_apn() {
+	ip netns exec "$pdn" iptables -I INPUT -p icmp -s 10.45.0.2
+	ip netns exec "$pdn2" iptables -I INPUT -p icmp -s 10.45.0.2
+	ip netns exec "$ms" ping -c 2 -i 0.2 -W 2 198.51.100.2 >/dev/null &&
+		ip netns exec "$ms2" ping -c 3 -i 0.2 -W 2 198.51.100.2 >/dev/null &&
+		PASS "two APNs with the same MS address both reach their PDN" ||
+		FAIL "overlapping MS addresses on two APNs"
+	expect_eq "the first APN carried its own MS only" \
+		"$(ip netns exec "$pdn" iptables -L INPUT -vnx | awk 'NR == 3 { print $1 }')" 2
+	expect_eq "the second APN carried its own MS only" \
+		"$(ip netns exec "$pdn2" iptables -L INPUT -vnx | awk 'NR == 3 { print $1 }')" 3
+}

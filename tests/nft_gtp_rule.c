@@ -1,17 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * nft_gtp_rule: add one nf_tables rule, made of standard expressions and
- * "gtp" expressions (nft_gtp module), to an existing chain.
+ * "gtp" expressions (nft_gtp module), to an existing chain; or, with -f,
+ * tables, chains, maps, elements and such rules, in one batch.
  *
  * The stock nft and libnftnl of Debian 12 know nothing of the gtp
  * expression, so the selftests add such rules with this tool: one
  * NFT_MSG_NEWRULE in one nfnetlink batch, built with libmnl, and the
  * kernel's answer (errno and extended ACK) reported precisely.
+ *
+ * A table with "flags owner" can only be changed through the netlink
+ * socket that created it, and goes with it: -f builds it and all it holds
+ * through one socket, and -w keeps that socket open until told to exit.
  */
+#define _GNU_SOURCE	/* ppoll() */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,6 +52,50 @@ static const struct name_val families[] = {
 	{ "inet",	NFPROTO_INET },
 	{ "netdev",	NFPROTO_NETDEV },
 	{}
+};
+
+static const struct name_val table_flags[] = {
+	{ "owner",	NFT_TABLE_F_OWNER },
+	{}
+};
+
+static const struct name_val hooks[] = {
+	{ "prerouting",	NF_INET_PRE_ROUTING },
+	{ "input",	NF_INET_LOCAL_IN },
+	{ "forward",	NF_INET_FORWARD },
+	{ "output",	NF_INET_LOCAL_OUT },
+	{ "postrouting", NF_INET_POST_ROUTING },
+	{ "ingress",	NF_NETDEV_INGRESS },	/* netdev; inet: put_chain() */
+	{}
+};
+
+static const struct name_val map_flags[] = {
+	{ "timeout",	NFT_SET_TIMEOUT },
+	{}
+};
+
+/*
+ * Some of nft's datatypes (enum datatypes in nftables' datatype.h), so
+ * that "nft list" shows the keys and data of maps: a concatenation's id
+ * is its fields' ids, TYPE_BITS each, the first one highest. nft reads
+ * the byte order of a single field from the set's userdata.
+ */
+#define TYPE_BITS	6
+
+enum { ORDER_HOST = 1, ORDER_BIG };	/* nft's enum byteorder */
+
+static const struct nft_type {
+	const char *name;
+	uint32_t id, len, order;
+} nft_types[] = {
+	{ "ipv4_addr",		7,	4,		ORDER_BIG },
+	{ "ipv6_addr",		8,	16,		ORDER_BIG },
+	{ "ether_addr",		9,	6,		ORDER_BIG },
+	{ "inet_proto",		12,	1,		ORDER_BIG },
+	{ "inet_service",	13,	2,		ORDER_BIG },
+	{ "mark",		19,	4,		ORDER_HOST },
+	{ "iface_index",	20,	4,		ORDER_HOST },
+	{ "ifname",		41,	IFNAMSIZ,	ORDER_HOST },
 };
 
 static const struct name_val meta_keys[] = {
@@ -96,7 +150,9 @@ static const struct name_val gtp_families[] = {
 	{}
 };
 
-/* The expression token being parsed, named in usage errors. */
+/* Where a usage error is: the line of the batch file, the expression */
+static const char *cur_file;
+static unsigned int cur_line;
 static const char *cur_expr;
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -105,6 +161,8 @@ usage_err(const char *fmt, ...)
 	va_list ap;
 
 	fputs(PROG ": ", stderr);
+	if (cur_line)
+		fprintf(stderr, "%s:%u: ", cur_file, cur_line);
 	if (cur_expr)
 		fprintf(stderr, "%s: ", cur_expr);
 	va_start(ap, fmt);
@@ -137,6 +195,18 @@ static uint32_t parse_u32(const char *s, uint32_t max, const char *what)
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (!isdigit((unsigned char)*s) || *end || errno || v > max)
+		usage_err("bad %s '%s'", what, s);
+	return v;
+}
+
+static int32_t parse_s32(const char *s, const char *what)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 0);
+	if (!*s || *end || errno || v < INT32_MIN || v > INT32_MAX)
 		usage_err("bad %s '%s'", what, s);
 	return v;
 }
@@ -268,7 +338,7 @@ static const struct data_fmt {
 	{ "str=",	"IFNAME",	data_str },
 };
 
-static void parse_data(const char *s, struct data *d)
+static void parse_field(const char *s, struct data *d)
 {
 	const struct data_fmt *f;
 	size_t n;
@@ -281,6 +351,35 @@ static void parse_data(const char *s, struct data *d)
 		}
 	}
 	data_hex(s, d);
+}
+
+/*
+ * DATA or a concatenation DATA+DATA...: like nft, each field of a
+ * concatenation takes whole 32-bit registers, zero-padded.
+ */
+static void parse_data(const char *s, struct data *d)
+{
+	bool concat = strchr(s, '+');
+	char *copy, *rest, *field;
+	struct data f;
+	uint32_t len;
+
+	copy = strdup(s);
+	if (!copy)
+		die("strdup");
+	rest = copy;
+	d->len = 0;
+	while ((field = strsep(&rest, "+"))) {
+		parse_field(field, &f);
+		len = concat ? (f.len + 3) & ~3U : f.len;
+		if (d->len + len > sizeof(d->val))
+			usage_err("data '%s' longer than %zu bytes", s,
+				  sizeof(d->val));
+		memset(d->val + d->len, 0, len);
+		memcpy(d->val + d->len, f.val, f.len);
+		d->len += len;
+	}
+	free(copy);
 }
 
 /* Expressions */
@@ -532,30 +631,43 @@ static const struct expr_kind *split_token(char *s, struct tok *t)
 	return k;
 }
 
-/* Rule message */
+/* Commands: one message each */
 
-/* Where the kernel's NLMSGERR_ATTR_OFFS may point to in the rule message */
+/* Where the kernel's NLMSGERR_ATTR_OFFS may point to in a message */
 struct region {
 	uint32_t start, end;
 	const char *what;
 	const char *text;
 };
 
-struct rule {
+struct cmd {
+	const struct cmd_kind *kind;
 	uint8_t family;
-	const char *table, *chain;
-	char **exprs;
-	unsigned int nexprs;
-	uint32_t seq;		/* of the NEWRULE message */
-	struct region *regions;
+	char **argv;		/* the words after FAMILY */
+	unsigned int argc;
+	const char *file;	/* where it was read: line 0 is argv */
+	unsigned int line;
+	char *text;		/* the line */
+	char **words;		/* the line's words, in a copy it starts */
+	uint32_t seq;		/* of its message */
+	struct region *regions;	/* argc + 2 at most */
 	unsigned int nregions;
 };
 
-static void add_region(struct rule *r, const struct nlmsghdr *nlh,
+struct cmd_kind {
+	const char *word;
+	uint16_t type;		/* NFT_MSG_* */
+	uint16_t flags;
+	unsigned int min, max;	/* words after FAMILY */
+	void (*put)(struct cmd *c, struct nlmsghdr *nlh);
+	const char *args;	/* for the help */
+};
+
+static void add_region(struct cmd *c, const struct nlmsghdr *nlh,
 		       const struct nlattr *attr, const char *what,
 		       const char *text)
 {
-	struct region *rg = &r->regions[r->nregions++];
+	struct region *rg = &c->regions[c->nregions++];
 
 	rg->start = (const char *)attr - (const char *)nlh;
 	rg->end = rg->start + attr->nla_len;
@@ -563,16 +675,174 @@ static void add_region(struct rule *r, const struct nlmsghdr *nlh,
 	rg->text = text;
 }
 
-static void put_str(struct rule *r, struct nlmsghdr *nlh, uint16_t type,
+static void put_str(struct cmd *c, struct nlmsghdr *nlh, uint16_t type,
 		    const char *what, const char *s)
 {
 	const struct nlattr *attr = mnl_nlmsg_get_payload_tail(nlh);
 
 	mnl_attr_put_strz(nlh, type, s);
-	add_region(r, nlh, attr, what, s);
+	add_region(c, nlh, attr, what, s);
 }
 
-static void put_expr(struct rule *r, struct nlmsghdr *nlh, const char *arg)
+static void put_table(struct cmd *c, struct nlmsghdr *nlh)
+{
+	uint32_t flags = 0;
+
+	if (c->argc > 1)
+		flags = lookup_name(table_flags, c->argv[1], "table flag");
+	put_str(c, nlh, NFTA_TABLE_NAME, "table", c->argv[0]);
+	put_u32(nlh, NFTA_TABLE_FLAGS, flags);
+}
+
+/* TABLE NAME HOOK PRIORITY or TABLE NAME ingress DEVICE PRIORITY */
+static void put_chain(struct cmd *c, struct nlmsghdr *nlh)
+{
+	bool ingress = !strcmp(c->argv[2], "ingress");
+	uint32_t hooknum;
+	struct nlattr *hook;
+
+	if (c->argc != 4u + ingress)
+		usage_err("expects FAMILY %s", c->kind->args);
+	if (ingress && c->family != NFPROTO_NETDEV)
+		hooknum = NF_INET_INGRESS;
+	else
+		hooknum = lookup_name(hooks, c->argv[2], "hook");
+	put_str(c, nlh, NFTA_CHAIN_TABLE, "table", c->argv[0]);
+	put_str(c, nlh, NFTA_CHAIN_NAME, "chain", c->argv[1]);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "filter");
+	hook = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
+	put_u32(nlh, NFTA_HOOK_HOOKNUM, hooknum);
+	put_u32(nlh, NFTA_HOOK_PRIORITY, parse_s32(c->argv[c->argc - 1],
+						     "priority"));
+	if (ingress)
+		mnl_attr_put_strz(nlh, NFTA_HOOK_DEV, c->argv[3]);
+	mnl_attr_nest_end(nlh, hook);
+	put_u32(nlh, NFTA_CHAIN_POLICY, NF_ACCEPT);
+}
+
+static const struct nft_type *find_nft_type(const char *name)
+{
+	const struct nft_type *t;
+
+	for (t = nft_types; t < nft_types + MNL_ARRAY_SIZE(nft_types); t++)
+		if (!strcmp(t->name, name))
+			return t;
+	usage_err("unknown type '%s'", name);
+}
+
+/*
+ * LEN in bytes (type 0, unknown to nft) or TYPE[.TYPE...]: the fields of
+ * a concatenation take whole registers, as with parse_data(). Return the
+ * byte order of a single TYPE, else 0.
+ */
+static uint32_t put_type(struct nlmsghdr *nlh, uint16_t type_attr,
+			 uint16_t len_attr, const char *s)
+{
+	bool concat = strchr(s, '.');
+	const struct nft_type *t = NULL;
+	uint32_t type = 0, len = 0;
+	char *copy, *rest, *name;
+
+	if (isdigit((unsigned char)*s)) {
+		len = parse_u32(s, UINT32_MAX, "length");
+	} else {
+		copy = strdup(s);
+		if (!copy)
+			die("strdup");
+		rest = copy;
+		while ((name = strsep(&rest, "."))) {
+			t = find_nft_type(name);
+			if (type >> (32 - TYPE_BITS))
+				usage_err("too many fields in '%s'", s);
+			type = type << TYPE_BITS | t->id;
+			len += concat ? (t->len + 3) & ~3U : t->len;
+		}
+		free(copy);
+	}
+	put_u32(nlh, type_attr, type);
+	put_u32(nlh, len_attr, len);
+	return t && !concat ? t->order : 0;
+}
+
+/* A TLV of libnftnl's udata.h: u8 type, u8 length, here a host u32 */
+static size_t put_udata_u32(uint8_t *buf, uint8_t type, uint32_t val)
+{
+	if (!val)
+		return 0;
+	buf[0] = type;
+	buf[1] = sizeof(val);
+	memcpy(buf + 2, &val, sizeof(val));
+	return 2 + sizeof(val);
+}
+
+/* TABLE NAME KEYLEN DATALEN [timeout] [counter]; the lengths: put_type() */
+static void put_map(struct cmd *c, struct nlmsghdr *nlh)
+{
+	enum { UDATA_SET_KEYBYTEORDER, UDATA_SET_DATABYTEORDER };
+	uint32_t flags = NFT_SET_MAP, key_order, data_order;
+	static uint32_t set_id;
+	struct nlattr *expr, *data;
+	bool counter = false;
+	uint8_t udata[12];
+	unsigned int i;
+	size_t n;
+
+	for (i = 4; i < c->argc; i++) {
+		if (!strcmp(c->argv[i], "counter"))
+			counter = true;
+		else
+			flags |= lookup_name(map_flags, c->argv[i], "map flag");
+	}
+	put_str(c, nlh, NFTA_SET_TABLE, "table", c->argv[0]);
+	put_str(c, nlh, NFTA_SET_NAME, "map", c->argv[1]);
+	put_u32(nlh, NFTA_SET_FLAGS, flags);
+	key_order = put_type(nlh, NFTA_SET_KEY_TYPE, NFTA_SET_KEY_LEN,
+			     c->argv[2]);
+	data_order = put_type(nlh, NFTA_SET_DATA_TYPE, NFTA_SET_DATA_LEN,
+			      c->argv[3]);
+	n = put_udata_u32(udata, UDATA_SET_KEYBYTEORDER, key_order);
+	n += put_udata_u32(udata + n, UDATA_SET_DATABYTEORDER, data_order);
+	if (n)
+		mnl_attr_put(nlh, NFTA_SET_USERDATA, n, udata);
+	put_u32(nlh, NFTA_SET_ID, ++set_id);
+	if (!counter)
+		return;
+	/* as nft does for "counter" in a set: each element gets its own */
+	expr = mnl_attr_nest_start(nlh, NFTA_SET_EXPR);
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	put_counter(nlh, NULL);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, expr);
+}
+
+/* TABLE MAP KEY DATA [timeout=SECONDS] */
+static void put_element(struct cmd *c, struct nlmsghdr *nlh)
+{
+	static const char timeout[] = "timeout=";
+	struct nlattr *list, *elem;
+	uint64_t ms;
+
+	put_str(c, nlh, NFTA_SET_ELEM_LIST_TABLE, "table", c->argv[0]);
+	put_str(c, nlh, NFTA_SET_ELEM_LIST_SET, "map", c->argv[1]);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+	put_value(nlh, NFTA_SET_ELEM_KEY, c->argv[2]);
+	put_value(nlh, NFTA_SET_ELEM_DATA, c->argv[3]);
+	if (c->argc > 4) {
+		if (strncmp(c->argv[4], timeout, strlen(timeout)))
+			usage_err("expects timeout=SECONDS, not '%s'",
+				  c->argv[4]);
+		ms = parse_u32(c->argv[4] + strlen(timeout), UINT32_MAX,
+			       "timeout") * 1000ULL;
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(ms));
+	}
+	mnl_attr_nest_end(nlh, elem);
+	mnl_attr_nest_end(nlh, list);
+	add_region(c, nlh, elem, "element", c->argv[2]);
+}
+
+static void put_expr(struct cmd *c, struct nlmsghdr *nlh, const char *arg)
 {
 	const struct expr_kind *k;
 	struct nlattr *elem, *data;
@@ -590,22 +860,128 @@ static void put_expr(struct rule *r, struct nlmsghdr *nlh, const char *arg)
 	k->put(nlh, &t);
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, elem);
-	add_region(r, nlh, elem, "expression", arg);
+	add_region(c, nlh, elem, "expression", arg);
 	cur_expr = NULL;
 	free(s);
 }
 
-static void put_rule(struct rule *r, struct nlmsghdr *nlh)
+/* TABLE CHAIN EXPR... */
+static void put_rule(struct cmd *c, struct nlmsghdr *nlh)
 {
 	struct nlattr *list;
 	unsigned int i;
 
-	put_str(r, nlh, NFTA_RULE_TABLE, "table", r->table);
-	put_str(r, nlh, NFTA_RULE_CHAIN, "chain", r->chain);
+	put_str(c, nlh, NFTA_RULE_TABLE, "table", c->argv[0]);
+	put_str(c, nlh, NFTA_RULE_CHAIN, "chain", c->argv[1]);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-	for (i = 0; i < r->nexprs; i++)
-		put_expr(r, nlh, r->exprs[i]);
+	for (i = 2; i < c->argc; i++)
+		put_expr(c, nlh, c->argv[i]);
 	mnl_attr_nest_end(nlh, list);
+}
+
+static const struct cmd_kind cmd_kinds[] = {
+	{ "table", NFT_MSG_NEWTABLE, 0, 1, 2, put_table, "NAME [owner]" },
+	{ "chain", NFT_MSG_NEWCHAIN, 0, 4, 5, put_chain,
+	  "TABLE NAME HOOK PRIORITY" },
+	{ "map", NFT_MSG_NEWSET, 0, 4, 6, put_map,
+	  "TABLE NAME KEYLEN DATALEN [timeout] [counter]" },
+	{ "element", NFT_MSG_NEWSETELEM, 0, 4, 5, put_element,
+	  "TABLE MAP KEY DATA [timeout=SECONDS]" },
+	{ "rule", NFT_MSG_NEWRULE, NLM_F_APPEND, 3, UINT_MAX, put_rule,
+	  "TABLE CHAIN EXPR..." },
+};
+
+static const struct cmd_kind *find_cmd_kind(const char *word)
+{
+	const struct cmd_kind *k;
+
+	for (k = cmd_kinds; k < cmd_kinds + MNL_ARRAY_SIZE(cmd_kinds); k++)
+		if (!strcmp(k->word, word))
+			return k;
+	usage_err("unknown command '%s'", word);
+}
+
+/* words: FAMILY and the command's arguments */
+static void init_cmd(struct cmd *c, const struct cmd_kind *k, char **words,
+		     unsigned int n)
+{
+	c->kind = k;
+	if (n < 1 + k->min || n - 1 > k->max)
+		usage_err("expects FAMILY %s", k->args);
+	c->family = lookup_name(families, words[0], "family");
+	c->argv = words + 1;
+	c->argc = n - 1;
+	c->regions = calloc(c->argc + 2, sizeof(*c->regions));
+	if (!c->regions)
+		die("calloc");
+}
+
+/* Batch */
+
+struct batch {
+	struct cmd *cmds;
+	unsigned int n;
+	uint32_t seq;		/* of BATCH_BEGIN; then the commands, END */
+};
+
+static void add_cmd(struct batch *b, const char *file, unsigned int line,
+		    const char *text)
+{
+	char *copy, *w;
+	unsigned int n = 0;
+	struct cmd *c;
+
+	b->cmds = realloc(b->cmds, (b->n + 1) * sizeof(*b->cmds));
+	if (!b->cmds)
+		die("realloc");
+	c = &b->cmds[b->n++];
+	*c = (struct cmd){ .file = file, .line = line };
+	c->text = strdup(text);
+	copy = strdup(text);
+	if (!c->text || !copy)
+		die("strdup");
+	while ((w = strsep(&copy, " \t"))) {
+		if (!*w)
+			continue;
+		c->words = realloc(c->words, (n + 1) * sizeof(*c->words));
+		if (!c->words)
+			die("realloc");
+		c->words[n++] = w;
+	}
+	cur_file = file;
+	cur_line = line;
+	init_cmd(c, find_cmd_kind(c->words[0]), c->words + 1, n - 1);
+	cur_line = 0;
+}
+
+/* One command a line; blank lines and lines starting with '#' ignored */
+static void read_cmds(struct batch *b, const char *file)
+{
+	bool is_stdin = !strcmp(file, "-");
+	unsigned int line = 0;
+	char *buf = NULL, *s;
+	size_t size = 0;
+	FILE *f;
+
+	f = is_stdin ? stdin : fopen(file, "r");
+	if (!f)
+		die(file);
+	if (is_stdin)
+		file = "<stdin>";
+	while (getline(&buf, &size, f) >= 0) {
+		line++;
+		buf[strcspn(buf, "\n")] = '\0';
+		s = buf + strspn(buf, " \t");
+		if (*s && *s != '#')
+			add_cmd(b, file, line, s);
+	}
+	if (ferror(f))
+		die(file);
+	if (!is_stdin)
+		fclose(f);
+	free(buf);
+	if (!b->n)
+		usage_err("no command in %s", file);
 }
 
 static struct nlmsghdr *msg_start(char *pos, uint16_t type, uint16_t flags,
@@ -625,47 +1001,78 @@ static struct nlmsghdr *msg_start(char *pos, uint16_t type, uint16_t flags,
 }
 
 /*
- * An upper bound of the batch's size: no expression takes more than 256
- * bytes plus twice its token's length (raw-gtp: 8 bytes per "A=V,").
+ * An upper bound of the batch's size: no word of a command takes more
+ * than 256 bytes plus twice its length (raw-gtp: 8 bytes per "A=V,").
  */
-static size_t batch_size(const struct rule *r)
+static size_t batch_size(const struct batch *b)
 {
-	size_t n = 1024 + strlen(r->table) + strlen(r->chain);
-	unsigned int i;
+	size_t n = 1024;
+	unsigned int i, j;
 
-	for (i = 0; i < r->nexprs; i++)
-		n += 256 + 2 * strlen(r->exprs[i]);
+	for (i = 0; i < b->n; i++) {
+		n += 1024;
+		for (j = 0; j < b->cmds[i].argc; j++)
+			n += 256 + 2 * strlen(b->cmds[i].argv[j]);
+	}
 	return n;
 }
 
-/* BATCH_BEGIN, NEWRULE, BATCH_END with sequence numbers seq - 1 .. seq + 1 */
-static size_t build_batch(struct rule *r, char *buf)
+/*
+ * nfnetlink answers every command in error, NLM_F_ACK or not: ask for
+ * the acknowledgment of the last command only, which says that all were
+ * handled, and which a long batch's answers do not push out of the
+ * socket's buffer.
+ */
+static size_t build_batch(struct batch *b, char *buf)
 {
 	struct nlmsghdr *nlh;
 	char *pos = buf;
+	struct cmd *c;
 
 	nlh = msg_start(pos, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC,
-			NFNL_SUBSYS_NFTABLES, r->seq - 1);
+			NFNL_SUBSYS_NFTABLES, b->seq);
 	pos += nlh->nlmsg_len;
-	nlh = msg_start(pos, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_NEWRULE,
-			NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, r->family,
-			0, r->seq);
-	put_rule(r, nlh);
-	pos += nlh->nlmsg_len;
+	for (c = b->cmds; c < b->cmds + b->n; c++) {
+		cur_file = c->file;
+		cur_line = c->line;
+		c->seq = b->seq + 1 + (c - b->cmds);
+		nlh = msg_start(pos, NFNL_SUBSYS_NFTABLES << 8 | c->kind->type,
+				NLM_F_CREATE | c->kind->flags |
+				(c == b->cmds + b->n - 1 ? NLM_F_ACK : 0),
+				c->family, 0, c->seq);
+		c->kind->put(c, nlh);
+		pos += nlh->nlmsg_len;
+	}
+	cur_line = 0;
 	nlh = msg_start(pos, NFNL_MSG_BATCH_END, 0, AF_UNSPEC,
-			NFNL_SUBSYS_NFTABLES, r->seq + 1);
+			NFNL_SUBSYS_NFTABLES, b->seq + b->n + 1);
 	pos += nlh->nlmsg_len;
 	return pos - buf;
+}
+
+static void free_batch(struct batch *b)
+{
+	struct cmd *c;
+
+	for (c = b->cmds; c < b->cmds + b->n; c++) {
+		free(c->regions);
+		free(c->text);
+		if (c->words)
+			free(c->words[0]);
+		free(c->words);
+	}
+	free(b->cmds);
 }
 
 /* Acknowledgements */
 
 struct acks {
-	uint32_t seq;		/* of the NEWRULE message */
-	bool rule_acked;	/* NEWRULE acknowledged without error */
+	const struct batch *b;
+	bool acked;		/* the last command, without error */
 	int err;		/* first error, positive errno */
+	uint32_t err_seq;	/* of the message it answers */
 	char msg[256];		/* its NLMSGERR_ATTR_MSG */
-	bool has_off;		/* its NLMSGERR_ATTR_OFFS, if in NEWRULE */
+	bool has_off;		/* its NLMSGERR_ATTR_OFFS */
 	uint32_t off;
 };
 
@@ -692,6 +1099,7 @@ static int record_error(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
 	size_t hlen = sizeof(*e);
 
 	a->err = -e->error;
+	a->err_seq = nlh->nlmsg_seq;
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		hlen += mnl_nlmsg_get_payload_len(&e->msg);
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS &&
@@ -700,7 +1108,7 @@ static int record_error(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(a->msg, sizeof(a->msg), "%s",
 			 mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-	if (tb[NLMSGERR_ATTR_OFFS] && nlh->nlmsg_seq == a->seq) {
+	if (tb[NLMSGERR_ATTR_OFFS]) {
 		a->has_off = true;
 		a->off = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 	}
@@ -711,17 +1119,18 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 	struct acks *a = data;
+	uint32_t n = nlh->nlmsg_seq - a->b->seq;	/* 1..b->n: a command */
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	if (nlh->nlmsg_seq + 1 < a->seq || nlh->nlmsg_seq > a->seq + 1) {
+	if (n > a->b->n + 1) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;
 	}
 	if (!e->error) {
-		a->rule_acked |= nlh->nlmsg_seq == a->seq;
+		a->acked |= n == a->b->n;
 		return MNL_CB_OK;
 	}
 	return a->err ? MNL_CB_OK : record_error(nlh, e, a);
@@ -730,7 +1139,8 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
 /*
  * nfnetlink handles the whole batch within sendto(), so all the answers
  * are queued when it returns (nft relies on this too): read them without
- * blocking until none is left.
+ * blocking until none is left. ENOBUFS says that the errors of later
+ * commands did not fit: the first one, queued first, is still there.
  */
 static void read_acks(struct mnl_socket *nl, struct acks *a)
 {
@@ -738,60 +1148,177 @@ static void read_acks(struct mnl_socket *nl, struct acks *a)
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ack_cb };
 	ssize_t n;
 
-	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
-		if (mnl_cb_run2(buf, n, 0, mnl_socket_get_portid(nl), NULL, a,
+	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == ENOBUFS))
+		if (n > 0 &&
+		    mnl_cb_run2(buf, n, 0, mnl_socket_get_portid(nl), NULL, a,
 				ctl, MNL_ARRAY_SIZE(ctl)) < 0)
 			die("bad answer");
 	if (n < 0 && errno != EAGAIN)
 		die("recvfrom");
 }
 
-static void send_batch(struct mnl_socket *nl, struct rule *r, struct acks *a)
+static void send_batch(struct mnl_socket *nl, struct batch *b, struct acks *a)
 {
 	size_t len;
 	char *buf;
 
-	buf = calloc(1, batch_size(r));
+	buf = calloc(1, batch_size(b));
 	if (!buf)
 		die("calloc");
-	len = build_batch(r, buf);
+	len = build_batch(b, buf);
 	if (mnl_socket_sendto(nl, buf, len) < 0)
 		die("sendto");
 	free(buf);
 	read_acks(nl, a);
 }
 
-static const struct region *find_region(const struct rule *r, uint32_t off)
+static const struct region *find_region(const struct cmd *c, uint32_t off)
 {
 	unsigned int i;
 
-	for (i = 0; i < r->nregions; i++)
-		if (off >= r->regions[i].start && off < r->regions[i].end)
-			return &r->regions[i];
+	for (i = 0; i < c->nregions; i++)
+		if (off >= c->regions[i].start && off < c->regions[i].end)
+			return &c->regions[i];
 	return NULL;
 }
 
-static int report(const struct rule *r, const struct acks *a)
+static int report(const struct acks *a)
 {
+	const struct batch *b = a->b;
+	uint32_t n = a->err_seq - b->seq;
+	const struct cmd *c = n && n <= b->n ? &b->cmds[n - 1] : NULL;
 	const struct region *rg;
 
-	if (!a->err && a->rule_acked)
+	if (!a->err && a->acked)
 		return 0;
 	if (!a->err) {
-		fputs(PROG ": no acknowledgment of the rule\n", stderr);
+		fputs(PROG ": no acknowledgment of the batch\n", stderr);
 		return 1;
 	}
 	fprintf(stderr, PROG ": %s (errno %d)%s%s\n", strerror(a->err),
 		a->err, *a->msg ? ": " : "", a->msg);
+	if (c && c->line)
+		fprintf(stderr, PROG ": %s:%u: %s\n", c->file, c->line,
+			c->text);
 	if (!a->has_off)
 		return 1;
-	rg = find_region(r, a->off);
+	rg = c ? find_region(c, a->off) : NULL;
 	if (rg)
 		fprintf(stderr, PROG ": bad attribute in %s '%s'\n",
 			rg->what, rg->text);
 	else
 		fprintf(stderr, PROG ": bad attribute at offset %u\n", a->off);
 	return 1;
+}
+
+/* -w: the socket, and so the tables it owns, lives until EOF or a signal */
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig __attribute__((unused)))
+{
+	stop = 1;
+}
+
+static void wait_end(bool watch_stdin)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block, old;
+	char buf[4096];
+	ssize_t n;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	/* signals arrive only inside ppoll(): none is missed */
+	sigprocmask(SIG_BLOCK, &block, &old);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	puts("ready");
+	if (fflush(stdout))
+		die("stdout");
+	while (!stop) {
+		if (ppoll(&pfd, watch_stdin, NULL, &old) < 0) {
+			if (errno != EINTR)
+				die("ppoll");
+			continue;
+		}
+		n = read(STDIN_FILENO, buf, sizeof(buf));
+		if (!n)
+			break;
+		if (n < 0 && errno != EINTR)
+			die("read stdin");
+	}
+}
+
+/* -l: one line per rule of a chain, "handle N: expr expr ...", which the
+ * stock nft cannot show for rules holding gtp expressions */
+
+static int list_expr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr *name;
+
+	if (mnl_attr_get_type(attr) != NFTA_LIST_ELEM)
+		return MNL_CB_OK;
+	name = mnl_attr_get_payload(attr);
+	if (mnl_attr_get_type(name) == NFTA_EXPR_NAME)
+		printf(" %s", mnl_attr_get_str(name));
+	(void)data;
+	return MNL_CB_OK;
+}
+
+static int list_rule_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		switch (mnl_attr_get_type(attr)) {
+		case NFTA_RULE_HANDLE:
+			printf("handle %llu:",
+			       (unsigned long long)be64toh(mnl_attr_get_u64(attr)));
+			break;
+		case NFTA_RULE_EXPRESSIONS:
+			mnl_attr_parse_nested(attr, list_expr_cb, data);
+			putchar('\n');
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int list_rules(int argc, char **argv)
+{
+	char buf[16384];
+	struct nlmsghdr *nlh;
+	struct mnl_socket *nl;
+	uint32_t seq = time(NULL);
+	int ret;
+
+	if (argc != 3)
+		usage_err("-l expects FAMILY TABLE CHAIN");
+	nlh = msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE,
+			NLM_F_DUMP, lookup_name(families, argv[0], "family"),
+			0, seq);
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, argv[1]);
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, argv[2]);
+
+	nl = mnl_socket_open(NETLINK_NETFILTER);
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		die("netlink socket");
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		die("sendto");
+	do {
+		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (ret > 0)
+			ret = mnl_cb_run(buf, ret, seq, mnl_socket_get_portid(nl),
+					 list_rule_cb, NULL);
+	} while (ret > 0);
+	mnl_socket_close(nl);
+	if (ret < 0)
+		die("list rules");
+	return 0;
 }
 
 static void print_names(const char *hint, const struct name_val *t)
@@ -805,13 +1332,32 @@ static void print_names(const char *hint, const struct name_val *t)
 static void usage(void)
 {
 	const struct expr_kind *k;
+	const struct cmd_kind *ck;
+	const struct nft_type *t;
 	const struct data_fmt *f;
 
 	printf("Usage: " PROG " [-h] FAMILY TABLE CHAIN EXPR...\n"
-	       "Append one rule made of the EXPRs to an existing chain, in one\n"
-	       "nfnetlink batch. Print nothing on success; else print the\n"
-	       "kernel's error and extended ACK and exit 1 (2: usage error).\n\n");
+	       "       " PROG " -f FILE [-w]\n"
+	       "       " PROG " -l FAMILY TABLE CHAIN\n"
+	       "Append one rule made of the EXPRs to an existing chain, or send\n"
+	       "the commands of FILE (- for stdin), one a line, in one nfnetlink\n"
+	       "batch. Print nothing on success; else print the kernel's first\n"
+	       "error, its extended ACK and the failing line, and exit 1 (2: usage\n"
+	       "error). With -w, print \"ready\" then keep the netlink socket, and\n"
+	       "so the tables it owns, until EOF on stdin (if FILE is not -),\n"
+	       "SIGTERM or SIGINT, then exit 0. -l prints the rules of a chain,\n"
+	       "one a line: \"handle N: EXPRNAME...\".\n\n");
 	print_names("FAMILY", families);
+	printf("\nCOMMAND (in FILE; blank lines and # comments ignored):\n");
+	for (ck = cmd_kinds; ck < cmd_kinds + MNL_ARRAY_SIZE(cmd_kinds); ck++)
+		printf("    %s FAMILY %s\n", ck->word, ck->args);
+	printf("HOOK: prerouting input forward output postrouting, or ingress DEVICE\n"
+	       "KEYLEN, DATALEN: bytes, or TYPE[.TYPE...] for nft to show the map;\n"
+	       "    TYPE:");
+	for (t = nft_types; t < nft_types + MNL_ARRAY_SIZE(nft_types); t++)
+		printf(" %s", t->name);
+	printf("\nKEY, DATA: DATA[+DATA...]; the fields of a concatenation (TYPE.TYPE,\n"
+	       "    DATA+DATA) are padded to 4 bytes each\n");
 	printf("\nREG: r0..r15 (NFT_REG32_00..15) or v (verdict register)\n"
 	       "DATA: hex bytes (0868) or");
 	for (f = data_fmts; f < data_fmts + MNL_ARRAY_SIZE(data_fmts); f++)
@@ -828,29 +1374,48 @@ static void usage(void)
 
 int main(int argc, char **argv)
 {
-	struct acks a = {};
+	const char *file = NULL;
 	struct mnl_socket *nl;
-	struct rule r = {};
+	struct batch b = {};
+	struct acks a = {};
 	int one = 1, opt, ret;
+	bool wait = false;
 
-	while ((opt = getopt(argc, argv, "+h")) != -1) {
-		if (opt != 'h')
+	while ((opt = getopt(argc, argv, "+hf:wl")) != -1) {
+		switch (opt) {
+		case 'h':
+			usage();
+			return 0;
+		case 'l':
+			return list_rules(argc - optind, argv + optind);
+		case 'f':
+			file = optarg;
+			break;
+		case 'w':
+			wait = true;
+			break;
+		default:
 			usage_err("bad option");
-		usage();
-		return 0;
+		}
 	}
-	if (argc - optind < 4)
-		usage_err("expects FAMILY TABLE CHAIN EXPR...");
-	r.family = lookup_name(families, argv[optind], "family");
-	r.table = argv[optind + 1];
-	r.chain = argv[optind + 2];
-	r.exprs = argv + optind + 3;
-	r.nexprs = argc - optind - 3;
-	r.regions = calloc(r.nexprs + 2, sizeof(*r.regions));
-	if (!r.regions)
-		die("calloc");
-	r.seq = time(NULL) + 1;
-	a.seq = r.seq;
+	if (file && optind < argc)
+		usage_err("-f FILE takes no other argument");
+	if (wait && !file)
+		usage_err("-w goes with -f FILE");
+	if (file) {
+		read_cmds(&b, file);
+	} else {
+		if (argc - optind < 4)
+			usage_err("expects FAMILY TABLE CHAIN EXPR...");
+		b.cmds = calloc(1, sizeof(*b.cmds));
+		if (!b.cmds)
+			die("calloc");
+		b.n = 1;
+		init_cmd(b.cmds, find_cmd_kind("rule"), argv + optind,
+			 argc - optind);
+	}
+	b.seq = time(NULL);
+	a.b = &b;
 
 	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK);
 	if (!nl)
@@ -860,9 +1425,11 @@ int main(int argc, char **argv)
 	/* best effort: the answers' flags say what they hold */
 	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	send_batch(nl, &r, &a);
+	send_batch(nl, &b, &a);
+	ret = report(&a);
+	if (!ret && wait)
+		wait_end(strcmp(file, "-"));
 	mnl_socket_close(nl);
-	ret = report(&r, &a);
-	free(r.regions);
+	free_batch(&b);
 	return ret;
 }
