@@ -2,6 +2,8 @@
 #
 # nf-gtpu: GTP-U tunnel termination in netfilter.
 #
+#   make demo            install dependencies, build, and run a small mobile
+#                        network through the tunnels in a VM (Debian 6.1)
 #   make                 build the kernel modules (for KDIR) and libxt_GTPU.so
 #   make KDIR=<dir>      build the modules against other kernel headers
 #   make check           install dependencies, build, run the test suite in
@@ -24,7 +26,7 @@ kobj      = build/$(call kname,$(1))/kernel
 KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
-.PHONY: all modules xtables deps check sparse checkpatch install clean
+.PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean
 
 all: modules xtables
 
@@ -41,8 +43,21 @@ modules:
 xtables:
 	$(MAKE) -C xtables
 
+tests:
+	$(MAKE) -C tests KSFT=$(KSRC)/tools/testing/selftests OUTPUT=$(CURDIR)/tests all
+
 deps:
 	bash tools/deps.sh
+
+# NFT=/path/to/patched/nft makes the demo load the docs' rulesets with it.
+demo: deps
+	$(MAKE) all tests
+	tools/vm.sh -k $(KVER_61) -m $(KOBJ) -- env NFT=$(NFT) \
+		XTABLES_LIBDIR=$(CURDIR)/xtables:$$(pkg-config --variable=xtlibdir xtables) \
+		tools/demo.sh
+
+fuzz:
+	$(MAKE) -C fuzz run
 
 check: deps
 	$(MAKE) all

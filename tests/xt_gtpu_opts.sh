@@ -106,7 +106,7 @@ lo=${range%%[[:space:]]*} hi=${range##*[[:space:]]}
 distinct=$(sort -u <<<"$ports" | wc -l)
 in_range=$(awk -v lo="$lo" -v hi="$hi" '$1 >= lo && $1 <= hi' <<<"$ports" | wc -l)
 expect_eq "sport hash: 4 packets of 2 flows use 2 ports" "$distinct" 2
-expect_eq "sport hash: ports within $lo-$hi" "$in_range" 4
+expect_eq "sport hash: ports within $lo-$hi ($(echo $ports))" "$in_range" 4
 [ "$(sed -n 1p <<<"$ports")" = "$(sed -n 3p <<<"$ports")" ] &&
 	PASS "sport hash: a flow keeps its port" || FAIL "sport hash: ports $ports"
 

@@ -102,10 +102,10 @@ fi
 # Index the freshly built modules together with the kernel's own on the
 # host: depmod in the emulated guest takes minutes (xz-compressed modules).
 stage_modules() {
-	local root=$vmdir/modroot-$KVER lib f
+	local root=$vmdir/modroot-$KVER lib f sums
 	lib=$root/lib/modules/$KVER
-	if [ -s "$lib/modules.dep" ] &&
-	   [ -z "$(find "$MODDIR" -name '*.ko' -newer "$lib/modules.dep")" ]; then
+	sums=$(cd "$MODDIR" && sha1sum ./*.ko)
+	if [ -s "$lib/modules.dep" ] && [ "$sums" = "$(cat "$root/modules.sha1" 2>/dev/null)" ]; then
 		return 0
 	fi
 	rm -rf "$root"
@@ -115,7 +115,8 @@ stage_modules() {
 		cp "$f" "$lib/"
 	done
 	cp "$MODDIR"/*.ko "$lib/updates/nf-gtpu/" &&
-		depmod -b "$root" "$KVER"
+		depmod -b "$root" "$KVER" &&
+		echo "$sums" >"$root/modules.sha1"
 }
 if [ -n "$MODDIR" ]; then
 	stage_modules || { echo "vm: cannot index the modules in $MODDIR" >&2; exit 2; }
