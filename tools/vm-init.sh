@@ -29,6 +29,8 @@ mount -t cgroup2 cgroup2 /sys/fs/cgroup 2>/dev/null
 proj=$(arg proj)
 run=$(arg run)
 mods=$(arg modules)
+# The tree may live under /tmp, now a fresh tmpfs: make its mount point.
+mkdir -p "$proj"
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 proj "$proj" ||
 	echo "vm-init: cannot mount the project tree"
 
