@@ -4,6 +4,8 @@
 
   gtpu_pkt.py cases
       list the cases with the statistic each must increment
+  gtpu_pkt.py send CASE SRC DST TEID MS PDN
+      send one case of the corpus
   gtpu_pkt.py corpus GW_NS SRC DST TEID MS PDN
       send every case from this namespace and check, in GW_NS, that each
       incremented its statistic in /proc/net/nf_gtpu and that only valid
@@ -210,6 +212,8 @@ def main(argv):
     if argv[1] == "cases":
         for c, stat in CASES.items():
             print(c, stat)
+    elif argv[1] == "send":
+        raw_send(case_packet(argv[2], argv[3], argv[4], int(argv[5], 0), argv[6], argv[7]))
     elif argv[1] == "corpus":
         sys.exit(1 if run_corpus(argv[2], argv[3], argv[4], int(argv[5], 0),
                                  argv[6], argv[7]) else 0)

@@ -169,8 +169,9 @@ pdn_addr() { [ "$1" = 4 ] && echo 198.51.100.2 || echo 2001:db8:100::2; }
 # checked on the wire (needs $PKT and $tmp).
 traffic() {
 	local in=$1 out=$2 what="inner IPv$1 over IPv$2" ul=$3 qfi=${4:-} cap=$tmp/ul.pcap
-	local port=$((5000 + in * 10 + out)) lpid
+	local port=$((5000 + in * 10 + out))
 
+	rm -f "$tmp/tcpdump.log"
 	ip netns exec "$gw" tcpdump -U -q -i gw-tr -w "$cap" \
 		"udp port 2152 and dst $(outer_addr gw "$out")" 2>"$tmp/tcpdump.log" &
 	local tpid=$!
@@ -189,21 +190,22 @@ traffic() {
 	fi
 
 	head -c 1000000 /dev/urandom >"$tmp/data"
-	ip netns exec "$pdn" timeout 90 socat -u TCP"$in"-LISTEN:$port,reuseaddr OPEN:"$tmp/up",creat,trunc &
-	lpid=$!
-	busywait 5000 tcp_listening "$pdn" $port
-	ip netns exec "$ms" timeout 60 socat -u OPEN:"$tmp/data" TCP"$in":"$(pdn_addr "$in" | sed 's/.*:.*/[&]/')":$port
-	wait "$lpid"
-	cmp -s "$tmp/data" "$tmp/up" && PASS "$what: 1 MB TCP MS -> PDN" ||
-		FAIL "$what: TCP MS -> PDN"
+	tcp_transfer "$what: 1 MB TCP MS -> PDN" "$in" "$ms" "$pdn" "$(pdn_addr "$in")" $port
+	tcp_transfer "$what: 1 MB TCP PDN -> MS" "$in" "$pdn" "$ms" "$(ms_addr "$in")" $port
+}
 
-	ip netns exec "$ms" timeout 90 socat -u TCP"$in"-LISTEN:$port,reuseaddr OPEN:"$tmp/down",creat,trunc &
+# tcp_transfer WHAT FAMILY FROM_NS TO_NS TO_ADDR PORT: send $tmp/data.
+tcp_transfer() {
+	local what=$1 in=$2 from=$3 to=$4 addr=$5 port=$6 lpid
+
+	ip netns exec "$to" timeout 90 socat -u TCP"$in"-LISTEN:"$port",reuseaddr \
+		OPEN:"$tmp/received",creat,trunc &
 	lpid=$!
-	busywait 5000 tcp_listening "$ms" $port
-	ip netns exec "$pdn" timeout 60 socat -u OPEN:"$tmp/data" TCP"$in":"$(ms_addr "$in" | sed 's/.*:.*/[&]/')":$port
+	busywait 5000 tcp_listening "$to" "$port"
+	ip netns exec "$from" timeout 60 socat -u OPEN:"$tmp/data" \
+		TCP"$in":"$(sed 's/.*:.*/[&]/' <<<"$addr")":"$port"
 	wait "$lpid"
-	cmp -s "$tmp/data" "$tmp/down" && PASS "$what: 1 MB TCP PDN -> MS" ||
-		FAIL "$what: TCP PDN -> MS"
+	cmp -s "$tmp/data" "$tmp/received" && PASS "$what" || FAIL "$what"
 }
 
 # setup_second_apn: a second MS (ms2) with the same address 10.45.0.2,

@@ -190,6 +190,25 @@ acc_encap 10.45.0.3 0x500
 # 1000-octet pings: 1064 octets outside; two fit in 3000, the third not.
 expect_eq "quota: two of five 1000-octet pings pass" "$(pings 10.45.0.3 5 -s 1000)" 2
 
+# Header loads as match: a rule ahead of the decap rules drops QFI 9.
+gwnft add chain inet gtpgw qos '{ type filter hook prerouting priority -350; }'
+ip netns exec "$gw" "$RULE" inet gtpgw qos $UDP_GTPU gtp-load:qfi:r0 cmp:r0:eq:u32=9 \
+	verdict:drop
+qfi_uplink() { # qfi_uplink QFI: the MS's uplink carries a container with QFI
+	ipt "$acc" 4 -t mangle -D FORWARD -i acc-ms -s 10.45.0.2 \
+		-j GTPU --encap --peer 192.0.2.2 --teid 0x100 --qfi "$2" 2>/dev/null
+	ipt "$acc" 4 -t mangle -I FORWARD -i acc-ms -s 10.45.0.2 \
+		-j GTPU --encap --peer 192.0.2.2 --teid 0x100 --qfi "$1"
+}
+qfi_uplink 9
+expect_eq "gtp qfi: QFI 9 matched and dropped" "$(pings 10.45.0.2 2)" 0
+qfi_uplink 8 9
+expect_eq "gtp qfi: QFI 8 passes" "$(pings 10.45.0.2 2)" 2
+ipt "$acc" 4 -t mangle -D FORWARD -i acc-ms -s 10.45.0.2 \
+	-j GTPU --encap --peer 192.0.2.2 --teid 0x100 --qfi 8
+gwnft delete chain inet gtpgw qos 2>/dev/null ||
+	{ gwnft flush chain inet gtpgw qos; gwnft delete chain inet gtpgw qos; }
+
 # Two APNs with the same MS address: the device is part of every key.
 setup_second_apn || exit 1
 gwnft add element inet gtpgw uplink4 '{ 0x700 : "apn1" . 10.45.0.2 }'

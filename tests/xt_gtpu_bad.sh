@@ -11,9 +11,11 @@
 
 source "$(dirname "$0")/lib.sh"
 TEID=0x1234
+tmp=$(mktemp -d)
 
 cleanup() {
 	cleanup_all_ns
+	rm -rf "$tmp"
 }
 trap cleanup EXIT
 
@@ -80,6 +82,31 @@ done
 for f in 4 6; do
 	if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
 	ip netns exec "$peer" $PKT corpus "$gw" "$src" "$dst" "$TEID" 10.45.0.2 198.51.100.2 || ret=1
+done
+
+# The legacy iptables Debian ships drives the same target.
+if command -v iptables-legacy >/dev/null && modprobe -q ip_tables; then
+	ip netns exec "$gw" iptables-legacy -t raw -A PREROUTING -p udp --dport 2152 \
+		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid 0x4321
+	n0=$(gtpu_stat "$gw" decap)
+	ip netns exec "$peer" $PKT send valid 192.0.2.1 192.0.2.2 0x4321 10.45.0.2 198.51.100.2
+	busywait 3000 test "$(gtpu_stat "$gw" decap)" != "$n0"
+	expect_eq "iptables-legacy -j GTPU decapsulates" "$(( $(gtpu_stat "$gw" decap) - n0 ))" 1
+	ip netns exec "$gw" iptables-legacy -t raw -F
+else
+	echo "NOTE: iptables-legacy or ip_tables is not available, legacy variant not tested"
+fi
+
+# iptables-save output restores to the same rules.
+for cmd in iptables ip6tables; do
+	ip netns exec "$gw" $cmd-save -t raw | grep -v '^#' >"$tmp/saved"
+	ip netns exec "$gw" $cmd-restore <"$tmp/saved"
+	ip netns exec "$gw" $cmd-save -t raw | grep -v '^#' >"$tmp/restored"
+	if grep -q -- "-j GTPU" "$tmp/saved" && cmp -s "$tmp/saved" "$tmp/restored"; then
+		PASS "$cmd-save | $cmd-restore gives the same GTPU rules back"
+	else
+		FAIL "$cmd-save/restore: $(diff "$tmp/saved" "$tmp/restored")"
+	fi
 done
 
 # Outer fragments: in order they are reassembled and decapsulated,

@@ -5,6 +5,7 @@
 # (ms -- acc == GTP-U == gw -- pdn):
 # - --qfi: a PDU Session Container with the QFI on the wire
 # - --sport-hash: outer source ports from the flow hash, per flow
+# - --local: the outer source address
 # - --v0: GTPv0 on port 3386 with a 64-bit TID, both ways
 # - path MTU: ICMP fragmentation needed / packet too big from the
 #   encapsulating gateway, IPv4 without DF carried in outer fragments
@@ -49,6 +50,7 @@ flush4() {
 	done
 }
 capture() { # capture FILTER: start tcpdump on gw-tr into $tmp/cap.pcap
+	rm -f "$tmp/tcpdump.log"
 	ip netns exec "$gw" tcpdump -U -q -i gw-tr -w "$tmp/cap.pcap" "$1" \
 		2>"$tmp/tcpdump.log" &
 	cap_pid=$!
@@ -109,6 +111,15 @@ expect_eq "sport hash: 4 packets of 2 flows use 2 ports" "$distinct" 2
 expect_eq "sport hash: ports within $lo-$hi ($(echo $ports))" "$in_range" 4
 [ "$(sed -n 1p <<<"$ports")" = "$(sed -n 3p <<<"$ports")" ] &&
 	PASS "sport hash: a flow keeps its port" || FAIL "sport hash: ports $ports"
+
+# --local: the outer source address is the one given, not routing's choice.
+ip -n "$acc" addr add 192.0.2.11/24 dev acc-tr
+tunnel4 "--teid 0x14 --local 192.0.2.11" "--teid 0x14" "--teid 0x24" "--teid 0x24"
+capture "udp dst port 2152 and src 192.0.2.11"
+ping_ok "tunnel with a chosen source address carries ping" "$ms" 198.51.100.2
+capture_stop
+expect_eq "outer source is --local's address" \
+	"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l)" 2
 
 # GTPv0: port 3386, 20-octet header, 64-bit TID.
 tunnel4 "--v0 --tid 0x1122334455667788" "--v0 --tid 0x1122334455667788" \
