@@ -62,6 +62,11 @@ busywait() {
 	done
 }
 
+# pcap_has FILE N: the capture FILE holds at least N packets.
+pcap_has() {
+	[ "$(tcpdump -r "$1" 2>/dev/null | wc -l)" -ge "$2" ]
+}
+
 # tcp_listening NS PORT: something listens on TCP PORT in NS.
 tcp_listening() {
 	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
@@ -181,7 +186,7 @@ traffic() {
 	else
 		FAIL "$what: ping MS -> PDN"
 	fi
-	sleep 0.5
+	busywait 5000 pcap_has "$cap" 3
 	kill "$tpid"; wait "$tpid" 2>/dev/null
 	if out_check=$($PKT check "$cap" "$ul" $qfi 2>&1); then
 		PASS "$what: uplink on the wire ($out_check)"

@@ -209,6 +209,34 @@ ipt "$acc" 4 -t mangle -D FORWARD -i acc-ms -s 10.45.0.2 \
 gwnft delete chain inet gtpgw qos 2>/dev/null ||
 	{ gwnft flush chain inet gtpgw qos; gwnft delete chain inet gtpgw qos; }
 
+# Loads never mistake a packet that is not valid GTP-U for TEID 0 or any
+# other value: a probe chain drops TEID 0 and end markers with gtp
+# expressions, then counts what got through with a rule stock nft shows.
+gwnft add chain inet gtpgw probe '{ type filter hook prerouting priority -360; }'
+ip netns exec "$gw" "$RULE" inet gtpgw probe $UDP_GTPU gtp-load:teid:r0 \
+	cmp:r0:eq:u32=0 verdict:drop
+ip netns exec "$gw" "$RULE" inet gtpgw probe $UDP_GTPU gtp-load:type:r0 \
+	cmp:r0:eq:u32=254 verdict:drop
+gwnft add rule inet gtpgw probe udp dport 2152 counter drop
+probe_count() {
+	gwnft list chain inet gtpgw probe | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+probe() { # probe CASE TEID WHAT PASSED: send CASE, PASSED 1 if it gets through
+	local n0
+	n0=$(probe_count)
+	ip netns exec "$acc" $PKT send "$1" 192.0.2.1 192.0.2.2 "$2" 10.45.0.2 198.51.100.2
+	sleep 1
+	expect_eq "$3" "$(( $(probe_count) - n0 ))" "$4"
+}
+probe valid 0 "gtp teid loads TEID 0 of a valid T-PDU" 0
+probe version_2 0 "an invalid header is not TEID 0 (no match)" 1
+probe length_too_long 0 "a bad length field is not TEID 0 (no match)" 1
+probe ext_length_zero 0 "a bad extension chain is not TEID 0 (no match)" 1
+probe end_marker 5 "gtp type loads end-marker" 0
+probe valid 5 "a T-PDU of another TEID passes" 1
+gwnft flush chain inet gtpgw probe
+gwnft delete chain inet gtpgw probe
+
 # Two APNs with the same MS address: the device is part of every key.
 setup_second_apn || exit 1
 gwnft add element inet gtpgw uplink4 '{ 0x700 : "apn1" . 10.45.0.2 }'
@@ -269,6 +297,15 @@ refused "MS address without its family" "Invalid argument" inet gtpgw pre \
 	imm:r0:u32=1 imm:r1:u32=1 raw-gtp:1=1,5=8,6=9
 refused "QFI with GTPv0" "Invalid argument" inet gtpgw post \
 	imm:r0:ip4=192.0.2.1 imm:r1:u32=1 imm:r2:u32=1 gtp-encap:ip:r0:r1,qfi=r2,v0
+# Decap in netdev ingress, the device from a constant.
+ip netns exec "$gw" "$RULE" netdev tn in $UDP_GTPU gtp-load:teid:r0 \
+	cmp:r0:eq:u32=0x4444 imm:r1:ifindex=apn0 gtp-decap:r1
+n0=$(gtpu_stat "$gw" decap)
+ip netns exec "$acc" $PKT send valid 192.0.2.1 192.0.2.2 0x4444 10.45.0.2 198.51.100.2
+busywait 3000 test "$(gtpu_stat "$gw" decap)" != "$n0"
+expect_eq "netdev ingress: gtp decap to a constant device" \
+	"$(( $(gtpu_stat "$gw" decap) - n0 ))" 1
+
 before=$(gwnft list map inet gtpgw uplink4 | tr ',' '\n' | grep -c ' : ')
 gwnft add element inet gtpgw uplink4 '{ 0x999 : "nosuchdev" . 10.45.0.7 }' 2>"$tmp/err" &&
 	FAIL "element with an unknown device accepted"

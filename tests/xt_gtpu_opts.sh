@@ -56,8 +56,8 @@ capture() { # capture FILTER: start tcpdump on gw-tr into $tmp/cap.pcap
 	cap_pid=$!
 	busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
 }
-capture_stop() {
-	sleep 0.5
+capture_stop() { # capture_stop [N]: stop once N packets are in (default 1)
+	busywait 5000 pcap_has "$tmp/cap.pcap" "${1:-1}"
 	kill "$cap_pid"
 	wait "$cap_pid" 2>/dev/null
 }
@@ -100,7 +100,7 @@ capture "udp dst port 2152 and dst 192.0.2.2"
 for port in 7001 7002 7001 7002; do
 	echo x | ip netns exec "$ms" socat -u - UDP4-SENDTO:198.51.100.2:$port,sourceport=6000
 done
-capture_stop
+capture_stop 4
 ports=$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null |
 	sed -n 's/.* 192\.0\.2\.1\.\([0-9]*\) > .*/\1/p')
 range=$(ip netns exec "$acc" sysctl -n net.ipv4.ip_local_port_range)
@@ -117,7 +117,7 @@ ip -n "$acc" addr add 192.0.2.11/24 dev acc-tr
 tunnel4 "--teid 0x14 --local 192.0.2.11" "--teid 0x14" "--teid 0x24" "--teid 0x24"
 capture "udp dst port 2152 and src 192.0.2.11"
 ping_ok "tunnel with a chosen source address carries ping" "$ms" 198.51.100.2
-capture_stop
+capture_stop 2
 expect_eq "outer source is --local's address" \
 	"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l)" 2
 
@@ -132,6 +132,19 @@ hdr=$(ip netns exec "$gw" tcpdump -nn -xx -c 1 -r "$tmp/cap.pcap" 2>/dev/null |
 # Ethernet 14 + IPv4 20 + UDP 8 octets precede the GTPv0 header.
 expect_eq "GTPv0 header on the wire" "${hdr:84:40}" \
 	"1eff005400000000ffffffff1122334455667788"
+
+# Encapsulation that cannot be routed: no route to the peer, or a route
+# back into an apn device.  Dropped and counted, nothing sent.
+ipt "$gw" 4 -t mangle -A POSTROUTING -o apn0 -d 10.45.0.77 \
+	-j GTPU --encap --peer 203.0.113.9 --teid 0x77
+ipt "$gw" 4 -t mangle -A POSTROUTING -o apn0 -d 10.45.0.78 \
+	-j GTPU --encap --peer 10.45.0.200 --teid 0x78
+for what in no_route:10.45.0.77 loop:10.45.0.78; do
+	n0=$(gtpu_stat "$gw" "encap_${what%%:*}")
+	ip netns exec "$pdn" ping -c 2 -i 0.2 -W 1 "${what#*:}" >/dev/null
+	expect_eq "encap, ${what%%:*}: dropped and counted" \
+		"$(( $(gtpu_stat "$gw" "encap_${what%%:*}") - n0 ))" 2
+done
 
 # Lifecycle under traffic: the module is held by rules; deleting the apn
 # device, then the whole namespace, while a flood runs, is safe.
