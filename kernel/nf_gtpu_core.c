@@ -421,10 +421,11 @@ static struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
  * refused with the ICMP error its sender understands, except IPv4 without
  * DF, which the outer header may carry in fragments.
  */
-static bool nf_gtpu_fits(struct sk_buff *skb, unsigned int mtu)
+static bool nf_gtpu_fits(struct sk_buff *skb, int mtu)
 {
-	if (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
-			      skb->len <= mtu)
+	/* A route MTU smaller than the outer headers fits nothing. */
+	if (mtu > 0 && (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+					  skb->len <= mtu))
 		return true;
 
 	if (skb->protocol == htons(ETH_P_IP)) {
@@ -433,10 +434,10 @@ static bool nf_gtpu_fits(struct sk_buff *skb, unsigned int mtu)
 			return true;
 		}
 		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
-			      htonl(mtu));
+			      htonl(max(mtu, 0)));
 	} else {
 		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0,
-				max_t(unsigned int, mtu, IPV6_MIN_MTU));
+				max_t(int, mtu, IPV6_MIN_MTU));
 	}
 	return false;
 }
@@ -516,7 +517,7 @@ enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 	struct sk_buff *segs, *next;
 	union nf_inet_addr saddr;
 	struct dst_entry *dst;
-	unsigned int mtu;
+	int mtu;
 
 	if (skb->protocol != htons(ETH_P_IP) &&
 	    skb->protocol != htons(ETH_P_IPV6))
@@ -533,9 +534,9 @@ enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 		dst_release(dst);
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_LOOP);
 	}
-	mtu = dst_mtu(dst) - nf_gtpu_encap_hlen(p) -
-	      (p->family == NFPROTO_IPV4 ? sizeof(struct iphdr) :
-					   sizeof(struct ipv6hdr));
+	mtu = (int)dst_mtu(dst) - (int)nf_gtpu_encap_hlen(p) -
+	      (p->family == NFPROTO_IPV4 ? (int)sizeof(struct iphdr) :
+					   (int)sizeof(struct ipv6hdr));
 	if (!nf_gtpu_fits(skb, mtu)) {
 		dst_release(dst);
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_TOO_BIG);

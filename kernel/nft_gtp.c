@@ -201,29 +201,36 @@ static bool nft_gtp_family_ok(const struct nft_ctx *ctx)
 	return false;
 }
 
-/* Decap must see whole packets: reassembly for the IP families. */
-static int nft_gtp_defrag(const struct nft_ctx *ctx, bool enable)
+/*
+ * Decap must see whole packets: reassembly for the IP families.  The
+ * netdev ingress hook runs before reassembly, and decap refuses fragments.
+ */
+static int nft_gtp_defrag_enable(const struct nft_ctx *ctx)
 {
-	int err = 0;
+	int err;
 
-	if (ctx->family == NFPROTO_IPV4 || ctx->family == NFPROTO_INET) {
-		if (!enable)
+	switch (ctx->family) {
+	case NFPROTO_IPV4:
+	case NFPROTO_IPV6:
+		return nf_gtpu_defrag_enable(ctx->net, ctx->family);
+	case NFPROTO_INET:
+		err = nf_gtpu_defrag_enable(ctx->net, NFPROTO_IPV4);
+		if (err)
+			return err;
+		err = nf_gtpu_defrag_enable(ctx->net, NFPROTO_IPV6);
+		if (err)
 			nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV4);
-		else
-			err = nf_gtpu_defrag_enable(ctx->net, NFPROTO_IPV4);
-	}
-	if (err)
 		return err;
-	if (ctx->family == NFPROTO_IPV6 || ctx->family == NFPROTO_INET) {
-		if (!enable) {
-			nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV6);
-		} else {
-			err = nf_gtpu_defrag_enable(ctx->net, NFPROTO_IPV6);
-			if (err && ctx->family == NFPROTO_INET)
-				nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV4);
-		}
 	}
-	return err;
+	return 0;
+}
+
+static void nft_gtp_defrag_disable(const struct nft_ctx *ctx)
+{
+	if (ctx->family == NFPROTO_IPV4 || ctx->family == NFPROTO_INET)
+		nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV4);
+	if (ctx->family == NFPROTO_IPV6 || ctx->family == NFPROTO_INET)
+		nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV6);
 }
 
 static int nft_gtp_decap_init(const struct nft_ctx *ctx,
@@ -258,13 +265,13 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 		if (err < 0)
 			return err;
 	}
-	return nft_gtp_defrag(ctx, true);
+	return nft_gtp_defrag_enable(ctx);
 }
 
 static void nft_gtp_decap_destroy(const struct nft_ctx *ctx,
 				  const struct nft_expr *expr)
 {
-	nft_gtp_defrag(ctx, false);
+	nft_gtp_defrag_disable(ctx);
 }
 
 static int nft_gtp_encap_init(const struct nft_ctx *ctx,
