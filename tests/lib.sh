@@ -193,10 +193,30 @@ traffic() {
 	else
 		FAIL "$what: uplink on the wire: $out_check"
 	fi
+	tshark_check "$what" "$cap" "$ul" "$qfi"
 
 	head -c 1000000 /dev/urandom >"$tmp/data"
 	tcp_transfer "$what: 1 MB TCP MS -> PDN" "$in" "$ms" "$pdn" "$(pdn_addr "$in")" $port
 	tcp_transfer "$what: 1 MB TCP PDN -> MS" "$in" "$pdn" "$ms" "$(ms_addr "$in")" $port
+}
+
+# tshark_check WHAT PCAP TEID [QFI]: an independent dissector (Wireshark's)
+# sees well-formed GTP-U with correct checksums, the TEID and the QFI.
+tshark_check() {
+	local what=$1 cap=$2 want warn got
+	command -v tshark >/dev/null ||
+		{ echo "NOTE: tshark is not installed, no independent dissection"; return; }
+	want=$(printf '0x%08x' "$3")
+	[ -n "$4" ] && want+=" $4"
+	warn=$(tshark -n -r "$cap" -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y '_ws.malformed || _ws.expert.severity >= "Warning"' 2>/dev/null)
+	got=$(tshark -n -r "$cap" -T fields -e gtp.teid \
+		-e gtp.ext_hdr.pdu_ses_con.qos_flow_id 2>/dev/null | sort -u | xargs)
+	if [ -z "$warn" ] && [ "$got" = "$want" ]; then
+		PASS "$what: tshark dissects the uplink cleanly (TEID, QFI: $got)"
+	else
+		FAIL "$what: tshark: fields '$got', expected '$want'; warnings: $warn"
+	fi
 }
 
 # tcp_transfer WHAT FAMILY FROM_NS TO_NS TO_ADDR PORT: send $tmp/data.
