@@ -12,6 +12,7 @@
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
 #   make install         install modules and the iptables extension
+#                        (INSTALL_MOD_PATH=, DESTDIR= for a staging root)
 
 KVER_61  := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KVER_612 := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V | tail -n 1)
@@ -72,9 +73,11 @@ checkpatch:
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG \
 		-f $(filter %.c %.h,$(KSOURCES)) kernel/include/uapi/linux/netfilter/*.h
 
+# Debian's headers have no System.map, so Kbuild skips depmod: run it.
+# INSTALL_MOD_PATH and DESTDIR install into a staging root instead.
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(KOBJ) modules_install
-	depmod -a $(call kname,$(KDIR))
+	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(call kname,$(KDIR))
 	$(MAKE) -C xtables install
 
 clean:
