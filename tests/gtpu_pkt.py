@@ -10,6 +10,10 @@
       send every case from this namespace and check, in GW_NS, that each
       incremented its statistic in /proc/net/nf_gtpu and that only valid
       ones reached apn0; prints PASS/FAIL lines, exits 1 on a failure
+  gtpu_pkt.py delivered PCAP TEID MS PDN
+      assert that PCAP, captured on the APN device during "corpus" over
+      IPv4 and then IPv6, holds exactly the inner packets of the valid
+      cases, byte for byte, in order
   gtpu_pkt.py check PCAP TEID [QFI]
       assert every GTP-U packet in PCAP byte by byte: flags, type,
       length, TEID, the PDU Session Container when QFI is given, and a
@@ -208,6 +212,33 @@ def check_pcap(path, teid, qfi=None):
     print(f"checked {n} GTP-U packets")
 
 
+def check_delivered(path, teid, ms, pdn):
+    valid = [c for c, stat in CASES.items() if stat == "decap"]
+    want = [gtp_payload(bytes(case_packet(c, "192.0.2.1", "192.0.2.2", teid, ms, pdn)[Raw].load))
+            for c in valid]
+    # the corpus runs over IPv4, then over IPv6, where no checksum is invalid
+    want += [w for c, w in zip(valid, want) if c != "zero_udp_checksum"]
+    got = [bytes(p) for p in rdpcap(path)]
+    assert len(got) == len(want), f"{len(got)} packets delivered, {len(want)} expected"
+    for i, (g, w) in enumerate(zip(got, want)):
+        assert g == w, f"packet {i}: {g.hex()} != {w.hex()}"
+    print(f"{len(want)} delivered packets identical to the inner packets sent")
+
+
+def gtp_payload(gtp):
+    """The T-PDU inside a GTP-U message built by gtp1()."""
+    flags, _, length, _ = struct.unpack("!BBHI", gtp[:8])
+    off = 8
+    if flags & 0x07:
+        off = 12
+        nxt = gtp[11]
+        while flags & 0x04 and nxt:
+            elen = gtp[off] * 4
+            nxt = gtp[off + elen - 1]
+            off += elen
+    return gtp[off:8 + length]
+
+
 def main(argv):
     if argv[1] == "cases":
         for c, stat in CASES.items():
@@ -217,6 +248,8 @@ def main(argv):
     elif argv[1] == "corpus":
         sys.exit(1 if run_corpus(argv[2], argv[3], argv[4], int(argv[5], 0),
                                  argv[6], argv[7]) else 0)
+    elif argv[1] == "delivered":
+        check_delivered(argv[2], int(argv[3], 0), argv[4], argv[5])
     elif argv[1] == "check":
         check_pcap(argv[2], int(argv[3], 0), int(argv[4]) if len(argv) > 4 else None)
     else:

@@ -79,10 +79,22 @@ for f in 4 6; do
 		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid "$TEID"
 done
 
+# What comes out of apn0 is captured and compared with what went in.
+ip netns exec "$gw" tcpdump -U -q -Q in -i apn0 -w "$tmp/apn0.pcap" 2>"$tmp/tcpdump.log" &
+cap=$!
+busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
 for f in 4 6; do
 	if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
 	ip netns exec "$peer" $PKT corpus "$gw" "$src" "$dst" "$TEID" 10.45.0.2 198.51.100.2 || ret=1
 done
+sleep 1
+kill "$cap"
+wait "$cap" 2>/dev/null
+if out=$($PKT delivered "$tmp/apn0.pcap" "$TEID" 10.45.0.2 198.51.100.2 2>&1); then
+	PASS "apn0 delivered the valid T-PDUs' inner packets byte for byte ($out)"
+else
+	FAIL "apn0 output: $out"
+fi
 
 # The legacy iptables Debian ships drives the same target.
 if command -v iptables-legacy >/dev/null && modprobe -q ip_tables; then
