@@ -27,7 +27,8 @@ kobj      = build/$(call kname,$(1))/kernel
 KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
-.PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean
+.PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
+	bench bench-quick
 
 all: modules xtables
 
@@ -59,6 +60,11 @@ demo: deps
 
 fuzz:
 	$(MAKE) -C fuzz run
+
+# The benchmark of docs/benchmark.md: results in build/bench/.
+bench bench-quick: deps
+	$(MAKE) all tests
+	$(MAKE) -C bench $(if $(filter bench-quick,$@),quick,run) KVER=$(KVER_61) KOBJ=$(CURDIR)/$(KOBJ)
 
 check: deps
 	$(MAKE) all

@@ -50,6 +50,8 @@ poweroff_now() {
 if [ -n "$mods" ]; then
 	dst=/lib/modules/$(uname -r)
 	mkdir -p "$dst/updates"
+	# A kernel that is not the host's (make check-debug) brings its own.
+	[ -e "$dst/kernel" ] || ln -s "$(readlink -f "$mods/kernel")" "$dst/kernel"
 	cp -r "$mods/updates/nf-gtpu" "$dst/updates/" &&
 		cp "$mods"/modules.* "$dst/" ||
 		{ echo "vm-init: cannot install modules from $mods"; echo 1 >"$run/rc"; poweroff_now; }

@@ -18,7 +18,12 @@
 # lockdep or kmemleak report, even if the command itself succeeded.
 #
 # usage: vm.sh [-k KERNEL_VERSION] [-t TIMEOUT_S] [-m MODULE_DIR] [-c CPUS]
-#              [-M MEM] -- command [args...]
+#              [-M MEM] [-K KERNEL_IMAGE -R MODULE_ROOT] -- command [args...]
+#
+# -K and -R boot a kernel that is not installed on the host (the debug
+# kernel of make check-debug): its image, and the root its modules were
+# installed under (lib/modules/<version>).  VM_QEMU_ARGS adds options to
+# the QEMU command line (the benchmark's -icount, for instance).
 set -u
 
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,8 +33,9 @@ MODDIR=
 CPUS=2
 MEM=2G
 KERNEL_IMAGE=
+MODROOT=
 
-while getopts "k:t:m:c:M:K:" opt; do
+while getopts "k:t:m:c:M:K:R:" opt; do
 	case $opt in
 	k) KVER=$OPTARG ;;
 	t) TIMEOUT=$OPTARG ;;
@@ -37,6 +43,7 @@ while getopts "k:t:m:c:M:K:" opt; do
 	c) CPUS=$OPTARG ;;
 	M) MEM=$OPTARG ;;
 	K) KERNEL_IMAGE=$OPTARG ;;
+	R) MODROOT=$OPTARG ;;
 	*) exit 2 ;;
 	esac
 done
@@ -56,7 +63,7 @@ build_initramfs() {
 	cp /bin/busybox "$dir/bin/busybox"
 	# Modules the guest needs to reach its root, in dependency order.
 	for mod in virtio_pci 9pnet_virtio 9p overlay; do
-		modprobe -S "$KVER" --show-depends "$mod"
+		modprobe ${MODROOT:+-d "$MODROOT"} -S "$KVER" --show-depends "$mod"
 	done | awk '$1 == "insmod" && !seen[$2]++ { print $2 }' |
 	while read -r mod; do
 		case $mod in
@@ -110,8 +117,8 @@ stage_modules() {
 	fi
 	rm -rf "$root"
 	mkdir -p "$lib/updates/nf-gtpu"
-	ln -s "/lib/modules/$KVER/kernel" "$lib/kernel"
-	for f in /lib/modules/"$KVER"/modules.order /lib/modules/"$KVER"/modules.builtin*; do
+	ln -s "$MODROOT/lib/modules/$KVER/kernel" "$lib/kernel"
+	for f in "$MODROOT/lib/modules/$KVER"/modules.order "$MODROOT/lib/modules/$KVER"/modules.builtin*; do
 		cp "$f" "$lib/"
 	done
 	cp "$MODDIR"/*.ko "$lib/updates/nf-gtpu/" &&
@@ -141,6 +148,7 @@ timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
 	-device virtio-rng-pci \
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$PROJ,mount_tag=proj,security_model=none,multidevs=remap" \
+	${VM_QEMU_ARGS:-} \
 	</dev/null 2>&1 | tee "$log"
 qemu_rc=${PIPESTATUS[0]}
 
