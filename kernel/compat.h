@@ -10,6 +10,13 @@
 
 #include <linux/netdevice.h>
 
+/* 6.12 moved the unaligned access helpers out of asm/. */
+#ifdef NF_GTPU_HAVE_LINUX_UNALIGNED
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
+
 /* 6.11 replaced the NETIF_F_LLTX feature bit with dev->lltx. */
 static inline void nf_gtpu_set_lltx(struct net_device *dev)
 {

@@ -29,6 +29,10 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_ENCAP_TOO_BIG,	/* did not fit the path MTU */
 	NF_GTPU_STAT_ENCAP_LOOP,	/* would have encapsulated its own output */
 	NF_GTPU_STAT_ENCAP_ERROR,	/* not IP, bad parameters, no memory */
+	NF_GTPU_STAT_ECHO_RESPONSE,	/* Echo Responses sent */
+	NF_GTPU_STAT_ERROR_INDICATION,	/* Error Indications sent */
+	NF_GTPU_STAT_EXT_NOTIFICATION,	/* Supported Extension Headers Notif. sent */
+	NF_GTPU_STAT_REPLY_ERROR,	/* reply not sent: no route, no memory */
 	__NF_GTPU_STAT_MAX
 };
 
@@ -88,12 +92,36 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 				   const struct nf_hook_state *state,
 				   const struct nf_gtpu_encap_params *p);
-bool nf_gtpu_header(const struct sk_buff *skb, struct gtpu_info *info);
+enum nf_gtpu_verdict nf_gtpu_reply(struct sk_buff *skb,
+				   const struct nf_hook_state *state);
+bool nf_gtpu_header(struct sk_buff *skb, struct gtpu_info *info);
 
 int nf_gtpu_defrag_enable(struct net *net, u8 family);
 void nf_gtpu_defrag_disable(struct net *net, u8 family);
 
 /* internal to nf_gtpu.ko */
+
+/* A received GTP-U message, see nf_gtpu_rx_parse(). */
+struct nf_gtpu_rx {
+	int			thoff;	/* offset of the UDP header */
+	__be16			sport;	/* UDP source port */
+	enum nf_gtpu_stat	stat;	/* NF_GTPU_RX_BAD: why */
+	enum gtpu_parse_result	ret;	/* NF_GTPU_RX_OK: the parser's result */
+	struct gtpu_info	info;
+};
+
+enum nf_gtpu_rx_result {
+	NF_GTPU_RX_OK,
+	NF_GTPU_RX_OTHER,	/* not UDP to the GTP-U port */
+	NF_GTPU_RX_BAD,		/* invalid outer headers */
+};
+
+enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
+					const struct nf_hook_state *state,
+					__be16 port, struct nf_gtpu_rx *rx);
+struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
+				const struct nf_gtpu_encap_params *p,
+				union nf_inet_addr *saddr);
 void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat);
 void nf_gtpu_apn_rx(struct net_device *dev, struct sk_buff *skb);
 int nf_gtpu_apn_init(void);

@@ -71,6 +71,10 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_ENCAP_TOO_BIG]	= "encap_too_big",
 	[NF_GTPU_STAT_ENCAP_LOOP]	= "encap_loop",
 	[NF_GTPU_STAT_ENCAP_ERROR]	= "encap_error",
+	[NF_GTPU_STAT_ECHO_RESPONSE]	= "echo_response",
+	[NF_GTPU_STAT_ERROR_INDICATION]	= "error_indication",
+	[NF_GTPU_STAT_EXT_NOTIFICATION]	= "ext_notification",
+	[NF_GTPU_STAT_REPLY_ERROR]	= "reply_error",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -129,36 +133,90 @@ static bool nf_gtpu_read_header(const struct sk_buff *skb, int gtpoff,
 	return true;
 }
 
+/* A zero checksum means none over IPv4, and is invalid over IPv6. */
+static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
+			    const struct nf_hook_state *state,
+			    const struct udphdr *uh)
+{
+	u8 family = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 :
+						       NFPROTO_IPV6;
+
+	if (!uh->check)
+		return family == NFPROTO_IPV4;
+	return !nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family);
+}
+
+/**
+ * nf_gtpu_rx_parse - validate the outer UDP header of a GTP-U message and
+ *	parse the GTP-U header
+ * @skb: packet, data at the outer network header
+ * @state: hook state, or NULL not to verify the UDP checksum (header loads
+ *	only look at the packet)
+ * @port: the GTP-U port, or 0 for either (the version must then match)
+ * @rx: where the message is and what the parser made of it
+ *
+ * Returns NF_GTPU_RX_OK when @rx->ret and @rx->info hold the parse result,
+ * NF_GTPU_RX_OTHER for a packet that is not UDP to @port, NF_GTPU_RX_BAD
+ * with the statistic in @rx->stat for an invalid one.
+ */
+enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
+					const struct nf_hook_state *state,
+					__be16 port, struct nf_gtpu_rx *rx)
+{
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	unsigned int ulen;
+	bool fragment;
+
+	rx->thoff = nf_gtpu_udp_offset(skb, &fragment);
+	if (rx->thoff < 0)
+		return NF_GTPU_RX_OTHER;
+	uh = skb_header_pointer(skb, rx->thoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return NF_GTPU_RX_OTHER;
+	if (port ? uh->dest != port : uh->dest != htons(GTPU_V1_PORT) &&
+				      uh->dest != htons(GTPU_V0_PORT))
+		return NF_GTPU_RX_OTHER;
+	rx->sport = uh->source;
+
+	/* Defragmentation runs before the hooks; what is left is refused. */
+	rx->stat = NF_GTPU_STAT_FRAGMENT;
+	if (fragment)
+		return NF_GTPU_RX_BAD;
+	rx->stat = NF_GTPU_STAT_BAD_UDP;
+	ulen = ntohs(uh->len);
+	if (ulen < sizeof(*uh) || ulen > skb->len - rx->thoff)
+		return NF_GTPU_RX_BAD;
+	rx->stat = NF_GTPU_STAT_BAD_CSUM;
+	if (state && !nf_gtpu_csum_ok(skb, rx->thoff, state, uh))
+		return NF_GTPU_RX_BAD;
+	rx->stat = NF_GTPU_STAT_BAD_HEADER;
+	if (!nf_gtpu_read_header(skb, rx->thoff + sizeof(*uh),
+				 ulen - sizeof(*uh), &rx->info, &rx->ret))
+		return NF_GTPU_RX_BAD;
+	if (rx->info.version != (uh->dest == htons(GTPU_V0_PORT) ? 0 : 1))
+		return NF_GTPU_RX_BAD;
+	return NF_GTPU_RX_OK;
+}
+
 /**
  * nf_gtpu_header - parse the GTP-U header of a packet, leaving it unchanged
  * @skb: packet, data at the outer network header
  * @info: parsed header
  *
- * Returns true if @skb is a valid GTP-U message to the GTP-U port.
+ * Returns true if @skb is a GTP-U message to a GTP-U port whose header is
+ * valid, or valid up to an unsupported comprehension-required extension
+ * (such a T-PDU is left to the ruleset, which may want to match it).
  */
-bool nf_gtpu_header(const struct sk_buff *skb, struct gtpu_info *info)
+bool nf_gtpu_header(struct sk_buff *skb, struct gtpu_info *info)
 {
-	enum gtpu_parse_result ret;
-	struct udphdr _uh;
-	const struct udphdr *uh;
-	bool fragment;
-	int thoff;
+	struct nf_gtpu_rx rx;
 
-	thoff = nf_gtpu_udp_offset(skb, &fragment);
-	if (thoff < 0 || fragment)
+	if (nf_gtpu_rx_parse(skb, NULL, 0, &rx) != NF_GTPU_RX_OK ||
+	    (rx.ret != GTPU_OK && rx.ret != GTPU_ERR_EXT_UNSUPPORTED))
 		return false;
-	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
-	if (!uh || (uh->dest != htons(GTPU_V1_PORT) &&
-		    uh->dest != htons(GTPU_V0_PORT)))
-		return false;
-	if (ntohs(uh->len) < sizeof(*uh) ||
-	    ntohs(uh->len) > skb->len - thoff)
-		return false;
-	if (!nf_gtpu_read_header(skb, thoff + sizeof(*uh),
-				 ntohs(uh->len) - sizeof(*uh), info, &ret))
-		return false;
-	return ret == GTPU_OK &&
-	       info->version == (uh->dest == htons(GTPU_V0_PORT) ? 0 : 1);
+	*info = rx.info;
+	return true;
 }
 EXPORT_SYMBOL_GPL(nf_gtpu_header);
 
@@ -230,26 +288,6 @@ static enum nf_gtpu_verdict nf_gtpu_drop(struct net *net, enum nf_gtpu_stat stat
 	return NF_GTPU_DROP;
 }
 
-/* Validate the outer UDP header; returns its length or -stat on error. */
-static int nf_gtpu_check_udp(struct sk_buff *skb, int thoff,
-			     const struct nf_hook_state *state,
-			     const struct udphdr *uh)
-{
-	unsigned int ulen = ntohs(uh->len);
-	u8 family = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 :
-						       NFPROTO_IPV6;
-
-	if (ulen < sizeof(*uh) || ulen > skb->len - thoff)
-		return -NF_GTPU_STAT_BAD_UDP;
-	/* A zero checksum means none over IPv4, and is invalid over IPv6. */
-	if (!uh->check && family == NFPROTO_IPV4)
-		return ulen;
-	if (!uh->check ||
-	    nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family))
-		return -NF_GTPU_STAT_BAD_CSUM;
-	return ulen;
-}
-
 /**
  * nf_gtpu_decap - decapsulate a GTP-U T-PDU into an APN device
  * @skb: packet, data at the outer network header (all offsets below are
@@ -266,46 +304,41 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 				   const struct nf_gtpu_decap_params *p)
 {
 	__be16 port = htons(p->v0 ? GTPU_V0_PORT : GTPU_V1_PORT);
-	unsigned int ip_len;
 	struct net *net = state->net;
-	enum gtpu_parse_result ret;
-	const struct udphdr *uh;
-	struct gtpu_info info;
 	struct net_device *dev;
-	struct udphdr _uh;
-	bool fragment;
-	int thoff, off;
+	struct nf_gtpu_rx rx;
+	unsigned int ip_len;
 	__be16 proto;
+	int off;
 
-	thoff = nf_gtpu_udp_offset(skb, &fragment);
-	if (thoff < 0)
+	switch (nf_gtpu_rx_parse(skb, state, port, &rx)) {
+	case NF_GTPU_RX_OTHER:
 		return NF_GTPU_PASS;
-	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
-	if (!uh || uh->dest != port)
+	case NF_GTPU_RX_BAD:
+		return nf_gtpu_drop(net, rx.stat);
+	case NF_GTPU_RX_OK:
+		break;
+	}
+	/*
+	 * A T-PDU whose extension the parser does not support is left to
+	 * the ruleset, which may answer it (gtp reply) before dropping it.
+	 */
+	if (rx.ret == GTPU_ERR_EXT_UNSUPPORTED) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_UNSUPP_EXT);
 		return NF_GTPU_PASS;
-	/* Defragmentation runs before decap hooks; what is left is refused. */
-	if (fragment)
-		return nf_gtpu_drop(net, NF_GTPU_STAT_FRAGMENT);
-	off = nf_gtpu_check_udp(skb, thoff, state, uh);
-	if (off < 0)
-		return nf_gtpu_drop(net, -off);
-
-	if (!nf_gtpu_read_header(skb, thoff + sizeof(*uh), off - sizeof(*uh),
-				 &info, &ret))
-		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_HEADER);
-	if (ret != GTPU_OK)
-		return nf_gtpu_drop(net, nf_gtpu_parse_stat(ret));
-	if (info.version != !p->v0)
-		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_HEADER);
-	if (info.type != GTPU_TYPE_TPDU) {
+	}
+	if (rx.ret != GTPU_OK)
+		return nf_gtpu_drop(net, nf_gtpu_parse_stat(rx.ret));
+	if (rx.info.type != GTPU_TYPE_TPDU) {
 		nf_gtpu_stat_inc(net, NF_GTPU_STAT_NOT_TPDU);
 		return NF_GTPU_PASS;
 	}
-	if (p->match_teid && (p->v0 ? info.tid : info.teid) != p->teid)
+	if (p->match_teid &&
+	    (p->v0 ? rx.info.tid : rx.info.teid) != p->teid)
 		return NF_GTPU_PASS;
 
-	off = thoff + sizeof(*uh) + info.hlen;
-	proto = nf_gtpu_inner_proto(skb, off, info.plen, &ip_len);
+	off = rx.thoff + sizeof(struct udphdr) + rx.info.hlen;
+	proto = nf_gtpu_inner_proto(skb, off, rx.info.plen, &ip_len);
 	if (!proto)
 		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
 	if (!nf_gtpu_ms_ok(skb, off, proto, p))
@@ -382,7 +415,7 @@ static void nf_gtpu_push_v1(struct sk_buff *skb,
 }
 
 /* Route toward the peer; returns the dst, with the chosen source in @saddr. */
-static struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
+struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 				       const struct nf_gtpu_encap_params *p,
 				       union nf_inet_addr *saddr)
 {

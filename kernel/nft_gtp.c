@@ -151,6 +151,13 @@ static void nft_gtp_encap_eval(const struct nft_expr *expr,
 	nft_gtp_verdict(regs, nf_gtpu_encap(pkt->skb, pkt->state, &p));
 }
 
+static void nft_gtp_reply_eval(const struct nft_expr *expr,
+			       struct nft_regs *regs,
+			       const struct nft_pktinfo *pkt)
+{
+	nft_gtp_verdict(regs, nf_gtpu_reply(pkt->skb, pkt->state));
+}
+
 static int nft_gtp_load_init(const struct nft_ctx *ctx,
 			     const struct nft_expr *expr,
 			     const struct nlattr * const tb[])
@@ -317,6 +324,18 @@ static int nft_gtp_encap_init(const struct nft_ctx *ctx,
 				  sizeof(u32));
 }
 
+/* Replies come from an IP stack: not from the netdev family. */
+static int nft_gtp_reply_init(const struct nft_ctx *ctx,
+			      const struct nft_expr *expr,
+			      const struct nlattr * const tb[])
+{
+	if (ctx->family == NFPROTO_NETDEV || !nft_gtp_family_ok(ctx))
+		return -EOPNOTSUPP;
+	if (tb[NFTA_GTP_FLAGS] || tb[NFTA_GTP_NFPROTO])
+		return -EINVAL;
+	return 0;
+}
+
 static int nft_gtp_validate_hooks(const struct nft_ctx *ctx,
 				  unsigned int inet_hooks,
 				  unsigned int netdev_hooks)
@@ -333,6 +352,14 @@ static int nft_gtp_decap_validate(const struct nft_ctx *ctx,
 	return nft_gtp_validate_hooks(ctx, (1 << NF_INET_PRE_ROUTING) |
 					   (1 << NF_INET_LOCAL_IN),
 				      1 << NF_NETDEV_INGRESS);
+}
+
+/* A reply answers a message that arrived, before it meets a socket. */
+static int nft_gtp_reply_validate(const struct nft_ctx *ctx,
+				  const struct nft_expr *expr)
+{
+	return nft_gtp_validate_hooks(ctx, (1 << NF_INET_PRE_ROUTING) |
+					   (1 << NF_INET_LOCAL_IN), 0);
 }
 
 /* Encap needs an IP packet at the network header, headed out. */
@@ -400,6 +427,12 @@ static int nft_gtp_encap_dump(struct sk_buff *skb, const struct nft_expr *expr,
 	return 0;
 }
 
+static int nft_gtp_reply_dump(struct sk_buff *skb, const struct nft_expr *expr,
+			      bool reset)
+{
+	return nft_gtp_dump_common(skb, NFT_GTP_REPLY, nft_expr_priv(expr));
+}
+
 static struct nft_expr_type nft_gtp_type;
 
 static const struct nft_expr_ops nft_gtp_load_ops = {
@@ -429,6 +462,15 @@ static const struct nft_expr_ops nft_gtp_encap_ops = {
 	.validate	= nft_gtp_encap_validate,
 };
 
+static const struct nft_expr_ops nft_gtp_reply_ops = {
+	.type		= &nft_gtp_type,
+	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
+	.eval		= nft_gtp_reply_eval,
+	.init		= nft_gtp_reply_init,
+	.dump		= nft_gtp_reply_dump,
+	.validate	= nft_gtp_reply_validate,
+};
+
 static const struct nft_expr_ops *
 nft_gtp_select_ops(const struct nft_ctx *ctx, const struct nlattr * const tb[])
 {
@@ -442,6 +484,8 @@ nft_gtp_select_ops(const struct nft_ctx *ctx, const struct nlattr * const tb[])
 		return &nft_gtp_decap_ops;
 	case NFT_GTP_ENCAP:
 		return &nft_gtp_encap_ops;
+	case NFT_GTP_REPLY:
+		return &nft_gtp_reply_ops;
 	}
 	return ERR_PTR(-EOPNOTSUPP);
 }
@@ -468,5 +512,5 @@ module_init(nft_gtp_module_init);
 module_exit(nft_gtp_module_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("nf-gtpu developers");
-MODULE_DESCRIPTION("nftables GTP-U tunnel expressions: header loads, decap, encap");
+MODULE_DESCRIPTION("nftables GTP-U tunnel expressions: header loads, decap, encap, reply");
 MODULE_ALIAS_NFT_EXPR("gtp");

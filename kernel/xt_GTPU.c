@@ -65,9 +65,13 @@ static unsigned int gtpu_tg(struct sk_buff *skb,
 {
 	const struct xt_gtpu_tginfo *info = par->targinfo;
 
-	if (info->mode == XT_GTPU_DECAP)
+	switch (info->mode) {
+	case XT_GTPU_DECAP:
 		return gtpu_decap_tg(skb, par);
-	return gtpu_encap_tg(skb, par);
+	case XT_GTPU_ENCAP:
+		return gtpu_encap_tg(skb, par);
+	}
+	return gtpu_verdict(nf_gtpu_reply(skb, par->state));
 }
 
 #define GTPU_DECAP_HOOKS	((1 << NF_INET_PRE_ROUTING) | (1 << NF_INET_LOCAL_IN))
@@ -116,10 +120,23 @@ static int gtpu_encap_check(const struct xt_tgchk_param *par,
 	return 0;
 }
 
+/* Replies answer what arrived: the same hooks as decap, no options. */
+static int gtpu_reply_check(const struct xt_tgchk_param *par,
+			    const struct xt_gtpu_tginfo *info)
+{
+	if (info->flags)
+		return -EINVAL;
+	if (par->hook_mask & ~GTPU_DECAP_HOOKS)
+		return -EINVAL;
+	return 0;
+}
+
 static int gtpu_tg_check(const struct xt_tgchk_param *par)
 {
 	struct xt_gtpu_tginfo *info = par->targinfo;
 
+	if (info->mode == XT_GTPU_REPLY)
+		return gtpu_reply_check(par, info);
 	if (info->family != NFPROTO_IPV4 && info->family != NFPROTO_IPV6)
 		return -EAFNOSUPPORT;
 	if (info->mode == XT_GTPU_DECAP)
@@ -165,6 +182,6 @@ module_init(gtpu_tg_init);
 module_exit(gtpu_tg_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("nf-gtpu developers");
-MODULE_DESCRIPTION("Xtables: GTP-U tunnel decapsulation and encapsulation");
+MODULE_DESCRIPTION("Xtables: GTP-U tunnel decapsulation, encapsulation and replies");
 MODULE_ALIAS("ipt_GTPU");
 MODULE_ALIAS("ip6t_GTPU");

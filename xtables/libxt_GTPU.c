@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libxt_GTPU: iptables/ip6tables extension for the GTPU target, which
- * terminates (--decap) or originates (--encap) GTP-U tunnels.
+ * terminates (--decap) or originates (--encap) GTP-U tunnels, and answers
+ * GTP-U signalling (--reply).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 enum {
 	O_DECAP = 0,
 	O_ENCAP,
+	O_REPLY,
 	O_DEV,
 	O_MS_ADDR,
 	O_PEER,
@@ -34,6 +36,8 @@ enum {
 
 #define DECAP_ONLY	(F(O_DEV) | F(O_MS_ADDR))
 #define ENCAP_ONLY	(F(O_PEER) | F(O_LOCAL) | F(O_QFI) | F(O_SPORT_HASH))
+#define TUNNEL_OPTS	(F(O_DECAP) | F(O_ENCAP) | DECAP_ONLY | ENCAP_ONLY | \
+			 F(O_TEID) | F(O_TID) | F(O_V0))
 
 /* Scratch space of one rule being parsed */
 struct gtpu_udata {
@@ -46,6 +50,8 @@ static const struct xt_option_entry gtpu_tg_opts[] = {
 	 .excl = F(O_ENCAP) | ENCAP_ONLY, .also = F(O_DEV)},
 	{.name = "encap", .id = O_ENCAP, .type = XTTYPE_NONE,
 	 .excl = DECAP_ONLY, .also = F(O_PEER)},
+	{.name = "reply", .id = O_REPLY, .type = XTTYPE_NONE,
+	 .excl = TUNNEL_OPTS},
 	{.name = "dev", .id = O_DEV, .type = XTTYPE_STRING,
 	 .flags = XTOPT_PUT, XTOPT_POINTER(s, dev),
 	 .min = 1, .max = IFNAMSIZ - 1},
@@ -93,6 +99,11 @@ static void gtpu_tg_help(void)
 " GTPv0, with either mode:\n"
 "  [--v0]                GTPv0 (GSM 09.60, UDP port 3386); no --qfi\n"
 "  [--tid N]             64-bit tunnel identifier, used instead of --teid\n"
+" Signalling (TS 29.281 section 7), no other option:\n"
+"  --reply               answer an Echo Request with an Echo Response, a\n"
+"                        T-PDU with an Error Indication, or with a Supported\n"
+"                        Extension Headers Notification if it carries an\n"
+"                        unsupported comprehension-required extension\n"
 "N is decimal or 0x hexadecimal; ADDR is a numeric IPv4 or IPv6 address.\n");
 }
 
@@ -121,6 +132,9 @@ static void gtpu_tg_parse(struct xt_option_call *cb)
 		break;
 	case O_ENCAP:
 		info->mode = XT_GTPU_ENCAP;
+		break;
+	case O_REPLY:
+		info->mode = XT_GTPU_REPLY;
 		break;
 	case O_MS_ADDR:
 		info->family = gtpu_parse_addr(cb, &info->ms_addr);
@@ -173,9 +187,11 @@ static void gtpu_tg_fcheck(struct xt_fcheck_call *cb, uint8_t nfproto)
 	case XT_GTPU_ENCAP:
 		gtpu_encap_fcheck(cb);
 		break;
+	case XT_GTPU_REPLY:
+		break;
 	default:
 		xtables_error(PARAMETER_PROBLEM,
-			      "GTPU: one of --decap or --encap is required");
+			      "GTPU: one of --decap, --encap or --reply is required");
 	}
 }
 
@@ -199,6 +215,10 @@ static const char *gtpu_addr_str(uint8_t family, const union nf_inet_addr *addr)
 /* Print the options in save syntax, without the "--" if @pfx is "" */
 static void gtpu_tg_dump(const struct xt_gtpu_tginfo *info, const char *pfx)
 {
+	if (info->mode == XT_GTPU_REPLY) {
+		printf(" %sreply", pfx);
+		return;
+	}
 	if (info->mode == XT_GTPU_DECAP) {
 		printf(" %sdecap %sdev %s", pfx, pfx, info->dev);
 		if (info->flags & XT_GTPU_F_MS_ADDR)
@@ -282,6 +302,10 @@ static int gtpu_tg_xlate(struct xt_xlate *xl,
 	const char *family = info->family == NFPROTO_IPV6 ? "ip6" : "ip";
 	int ret;
 
+	if (info->mode == XT_GTPU_REPLY) {
+		xt_xlate_add(xl, "gtp reply");
+		return 1;
+	}
 	if (info->mode == XT_GTPU_DECAP)
 		ret = gtpu_decap_xlate(xl, info, family);
 	else

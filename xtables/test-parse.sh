@@ -81,7 +81,7 @@ fi
 
 # --help lists every option
 help=$(iptables -j GTPU --help 2>&1)
-for opt in decap dev ms-addr teid encap peer local qfi sport-hash v0 tid; do
+for opt in decap dev ms-addr teid encap peer local qfi sport-hash v0 tid reply; do
 	if grep -q -- "--$opt\b" <<<"$help"; then
 		pass "help lists --$opt"
 	else
@@ -142,9 +142,15 @@ good() {
 }
 
 # Mode
-bad 4 'one of --decap or --encap is required'
-bad 6 'one of --decap or --encap is required'
-bad 4 'one of --decap or --encap is required' --dev apn0
+bad 4 'one of --decap, --encap or --reply is required'
+bad 6 'one of --decap, --encap or --reply is required'
+bad 4 'one of --decap, --encap or --reply is required' --dev apn0
+bad 4 '"--reply" cannot be used together with "--decap"' --decap --dev apn0 --reply
+bad 6 '"--reply" cannot be used together with "--encap"' \
+	--encap --peer 2001:db8::2 --teid 1 --reply
+bad 4 '"--reply" cannot be used together with "--teid"' --reply --teid 1
+bad 4 '"--reply" cannot be used together with "--v0"' --reply --v0
+bad 4 '"--reply" can only be used once' --reply --reply
 bad 4 '"--decap" cannot be used together with "--encap"' --decap --encap
 bad 4 '"--decap" cannot be used together with "--encap"' \
 	--decap --dev apn0 --encap --peer 192.0.2.2 --teid 1
@@ -212,6 +218,8 @@ bad 4 '"--teid" requires an argument' --decap --dev apn0 --teid
 
 # Decapsulation
 good 4 '--decap --dev apn0' 'gtp decap dev "apn0"' --decap --dev apn0
+good 4 '--reply' 'gtp reply' --reply
+good 6 '--reply' 'gtp reply' --reply
 good 6 '--decap --dev apn0' 'gtp decap dev "apn0"' --decap --dev apn0
 good 4 '--decap --dev apn0123456789ab' 'gtp decap dev "apn0123456789ab"' \
 	--decap --dev apn0123456789ab

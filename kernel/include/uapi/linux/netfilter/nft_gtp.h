@@ -12,11 +12,14 @@
  * @NFT_GTP_LOAD: load a GTP-U header field into a register
  * @NFT_GTP_DECAP: decapsulate a T-PDU into an APN device
  * @NFT_GTP_ENCAP: encapsulate the packet toward a GTP-U peer
+ * @NFT_GTP_REPLY: answer an Echo Request or a T-PDU (Error Indication,
+ *	Supported Extension Headers Notification); no attributes
  */
 enum nft_gtp_ops {
 	NFT_GTP_LOAD,
 	NFT_GTP_DECAP,
 	NFT_GTP_ENCAP,
+	NFT_GTP_REPLY,
 	__NFT_GTP_OP_MAX
 };
 

@@ -12,6 +12,7 @@
 enum xt_gtpu_mode {
 	XT_GTPU_DECAP = 1,	/* strip outer IP/UDP/GTP-U, receive on an APN device */
 	XT_GTPU_ENCAP = 2,	/* push GTP-U/UDP/IP toward a peer */
+	XT_GTPU_REPLY = 3,	/* answer an Echo Request or a T-PDU, no options */
 };
 
 enum xt_gtpu_flags {
