@@ -133,6 +133,11 @@ static bool nf_gtpu_read_header(const struct sk_buff *skb, int gtpoff,
 	return true;
 }
 
+static bool nf_gtpu_is_port(__be16 port)
+{
+	return port == htons(GTPU_V1_PORT) || port == htons(GTPU_V0_PORT);
+}
+
 /* A zero checksum means none over IPv4, and is invalid over IPv6. */
 static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
 			    const struct nf_hook_state *state,
@@ -174,8 +179,7 @@ enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
 	uh = skb_header_pointer(skb, rx->thoff, sizeof(_uh), &_uh);
 	if (!uh)
 		return NF_GTPU_RX_OTHER;
-	if (port ? uh->dest != port : uh->dest != htons(GTPU_V1_PORT) &&
-				      uh->dest != htons(GTPU_V0_PORT))
+	if (port ? uh->dest != port : !nf_gtpu_is_port(uh->dest))
 		return NF_GTPU_RX_OTHER;
 	rx->sport = uh->source;
 
@@ -416,8 +420,8 @@ static void nf_gtpu_push_v1(struct sk_buff *skb,
 
 /* Route toward the peer; returns the dst, with the chosen source in @saddr. */
 struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
-				       const struct nf_gtpu_encap_params *p,
-				       union nf_inet_addr *saddr)
+				const struct nf_gtpu_encap_params *p,
+				union nf_inet_addr *saddr)
 {
 	struct flowi6 fl6 = {
 		.daddr		= p->peer.in6,

@@ -467,6 +467,30 @@ static void put_counter(struct nlmsghdr *nlh,
 	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, 0);
 }
 
+/* Packets per second, with an optional burst. */
+static void put_limit(struct nlmsghdr *nlh, const struct tok *t)
+{
+	mnl_attr_put_u64(nlh, NFTA_LIMIT_RATE,
+			 htobe64(parse_u32(t->f[0], UINT32_MAX, "rate")));
+	mnl_attr_put_u64(nlh, NFTA_LIMIT_UNIT, htobe64(1));
+	if (t->n > 1)
+		put_u32(nlh, NFTA_LIMIT_BURST,
+			parse_u32(t->f[1], UINT32_MAX, "burst"));
+	put_u32(nlh, NFTA_LIMIT_TYPE, NFT_LIMIT_PKTS);
+}
+
+static void put_log(struct nlmsghdr *nlh, const struct tok *t)
+{
+	mnl_attr_put_u16(nlh, NFTA_LOG_GROUP,
+			 htons(parse_u32(t->f[0], UINT16_MAX, "group")));
+}
+
+static void put_gtp_reply(struct nlmsghdr *nlh,
+			  const struct tok *t __attribute__((unused)))
+{
+	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_REPLY);
+}
+
 static void put_gtp_load(struct nlmsghdr *nlh, const struct tok *t)
 {
 	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_LOAD);
@@ -584,6 +608,10 @@ static const struct expr_kind {
 	  .put = put_lookup, .args = ":[!]SET:SREG[:DREG]" },
 	{ .word = "counter", .name = "counter", .put = put_counter,
 	  .args = "" },
+	{ .word = "limit", .name = "limit", .min = 1, .max = 2,
+	  .put = put_limit, .args = ":PER_SECOND[:BURST]" },
+	{ .word = "log", .name = "log", .min = 1, .max = 1, .put = put_log,
+	  .args = ":GROUP" },
 	{ .word = "gtp-load", .name = "gtp", .min = 2, .max = 2,
 	  .put = put_gtp_load, .args = ":KEY:DREG", .hint = "KEY",
 	  .names = gtp_keys },
@@ -594,6 +622,8 @@ static const struct expr_kind {
 	  .put = put_gtp_encap,
 	  .args = ":FAM:ADDRREG:TEIDREG[,saddr=REG][,qfi=REG][,sport-hash][,v0]",
 	  .hint = "FAM", .names = gtp_families },
+	{ .word = "gtp-reply", .name = "gtp", .put = put_gtp_reply,
+	  .args = "" },
 	{ .word = "raw-gtp", .name = "gtp", .max = 1, .put = put_raw_gtp,
 	  .args = "[:ATTR=VAL,...]  (numbers; each VAL sent as a u32)" },
 };

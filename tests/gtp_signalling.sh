@@ -1,0 +1,213 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# GTP-U signalling on the network of lib.sh, with the docs' rulesets:
+#
+# docs/gateway.nft (everything in the kernel): an Echo Request from scapy
+# gets an Echo Response that scapy and tshark decode; malformed requests
+# get nothing; a T-PDU of an unknown TEID gets an Error Indication, and a
+# flood of them no more than the rule's "limit" lets through; a T-PDU with
+# an unsupported comprehension-required extension gets one Supported
+# Extension Headers Notification and is dropped; an End Marker is counted,
+# logged to nflog group 1, and neither decapsulated nor answered.
+#
+# docs/gateway-daemon.nft on top (a daemon supervises the paths): a UDP
+# listener on port 2152 of the gateway receives an Echo Request and an End
+# Marker while tunnel traffic flows, and no T-PDU.
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ruleset.sh"
+SIG="/usr/bin/python3 $(dirname "$(readlink -f "$0")")/gtpu_sig.py"
+docs=$(dirname "$(readlink -f "$0")")/../docs
+tmp=$(mktemp -d)
+
+cleanup() {
+	cleanup_all_ns
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+require_cmd ip nft ping socat tcpdump ethtool tshark
+[ -x "$RULESET_RULE" ] || [ -n "${NFT:-}" ] || SKIP "nft_gtp_rule is not built"
+/usr/bin/python3 -c 'import scapy' 2>/dev/null || SKIP "python3-scapy is not installed"
+require_modules nf_gtpu nft_gtp veth nft_limit nft_log nfnetlink_log
+
+setup_gtpu_network || exit 1
+load_ruleset "$gw" "$docs/gateway.nft" && load_ruleset "$acc" "$docs/access.nft" ||
+	{ FAIL "the docs' rulesets do not load"; exit 1; }
+ip netns exec "$gw" nft -f - <<'EOF'
+add element inet gateway uplink4 { 0x100 : "apn0" . 10.45.0.2 }
+add element inet gateway downlink4 { "apn0" . 10.45.0.2 : 192.0.2.1 . 0x200 }
+EOF
+ip netns exec "$acc" nft -f - <<'EOF'
+add element inet access uplink4 { 10.45.0.2 : 192.0.2.2 . 0x100 }
+add element inet access downlink { 0x200 : "apn-ms" }
+EOF
+# Replies leave gw with their UDP checksum completed in software, so that
+# the capture shows it.
+ip netns exec "$gw" ethtool -K gw-tr tx off >/dev/null
+
+# sig FAMILY KIND [ARGS...]: send KIND from acc to gw, print the replies.
+sig() {
+	local fam=$1
+	shift
+	ip netns exec "$acc" $SIG send "$(outer_addr acc "$fam")" "$(outer_addr gw "$fam")" "$@"
+}
+
+# expect_reply WHAT OUTPUT LINE: OUTPUT holds exactly one reply, LINE.
+expect_reply() {
+	if grep -qxF -- "$3" <<<"$2" && grep -qx "replies 1" <<<"$2"; then
+		PASS "$1"
+	else
+		FAIL "$1: got: $(tr '\n' ';' <<<"$2") expected: $3"
+	fi
+}
+
+stat_delta() { # stat_delta NAME BEFORE: how much a gw statistic grew
+	echo $(( $(gtpu_stat "$gw" "$1") - $2 ))
+}
+
+ip netns exec "$acc" tcpdump -U -q -i acc-tr -w "$tmp/replies.pcap" \
+	"udp src port 2152 and (src 192.0.2.2 or src 2001:db8:1::2)" 2>"$tmp/tcpdump.log" &
+tpid=$!
+busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
+
+for fam in 4 6; do
+	gw_addr=$(outer_addr gw $fam)
+	out=$(sig $fam echo)
+	expect_reply "IPv$fam: Echo Request answered" "$out" \
+		"echo-response seq=0x1234 teid=0 recovery=0 from=$gw_addr:2152"
+	bad=echo-bad-length,echo-truncated,echo-v2,echo-no-seq,echo-teid
+	out=$(sig $fam $bad --wait 1)
+	for kind in ${bad//,/ }; do
+		expect_eq "IPv$fam: $kind gets no reply" \
+			"$(grep "^$kind: " <<<"$out" | xargs)" "$kind: replies 0"
+	done
+
+	out=$(sig $fam tpdu 0xdead)
+	expect_reply "IPv$fam: unknown TEID answered with an Error Indication" "$out" \
+		"error-indication teid=0xdead peer=$gw_addr udp-port=2152 from=$gw_addr:2152"
+
+	unsupp=$(gtpu_stat "$gw" unsupported_extension)
+	notif=$(gtpu_stat "$gw" ext_notification)
+	decap=$(gtpu_stat "$gw" decap)
+	out=$(sig $fam tpdu-unsupported-ext 0x100)
+	expect_reply "IPv$fam: unsupported extension answered with a notification" \
+		"$out" "ext-notification types=0x82,0x85,0xc0 from=$gw_addr:2152"
+	expect_eq "IPv$fam: unsupported extension counted once" \
+		"$(stat_delta unsupported_extension "$unsupp")/$(stat_delta ext_notification "$notif")" 1/1
+	expect_eq "IPv$fam: unsupported extension not decapsulated" "$(stat_delta decap "$decap")" 0
+done
+
+# End Marker: matched by type, counted, logged, dropped, never answered
+# nor decapsulated.
+ip netns exec "$gw" tcpdump -U -q -i nflog:1 -w "$tmp/nflog.pcap" 2>"$tmp/nflog.log" &
+npid=$!
+busywait 10000 grep -q "listening on" "$tmp/nflog.log"
+decap=$(gtpu_stat "$gw" decap)
+not_tpdu=$(gtpu_stat "$gw" not_tpdu)
+out=$(sig 4 end-marker 0x100 --wait 1)
+expect_eq "End Marker gets no reply" "$(tail -n 1 <<<"$out")" "replies 0"
+busywait 5000 pcap_has "$tmp/nflog.pcap" 1
+kill "$npid"; wait "$npid" 2>/dev/null
+got=$(tshark -n -r "$tmp/nflog.pcap" -T fields -e gtp.message -e gtp.teid 2>/dev/null | xargs)
+expect_eq "End Marker logged to nflog group 1" "$got" "0xfe 0x00000100"
+expect_eq "End Marker left to the ruleset, not decapsulated" \
+	"$(stat_delta not_tpdu "$not_tpdu")/$(stat_delta decap "$decap")" 1/0
+
+# A flood of unknown TEIDs: the rule's limit (10/second, burst 5) bounds
+# the Error Indications, and every one sent arrives.
+ei=$(gtpu_stat "$gw" error_indication)
+out=$(sig 4 tpdu 0xbad --count 10000 --wait 3)
+secs=$(sed -n 's/^sent 10000 in \([0-9.]*\) s$/\1/p' <<<"$out")
+replies=$(sed -n 's/^replies //p' <<<"$out")
+bound=$(awk -v t="$secs" 'BEGIN { printf "%d", 5 + 10 * (t + 3) + 1 }')
+if [ -n "$replies" ] && [ "$replies" -ge 1 ] && [ "$replies" -le "$bound" ]; then
+	PASS "10000 unknown TEIDs in ${secs}s: $replies Error Indications (limit allows $bound)"
+else
+	FAIL "10000 unknown TEIDs in ${secs}s: ${replies:-no} Error Indications, limit allows $bound"
+fi
+expect_eq "every Error Indication sent arrived" "$(stat_delta error_indication "$ei")" "$replies"
+
+kill "$tpid"; wait "$tpid" 2>/dev/null
+warn=$(tshark -n -r "$tmp/replies.pcap" -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	-Y '_ws.malformed || _ws.expert.severity >= "Warning"' 2>/dev/null)
+types=$(tshark -n -r "$tmp/replies.pcap" -T fields -e gtp.message 2>/dev/null | sort -u | xargs)
+if [ -z "$warn" ] && [ "$types" = "0x02 0x1a 0x1f" ]; then
+	PASS "tshark dissects every reply cleanly (message types $types)"
+else
+	FAIL "tshark: message types '$types', warnings: $warn"
+fi
+ies=$(tshark -n -r "$tmp/replies.pcap" -Y 'gtp.teid_data == 0xdead' -T fields \
+	-e gtp.teid_data -e gtp.gsn_ipv4 -e gtp.gsn_ipv6 2>/dev/null | sort -u | xargs)
+expect_eq "tshark reads the Error Indications' TEID and peer address" "$ies" \
+	"0x0000dead 2001:db8:1::2 0x0000dead 192.0.2.2"
+
+# The daemon-supervised gateway: non-T-PDUs go up to port 2152.
+load_ruleset "$gw" "$docs/gateway-daemon.nft" ||
+	{ FAIL "docs/gateway-daemon.nft does not load"; exit 1; }
+ip netns exec "$gw" $SIG listen 192.0.2.2 "$tmp/daemon.log" 30 &
+lpid=$!
+busywait 5000 sh -c "ip netns exec $gw ss -Hlun | grep -q :2152"
+ip netns exec "$ms" ping -c 20 -i 0.2 -W 2 198.51.100.2 >"$tmp/ping.log" &
+ppid=$!
+sleep 1
+sig 4 echo --wait 0 >/dev/null
+sig 4 end-marker 0x100 --wait 0 >/dev/null
+wait "$ppid" && PASS "tunnel traffic flows beside the daemon" ||
+	FAIL "ping through the tunnel while the daemon listens: $(tail -n 2 "$tmp/ping.log")"
+kill "$lpid"; wait "$lpid" 2>/dev/null
+got=$(cut -d' ' -f1 "$tmp/daemon.log" | sort | uniq -c | xargs)
+expect_eq "the daemon's socket got the Echo Request and the End Marker, no T-PDU" \
+	"$got" "1 echo-request 1 end-marker"
+
+# The same replies from iptables -j GTPU --reply, without nft rules.
+ip netns exec "$gw" nft delete table inet gateway
+for fam in 4 6; do
+	ipt "$gw" $fam -t mangle -A PREROUTING -p udp --dport 2152 -j GTPU --reply ||
+		{ FAIL "IPv$fam: -j GTPU --reply refused"; continue; }
+	gw_addr=$(outer_addr gw $fam)
+	out=$(sig $fam echo,tpdu 0x77 --wait 1)
+	expect_reply "IPv$fam: -j GTPU --reply answers an Echo Request" \
+		"$(sed -n 's/^echo: //p' <<<"$out")" \
+		"echo-response seq=0x1234 teid=0 recovery=0 from=$gw_addr:2152"
+	expect_reply "IPv$fam: -j GTPU --reply answers an unknown TEID" \
+		"$(sed -n 's/^tpdu: //p' <<<"$out")" \
+		"error-indication teid=0x77 peer=$gw_addr udp-port=2152 from=$gw_addr:2152"
+done
+
+# Reply rules where they cannot work are refused, and change nothing.
+ip netns exec "$gw" nft -f - <<'EOF'
+table netdev sigbad { chain in { type filter hook ingress device gw-tr priority 0; } }
+table inet sigbad {
+	chain pre { type filter hook prerouting priority 0; }
+	chain fwd { type filter hook forward priority 0; }
+}
+EOF
+# Stock nft does not list gtp rules: count them with nft_gtp_rule -l.
+sigbad_rules() {
+	{
+		ip netns exec "$gw" "$RULESET_RULE" -l netdev sigbad in
+		ip netns exec "$gw" "$RULESET_RULE" -l inet sigbad pre
+		ip netns exec "$gw" "$RULESET_RULE" -l inet sigbad fwd
+	} | wc -l
+}
+refused() { # refused WHAT FAMILY TABLE CHAIN EXPR...
+	local what=$1
+	shift
+	if ip netns exec "$gw" "$RULESET_RULE" "$@" 2>/dev/null; then
+		FAIL "gtp reply $what accepted"
+	else
+		PASS "gtp reply $what refused"
+	fi
+}
+refused "in a netdev table" netdev sigbad in gtp-reply
+refused "in a forward chain" inet sigbad fwd gtp-reply
+refused "with flags" inet sigbad pre raw-gtp:1=3,11=1
+expect_eq "refused reply rules leave the chains empty" "$(sigbad_rules)" 0
+if ipt "$gw" 4 -t mangle -A FORWARD -j GTPU --reply 2>/dev/null; then
+	FAIL "-j GTPU --reply in FORWARD accepted"
+else
+	PASS "-j GTPU --reply in FORWARD refused"
+fi
+exit $ret
