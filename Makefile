@@ -8,6 +8,9 @@
 #   make KDIR=<dir>      build the modules against other kernel headers
 #   make check           install dependencies, build, run the test suite in
 #                        a VM on Debian's 6.1 and 6.12 kernels
+#   make check-debug     the test suite on a 6.1 kernel built with KASAN,
+#                        lockdep, kmemleak, UBSAN, DEBUG_LIST (hours; the
+#                        kernel build is cached in /var/cache/nf-gtpu)
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
@@ -28,7 +31,7 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick
+	bench bench-quick check-debug
 
 all: modules xtables
 
@@ -70,6 +73,10 @@ check: deps
 	$(MAKE) all
 	$(MAKE) modules KDIR=/lib/modules/$(KVER_612)/build
 	bash tools/check.sh $(KVER_61) $(KVER_612)
+
+check-debug: deps
+	$(MAKE) all
+	bash tools/check-debug.sh
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)

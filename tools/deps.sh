@@ -5,7 +5,8 @@
 # the project needs: the two Debian kernels the suite boots (6.1 from
 # bookworm, 6.12 from bookworm-backports) with their headers, QEMU, the
 # kselftest runner (linux-source-6.1), and the userspace tools the tests
-# drive.  Idempotent: packages already present are not fetched again.
+# drive, and what building the debug kernel of make check-debug needs.
+# Idempotent: packages already present are not fetched again.
 set -eu
 
 KVER_BPO_PATTERN=${KVER_BPO_PATTERN:-6.12.*+deb12-amd64}
@@ -15,7 +16,8 @@ PKGS="build-essential pkg-config bc kmod cpio xz-utils
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       libmnl-dev libnftnl-dev libxtables-dev
       nftables iptables iproute2 iputils-ping ethtool socat iperf3 tcpdump tshark
-      python3-scapy sparse clang libclang-rt-14-dev llvm-14"
+      python3-scapy sparse clang libclang-rt-14-dev llvm-14
+      libelf-dev flex bison libssl-dev"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

@@ -54,7 +54,7 @@ shift $((OPTIND - 1))
 [ -z "$MODDIR" ] || MODDIR=$(cd "$MODDIR" && pwd)
 
 # Kernel log lines that fail a run whatever the command returned.
-BAD_LOG='(BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG|KASAN|UBSAN|KFENCE|rcu_.*stall|rcu: INFO|refcount_t:|list_add corruption|list_del corruption|unreferenced object|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|soft lockup|hard LOCKUP|Call Trace:)'
+BAD_LOG='(BUG:|WARNING:|Oops|general protection fault|Kernel panic|kernel BUG|KASAN|UBSAN|KFENCE|rcu_.*stall|rcu: INFO|refcount_t:|list_add corruption|list_del corruption|unreferenced object|suspected memory leak|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|blocked for more than|soft lockup|hard LOCKUP|Call Trace:)'
 
 build_initramfs() {
 	local out=$1 dir mod init

@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build, once, a kernel from Debian's linux-source-6.1 package with KASAN,
+# lockdep, kmemleak, UBSAN and DEBUG_LIST (Debian's own kernels have none
+# of them), for make check-debug.  The build lives outside the clone, in
+# $NFGTPU_CACHE (default /var/cache/nf-gtpu/debug-kernel), and is reused
+# while the source package, tools/debug-kernel.config and this script are
+# unchanged.  It takes about 30 minutes on two cores.
+#
+# Prints one line: KERNEL_RELEASE IMAGE MODULE_ROOT BUILD_DIR
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${NFGTPU_CACHE:-/var/cache/nf-gtpu}/debug-kernel
+tarball=/usr/src/linux-source-6.1.tar.xz
+frag=$here/debug-kernel.config
+# The name under linux-headers- is what the project's Makefile names the
+# module build directory after: build/debug/kernel.
+obj=$cache/linux-headers-debug
+src=$cache/linux-source-6.1
+modroot=$cache/modroot
+
+[ -r "$tarball" ] || { echo "no $tarball: run make deps" >&2; exit 2; }
+stamp=$( { stat -c '%s %Y' "$tarball"; cat "$frag" "$0"; } | sha1sum | cut -d' ' -f1)
+
+if [ "$(cat "$cache/stamp" 2>/dev/null)" != "$stamp" ]; then
+	rm -rf "$cache"
+	mkdir -p "$cache" "$obj"
+	echo "debug-kernel: unpacking $tarball" >&2
+	tar -C "$cache" -xJf "$tarball"
+	make -s -C "$src" O="$obj" x86_64_defconfig kvm_guest.config >&2
+	# Every netfilter option, tristates as modules: the suite and users'
+	# rulesets may load any of them.
+	awk '/^(menu)?config / { sym = $2; next }
+	     sym && /^[ \t]+tristate/ { print "CONFIG_" sym "=m"; sym = "" }
+	     sym && /^[ \t]+bool/ { print "CONFIG_" sym "=y"; sym = "" }' \
+		"$src"/net/netfilter/Kconfig "$src"/net/ipv4/netfilter/Kconfig \
+		"$src"/net/ipv6/netfilter/Kconfig >"$obj/netfilter.config"
+	"$src"/scripts/kconfig/merge_config.sh -m -O "$obj" "$obj/.config" \
+		"$obj/netfilter.config" "$frag" >&2
+	make -s -C "$src" O="$obj" olddefconfig >&2
+	# merge_config.sh -m does not check: make sure the checkers survived.
+	for opt in KASAN PROVE_LOCKING DEBUG_KMEMLEAK UBSAN DEBUG_LIST 9P_FS GTP NF_TABLES; do
+		grep -qE "^CONFIG_$opt=[ym]" "$obj/.config" ||
+			{ echo "debug-kernel: CONFIG_$opt did not make it into .config" >&2; exit 1; }
+	done
+	echo "debug-kernel: building in $obj (about 30 minutes on two cores)" >&2
+	make -s -C "$obj" -j"$(nproc)" bzImage modules >&2
+	make -s -C "$obj" INSTALL_MOD_PATH="$modroot" INSTALL_MOD_STRIP=1 \
+		modules_install >&2
+	echo "$stamp" >"$cache/stamp"
+fi
+kver=$(make -s -C "$obj" kernelrelease)
+echo "$kver $obj/arch/x86/boot/bzImage $modroot $obj"
