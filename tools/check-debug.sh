@@ -16,7 +16,8 @@ make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 # Traffic runs about 15 times slower than on Debian's kernel.
 export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400}
 start=$(date +%s)
-run_suite debug -k "$kver" -K "$image" -R "$modroot" -m build/debug/kernel \
+start_suite debug -k "$kver" -K "$image" -R "$modroot" -m build/debug/kernel \
 	-M 3G -t "${VM_TIMEOUT:-14400}" -- tools/kmemleak-scan.sh
+collect_suites
 echo "# debug kernel $kver: $(( ($(date +%s) - start) / 60 )) minutes"
 suite_summary

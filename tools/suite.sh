@@ -2,35 +2,53 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Sourced by check.sh and check-debug.sh: run the kselftest suite of
-# tests/ in one VM and add its results to the counters.
+# tests/ in VMs and count the results.
 
 pass=0 fail=0 skip=0 status=0
 ksft=${KSFT:-/var/cache/nf-gtpu/linux-source-6.1/tools/testing/selftests}
+SUITES=()
 
-# run_suite NAME VM_ARGS... [-- WRAPPER...]: the suite in a VM booted with
-# VM_ARGS (see vm.sh), under WRAPPER if given; TAP in build/check-NAME.tap.
-run_suite() {
-	local name=$1 tap=build/check-$1.tap vmargs=() p s f
+# start_suite NAME VM_ARGS... [-- WRAPPER...]: start the suite in the
+# background in a VM booted with VM_ARGS (see vm.sh), under WRAPPER if
+# given.  Its console goes to build/check-NAME.tap, its status to .rc.
+start_suite() {
+	local name=$1 vmargs=()
 	shift
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do
 		vmargs+=("$1")
 		shift
 	done
 	[ $# -eq 0 ] || shift
-	tools/vm.sh "${vmargs[@]}" -- "$@" \
-		env XTABLES_LIBDIR="$PWD/xtables:$(pkg-config --variable=xtlibdir xtables)" \
-		${KSFT_TIMEOUT:+KSFT_TIMEOUT=$KSFT_TIMEOUT} \
-		make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" run_tests |
-		tee "$tap"
-	[ "${PIPESTATUS[0]}" -eq 0 ] || status=1
-	# Results of the runner's TAP lines ("ok N selftests: ..." and so on).
-	p=$(grep -cE '^ok [0-9]+ selftests: .*' "$tap")
-	s=$(grep -cE '^ok [0-9]+ selftests: .*# SKIP' "$tap")
-	f=$(grep -cE '^not ok [0-9]+ selftests: ' "$tap")
-	echo "# $name: $((p - s)) passed, $f failed, $s skipped"
-	pass=$((pass + p - s)) fail=$((fail + f)) skip=$((skip + s))
-	[ "$f" -eq 0 ] || status=1
-	[ "$p" -gt 0 ] || { echo "# $name: no test ran"; status=1; }
+	rm -f "build/check-$name.rc"
+	{
+		tools/vm.sh "${vmargs[@]}" -- "$@" \
+			env XTABLES_LIBDIR="$PWD/xtables:$(pkg-config --variable=xtlibdir xtables)" \
+			${KSFT_TIMEOUT:+KSFT_TIMEOUT=$KSFT_TIMEOUT} \
+			make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" run_tests \
+			>"build/check-$name.tap" 2>&1
+		echo $? >"build/check-$name.rc"
+	} &
+	SUITES+=("$name")
+}
+
+# collect_suites: wait for the suites, print each one's output and add
+# up the runner's TAP lines ("ok N selftests: ...", "not ok ...").
+collect_suites() {
+	local name tap p s f
+	wait
+	for name in "${SUITES[@]}"; do
+		tap=build/check-$name.tap
+		cat "$tap"
+		[ "$(cat "build/check-$name.rc" 2>/dev/null)" = 0 ] || status=1
+		p=$(grep -cE '^ok [0-9]+ selftests: .*' "$tap")
+		s=$(grep -cE '^ok [0-9]+ selftests: .*# SKIP' "$tap")
+		f=$(grep -cE '^not ok [0-9]+ selftests: ' "$tap")
+		echo "# $name: $((p - s)) passed, $f failed, $s skipped"
+		pass=$((pass + p - s)) fail=$((fail + f)) skip=$((skip + s))
+		[ "$f" -eq 0 ] || status=1
+		[ "$p" -gt 0 ] || { echo "# $name: no test ran"; status=1; }
+	done
+	SUITES=()
 }
 
 # suite_summary: the final line; a VM failure (timeout, kernel report)
