@@ -146,16 +146,16 @@ expect_eq "tshark reads the Error Indications' TEID and peer address" "$ies" \
 # The daemon-supervised gateway: non-T-PDUs go up to port 2152.
 load_ruleset "$gw" "$docs/gateway-daemon.nft" ||
 	{ FAIL "docs/gateway-daemon.nft does not load"; exit 1; }
-ip netns exec "$gw" $SIG listen 192.0.2.2 "$tmp/daemon.log" 30 &
+ip netns exec "$gw" $SIG listen 192.0.2.2 "$tmp/daemon.log" 600 &
 lpid=$!
-busywait 5000 sh -c "ip netns exec $gw ss -Hlun | grep -q :2152"
+busywait 20000 sh -c "ip netns exec $gw ss -Hlun | grep -q :2152"
 ip netns exec "$ms" ping -c 20 -i 0.2 -W 2 198.51.100.2 >"$tmp/ping.log" &
 ppid=$!
 sleep 1
-sig 4 echo --wait 0 >/dev/null
-sig 4 end-marker 0x100 --wait 0 >/dev/null
+sig 4 echo,end-marker 0x100 --wait 0 >/dev/null
 wait "$ppid" && PASS "tunnel traffic flows beside the daemon" ||
 	FAIL "ping through the tunnel while the daemon listens: $(tail -n 2 "$tmp/ping.log")"
+busywait 10000 sh -c "[ \$(wc -l <$tmp/daemon.log) -ge 2 ]"
 kill "$lpid"; wait "$lpid" 2>/dev/null
 got=$(cut -d' ' -f1 "$tmp/daemon.log" | sort | uniq -c | xargs)
 expect_eq "the daemon's socket got the Echo Request and the End Marker, no T-PDU" \
@@ -178,10 +178,18 @@ done
 
 # Reply rules where they cannot work are refused, and change nothing.
 ip netns exec "$gw" nft -f - <<'EOF'
-table netdev sigbad { chain in { type filter hook ingress device gw-tr priority 0; } }
+table netdev sigbad {
+	chain in {
+		type filter hook ingress device gw-tr priority 0;
+	}
+}
 table inet sigbad {
-	chain pre { type filter hook prerouting priority 0; }
-	chain fwd { type filter hook forward priority 0; }
+	chain pre {
+		type filter hook prerouting priority 0;
+	}
+	chain fwd {
+		type filter hook forward priority 0;
+	}
 }
 EOF
 # Stock nft does not list gtp rules: count them with nft_gtp_rule -l.
@@ -205,6 +213,9 @@ refused "in a netdev table" netdev sigbad in gtp-reply
 refused "in a forward chain" inet sigbad fwd gtp-reply
 refused "with flags" inet sigbad pre raw-gtp:1=3,11=1
 expect_eq "refused reply rules leave the chains empty" "$(sigbad_rules)" 0
+ip netns exec "$gw" "$RULESET_RULE" inet sigbad pre gtp-reply &&
+	expect_eq "gtp reply in a prerouting chain accepted" "$(sigbad_rules)" 1 ||
+	FAIL "gtp reply in a prerouting chain refused"
 if ipt "$gw" 4 -t mangle -A FORWARD -j GTPU --reply 2>/dev/null; then
 	FAIL "-j GTPU --reply in FORWARD accepted"
 else
