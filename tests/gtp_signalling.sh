@@ -176,10 +176,27 @@ for fam in 4 6; do
 		"error-indication teid=0x77 peer=$gw_addr udp-port=2152 from=$gw_addr:2152"
 done
 
+# The kernel's gtp driver as the peer: its own Echo Request
+# (GTP_CMD_ECHOREQ, sent from its socket on acc) gets an Echo Response
+# that the driver accepts (here from -j GTPU --reply).
+GENL=$(dirname "$(readlink -f "$0")")/gtp_genl
+if ! modprobe -q gtp; then
+	echo "NOTE: no gtp module in this kernel: the gtp driver's echo is not tried"
+elif [ ! -x "$GENL" ]; then
+	FAIL "gtp_genl is not built"
+else
+	ip netns exec "$acc" "$GENL" link add gtp0 role sgsn &&
+		ip -n "$acc" link set gtp0 up &&
+		ip netns exec "$acc" "$GENL" echo gtp0 v1 192.0.2.2 192.0.2.1 10000 >/dev/null &&
+		PASS "the gtp driver's Echo Request is answered" ||
+		FAIL "the gtp driver's Echo Request got no answer"
+	ip netns exec "$acc" "$GENL" link del gtp0
+fi
+
 # Reply rules where they cannot work are refused, and change nothing.
 ip netns exec "$gw" nft -f - <<'EOF'
 table netdev sigbad {
-	chain in {
+	chain ing {
 		type filter hook ingress device gw-tr priority 0;
 	}
 }
@@ -187,17 +204,18 @@ table inet sigbad {
 	chain pre {
 		type filter hook prerouting priority 0;
 	}
-	chain fwd {
+	chain forwarding {
 		type filter hook forward priority 0;
 	}
 }
 EOF
+[ $? -eq 0 ] || FAIL "cannot create the chains for the refusals"
 # Stock nft does not list gtp rules: count them with nft_gtp_rule -l.
 sigbad_rules() {
 	{
-		ip netns exec "$gw" "$RULESET_RULE" -l netdev sigbad in
+		ip netns exec "$gw" "$RULESET_RULE" -l netdev sigbad ing
 		ip netns exec "$gw" "$RULESET_RULE" -l inet sigbad pre
-		ip netns exec "$gw" "$RULESET_RULE" -l inet sigbad fwd
+		ip netns exec "$gw" "$RULESET_RULE" -l inet sigbad forwarding
 	} | wc -l
 }
 refused() { # refused WHAT FAMILY TABLE CHAIN EXPR...
@@ -209,8 +227,8 @@ refused() { # refused WHAT FAMILY TABLE CHAIN EXPR...
 		PASS "gtp reply $what refused"
 	fi
 }
-refused "in a netdev table" netdev sigbad in gtp-reply
-refused "in a forward chain" inet sigbad fwd gtp-reply
+refused "in a netdev table" netdev sigbad ing gtp-reply
+refused "in a forward chain" inet sigbad forwarding gtp-reply
 refused "with flags" inet sigbad pre raw-gtp:1=3,11=1
 expect_eq "refused reply rules leave the chains empty" "$(sigbad_rules)" 0
 ip netns exec "$gw" "$RULESET_RULE" inet sigbad pre gtp-reply &&
