@@ -93,28 +93,41 @@ static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
 	return 0;
 }
 
-/* Where the UDP header starts, for an outer IPv4 or IPv6 packet. */
-static int nf_gtpu_udp_offset(const struct sk_buff *skb, bool *fragment)
+/*
+ * Where the UDP header starts, for an outer IPv4 or IPv6 packet.  At netdev
+ * ingress the IP layer has not pulled the outer header into the linear
+ * area yet: pull it here.
+ */
+static int nf_gtpu_udp_offset(struct sk_buff *skb, bool *fragment)
 {
 	int thoff = skb_network_offset(skb);
 	unsigned short frag_off = 0;
+	unsigned int flags = 0;
 	int proto;
 
 	*fragment = false;
 	if (skb->protocol == htons(ETH_P_IP)) {
-		const struct iphdr *iph = ip_hdr(skb);
+		const struct iphdr *iph;
 
+		if (!pskb_may_pull(skb, thoff + sizeof(*iph)))
+			return -1;
+		iph = ip_hdr(skb);
+		if (iph->ihl < 5 || !pskb_may_pull(skb, thoff + iph->ihl * 4))
+			return -1;
+		iph = ip_hdr(skb);
 		if (iph->protocol != IPPROTO_UDP)
 			return -1;
 		*fragment = ip_is_fragment(iph);
-		return thoff + ip_hdrlen(skb);
+		return thoff + iph->ihl * 4;
 	}
-	if (skb->protocol != htons(ETH_P_IPV6))
+	if (skb->protocol != htons(ETH_P_IPV6) ||
+	    !pskb_may_pull(skb, thoff + sizeof(struct ipv6hdr)))
 		return -1;
-	proto = ipv6_find_hdr(skb, &thoff, IPPROTO_UDP, &frag_off, NULL);
+	proto = ipv6_find_hdr(skb, &thoff, IPPROTO_UDP, &frag_off, &flags);
 	if (proto != IPPROTO_UDP)
 		return -1;
-	*fragment = frag_off != 0;
+	/* A first fragment has offset 0 too: the flag tells it apart. */
+	*fragment = flags & IP6_FH_F_FRAG;
 	return thoff;
 }
 
