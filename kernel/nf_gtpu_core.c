@@ -24,6 +24,7 @@
 #include <net/gtp.h>
 #include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
@@ -151,6 +152,23 @@ static bool nf_gtpu_is_port(__be16 port)
 	return port == htons(GTPU_V1_PORT) || port == htons(GTPU_V0_PORT);
 }
 
+/*
+ * A datagram shorter than the IP payload (RFC 768: the UDP length
+ * delimits it, and the UDP layer trims the rest) is summed over its own
+ * length only.
+ */
+static bool nf_gtpu_csum_short_ok(const struct sk_buff *skb, int thoff,
+				  unsigned int ulen)
+{
+	__wsum csum = skb_checksum(skb, thoff, ulen, 0);
+
+	if (skb->protocol == htons(ETH_P_IP))
+		return !csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					  ulen, IPPROTO_UDP, csum);
+	return !csum_ipv6_magic(&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr,
+				ulen, IPPROTO_UDP, csum);
+}
+
 /* A zero checksum means none over IPv4, and is invalid over IPv6. */
 static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
 			    const struct nf_hook_state *state,
@@ -158,9 +176,12 @@ static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
 {
 	u8 family = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 :
 						       NFPROTO_IPV6;
+	unsigned int ulen = ntohs(uh->len);
 
 	if (!uh->check)
 		return family == NFPROTO_IPV4;
+	if (ulen < skb->len - thoff)
+		return nf_gtpu_csum_short_ok(skb, thoff, ulen);
 	return !nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family);
 }
 
