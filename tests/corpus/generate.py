@@ -185,14 +185,12 @@ def udp_len(f):
     # The UDP layer (RFC 768) ignores IP payload octets past the UDP length.
     short = udp_datagram(f, g[:-1])
     add(f, "udp-len-short-1", [frame(f, udp=short, trail=g[-1:])], "stat:bad_header",
-        known="stat:bad_udp_checksum",
         desc="UDP length one octet short of the IP payload, checksum over the "
              "UDP length (RFC 768): the GTP-U length then runs past the UDP "
-             "payload; the module checksums the whole IP payload instead")
-    add(f, "udp-trailer", [frame(f, g, trail=b"TRAIL")], "decap",
-        known="stat:bad_udp_checksum", delivered=[ip],
+             "payload")
+    add(f, "udp-trailer", [frame(f, g, trail=b"TRAIL")], "decap", delivered=[ip],
         desc="a valid datagram followed by 5 octets inside the IP payload but "
-             "outside the UDP length; the module checksums them too")
+             "outside the UDP length, which delimits the datagram")
     if f == 4:
         add(f, "udp-trailer-csum0", [frame(f, g, trail=b"TRAIL", csum=0)], "decap",
             delivered=[ip], desc="the same with no UDP checksum (zero, legal over IPv4)")
@@ -596,10 +594,9 @@ def fragments(f):
         desc="an atomic fragment (offset 0, M clear, RFC 6946)")
     assert len(udp) % 8
     first = eth() / outer(6) / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=0x420a) / Raw(udp)
-    add(f, "frag6-first-unaligned", [first], "stat:fragment", known="decap", delivered=[ip],
+    add(f, "frag6-first-unaligned", [first], "stat:fragment",
         desc=f"a first fragment (M set) of {len(udp)} octets, not a multiple of 8, "
-             "holding a complete GTP-U message: nf_defrag_ipv6 leaves it alone, "
-             "the module takes it for a whole packet")
+             "holding a complete GTP-U message: nf_defrag_ipv6 leaves it alone")
     later = eth() / outer(6) / IPv6ExtHdrFragment(nh=17, offset=100, m=1, id=0x420b) / Raw(b"a" * 13)
     add(f, "frag6-later-unaligned", [later], "stat:fragment", known="pass,timeout:Ip6ReasmTimeout",
         desc="a later fragment (offset 800, M set) of 13 octets: nf_defrag_ipv6 "
@@ -726,22 +723,19 @@ def ingress(f):
                                             "the fragment's data before it checks "
                                             "for a fragment")
         else:
-            known = {"first": "stat:bad_udp_length",
+            known = {"first": "-",
                      "middle": "pass,timeout:Ip6ReasmTimeout"}.get(n, "pass")
-            why = (": the module does not see that an IPv6 packet with offset 0 "
-                   "is a fragment" if n == "first" else
-                   ": the module finds no UDP header and passes it")
+            why = "" if n == "first" else ": the module finds no UDP header and passes it"
         add(f, f"ingress-frag-{n}", [eth() / p], "stat:fragment", known=known, hook="ingress",
             desc=f"the {n} of {len(fr)} outer fragments alone, at netdev ingress{why}")
     small, sip = tpdu(f, 4, n=0x51)
     add(f, "ingress-valid", [frame(f, small)], "decap", hook="ingress", delivered=[sip],
         desc="a valid T-PDU at netdev ingress")
     big, bip = tpdu(f, 4, n=0x52, size=PAGED_SIZE)
-    add(f, "ingress-paged", [frame(f, big)], "decap", known="pass", hook="ingress", linear="14",
+    add(f, "ingress-paged", [frame(f, big)], "decap", hook="ingress", linear="14",
         delivered=[bip],
-        desc="a large valid T-PDU whose outer IP header is in a page fragment: the "
-             "module reads it with ip_hdr()/ipv6_hdr() from the linear area, where "
-             "it is not, and passes the packet")
+        desc="a large valid T-PDU whose outer IP header is in a page fragment, "
+             "which the module must pull before reading it")
     iphl = 20 if f == 4 else 40
     add(f, "ingress-paged-iphdr-linear", [frame(f, big)], "decap", hook="ingress",
         linear=str(14 + iphl), delivered=[bip],
