@@ -65,7 +65,8 @@ fuzz:
 	$(MAKE) -C fuzz run
 
 # The benchmark of docs/benchmark.md: results in build/bench/.
-bench bench-quick: deps
+bench bench-quick:
+	bash tools/deps.sh bench
 	$(MAKE) all tests
 	$(MAKE) -C bench $(if $(filter bench-quick,$@),quick,run) KVER=$(KVER_61) KOBJ=$(CURDIR)/$(KOBJ)
 

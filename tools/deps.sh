@@ -18,6 +18,8 @@ PKGS="build-essential pkg-config bc kmod cpio xz-utils
       nftables iptables iproute2 iputils-ping ethtool socat iperf3 tcpdump tshark
       python3-scapy sparse clang libclang-rt-14-dev llvm-14
       libelf-dev flex bison libssl-dev"
+# "deps.sh bench": also what make bench drives and plots with.
+[ "${1:-}" != bench ] || PKGS="$PKGS gnuplot-nox osmo-ggsn linux-perf"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
