@@ -21,7 +21,7 @@ else
 	fail=1 status=1
 fi
 for kver in "$@"; do
-	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-2700}"
+	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4200}"
 done
 collect_suites
 suite_summary
