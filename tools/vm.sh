@@ -61,6 +61,8 @@ build_initramfs() {
 	dir=$(mktemp -d)
 	mkdir -p "$dir"/{bin,proc,sys,dev,lower,upper,newroot,lib/modules}
 	cp /bin/busybox "$dir/bin/busybox"
+	# Empty when the kernel has all of them built in (the debug kernel).
+	: >"$dir/modules.order"
 	# Modules the guest needs to reach its root, in dependency order.
 	for mod in virtio_pci 9pnet_virtio 9p overlay; do
 		modprobe ${MODROOT:+-d "$MODROOT"} -S "$KVER" --show-depends "$mod"
