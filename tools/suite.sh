@@ -10,7 +10,8 @@ SUITES=()
 
 # start_suite NAME VM_ARGS... [-- WRAPPER...]: start the suite in the
 # background in a VM booted with VM_ARGS (see vm.sh), under WRAPPER if
-# given.  Its console goes to build/check-NAME.tap, its status to .rc.
+# given; only the tests in $SUITE_PROGS if that is set.  Its console goes
+# to build/check-NAME.tap, its status to .rc.
 start_suite() {
 	local name=$1 vmargs=()
 	shift
@@ -24,7 +25,8 @@ start_suite() {
 		tools/vm.sh "${vmargs[@]}" -- "$@" \
 			env XTABLES_LIBDIR="$PWD/xtables:$(pkg-config --variable=xtlibdir xtables)" \
 			${KSFT_TIMEOUT:+KSFT_TIMEOUT=$KSFT_TIMEOUT} \
-			make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" run_tests \
+			make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" \
+			${SUITE_PROGS:+TEST_PROGS="$SUITE_PROGS"} run_tests \
 			>"build/check-$name.tap" 2>&1
 		echo $? >"build/check-$name.rc"
 	} &
