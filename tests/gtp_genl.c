@@ -138,17 +138,24 @@ struct pdp {
 static bool verbose;
 static unsigned int window = 1;
 
+/* Exit with @status: 2 for a usage error, which gets a hint, 1 otherwise. */
+static void __attribute__((noreturn, format(printf, 2, 0)))
+vquit(int status, const char *fmt, va_list ap)
+{
+	fputs(PROG ": ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputs(status == 2 ? "\nTry '" PROG " -h' for more information.\n" : "\n",
+	      stderr);
+	exit(status);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_err(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\nTry '" PROG " -h' for more information.\n", stderr);
-	exit(2);
+	vquit(2, fmt, ap);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -156,12 +163,8 @@ fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	vquit(1, fmt, ap);
 }
 
 static void __attribute__((noreturn)) die(const char *what)
