@@ -45,8 +45,7 @@ require_cmd ip iptables ip6tables nft ping socat tcpdump ethtool ss od
 [ -x "$RULESET_RULE" ] || [ -n "${NFT:-}" ] || SKIP "nft_gtp_rule is not built"
 [ -x /usr/bin/python3 ] || SKIP "python3 is not installed"
 require_modules nf_gtpu xt_GTPU nft_gtp gtp veth
-iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
-	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+require_xt_gtpu
 info=$("$G" info) || SKIP "the gtp generic netlink family is not available"
 
 setup_gtpu_network || exit 1

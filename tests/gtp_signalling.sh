@@ -19,17 +19,11 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ruleset.sh"
 SIG="/usr/bin/python3 $(dirname "$(readlink -f "$0")")/gtpu_sig.py"
 docs=$(dirname "$(readlink -f "$0")")/../docs
-tmp=$(mktemp -d)
-
-cleanup() {
-	cleanup_all_ns
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+use_tmp_dir
 
 require_cmd ip nft ping socat tcpdump ethtool tshark
 [ -x "$RULESET_RULE" ] || [ -n "${NFT:-}" ] || SKIP "nft_gtp_rule is not built"
-/usr/bin/python3 -c 'import scapy' 2>/dev/null || SKIP "python3-scapy is not installed"
+require_scapy
 require_modules nf_gtpu nft_gtp veth nft_limit nft_log nfnetlink_log
 
 setup_gtpu_network || exit 1

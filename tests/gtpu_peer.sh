@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
-# The gateway that gtpu_conformance.sh and gtpu_corpus.sh send to, from a
-# peer namespace through packet sockets (gtpu_scapy.py); sourced after
-# lib.sh.  Fixed MAC addresses, because the corpus's frames carry them.
+# The gateway that gtpu_conformance.sh, gtpu_corpus.sh and xt_gtpu_bad.sh
+# send to, from a peer namespace through packet sockets (gtpu_scapy.py);
+# sourced after lib.sh.  Fixed MAC addresses, because the corpus's frames
+# carry them.
 #
 #   peer: p0 02:00:00:00:00:01 ---- g0 02:00:00:00:00:02 :gw, apn0
 #         192.0.2.1/24                  192.0.2.2/24
@@ -66,6 +67,5 @@ require_gtpu_peer() {
 	require_cmd ip iptables ip6tables ethtool
 	[ -x /usr/bin/python3 ] || SKIP "python3 is not installed"
 	require_modules nf_gtpu xt_GTPU veth
-	iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
-		SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+	require_xt_gtpu
 }

@@ -27,6 +27,24 @@ require_modules() {
 	done
 }
 
+require_scapy() {
+	/usr/bin/python3 -c 'import scapy' 2>/dev/null ||
+		SKIP "python3-scapy is not installed"
+}
+
+# require_xt_gtpu: the iptables extension for xt_GTPU.
+require_xt_gtpu() {
+	iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
+		SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+}
+
+# use_tmp_dir: $tmp is a new directory; when the test exits, it and every
+# namespace made by setup_ns are removed.
+use_tmp_dir() {
+	tmp=$(mktemp -d)
+	trap 'cleanup_all_ns; rm -rf "$tmp"' EXIT
+}
+
 # setup_ns VAR...: create namespaces with unique names in the named variables.
 setup_ns() {
 	local v name

@@ -21,8 +21,7 @@ trap cleanup EXIT
 
 require_cmd ip nft ping socat tcpdump ethtool
 [ -x "$RULESET_RULE" ] || [ -n "${NFT:-}" ] || SKIP "nft_gtp_rule is not built"
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
-	SKIP "python3-scapy is not installed"
+require_scapy
 require_modules nf_gtpu nft_gtp veth
 
 setup_gtpu_network || exit 1

@@ -32,11 +32,9 @@ trap cleanup EXIT
 
 require_cmd ip iptables ip6tables nft ping socat tcpdump ethtool
 [ -x "$RULE" ] || SKIP "nft_gtp_rule is not built"
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
-	SKIP "python3-scapy is not installed"
+require_scapy
 require_modules nf_gtpu xt_GTPU nft_gtp veth
-iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
-	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+require_xt_gtpu
 
 setup_gtpu_network || exit 1
 

@@ -23,8 +23,7 @@ trap cleanup EXIT
 require_cmd ip iptables nft ping
 [ -x "$RULE" ] || SKIP "nft_gtp_rule is not built"
 require_modules nf_gtpu xt_GTPU nft_gtp veth
-iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
-	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+require_xt_gtpu
 
 setup_gtpu_network || exit 1
 ipt "$acc" 4 -t mangle -A FORWARD -i acc-ms -s 10.45.0.2 \

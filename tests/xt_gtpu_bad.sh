@@ -10,36 +10,16 @@
 #   peer (192.0.2.1, 2001:db8:1::1) ---- gw (192.0.2.2, 2001:db8:1::2; apn0)
 
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/gtpu_peer.sh"
 TEID=0x1234
-tmp=$(mktemp -d)
-
-cleanup() {
-	cleanup_all_ns
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+use_tmp_dir
 
 require_cmd ip iptables ip6tables
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
-	SKIP "python3-scapy is not installed"
+require_scapy
 require_modules nf_gtpu xt_GTPU veth
-iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
-	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+require_xt_gtpu
 
-setup_ns peer gw || exit 1
-ip link add p0 netns "$peer" type veth peer name g0 netns "$gw"
-for ns in "$peer" "$gw"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
-		net.ipv6.conf.default.accept_dad=0
-done
-ip -n "$peer" link set p0 up
-ip -n "$gw" link set g0 up
-ip -n "$peer" addr add 192.0.2.1/24 dev p0
-ip -n "$peer" addr add 2001:db8:1::1/64 dev p0 nodad
-ip -n "$gw" addr add 192.0.2.2/24 dev g0
-ip -n "$gw" addr add 2001:db8:1::2/64 dev g0 nodad
-ip -n "$gw" link add apn0 type apn
-ip -n "$gw" link set apn0 up
+setup_gtpu_peer 1500 || exit 1
 ip -n "$gw" addr add 198.51.100.1/24 dev apn0
 ip -n "$gw" addr add 2001:db8:100::1/64 dev apn0 nodad
 busywait 5000 ip netns exec "$peer" ping -c 1 -W 1 192.0.2.2 >/dev/null

@@ -13,20 +13,12 @@
 #   module held while rules use it
 
 source "$(dirname "$0")/lib.sh"
-tmp=$(mktemp -d)
-
-cleanup() {
-	cleanup_all_ns
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+use_tmp_dir
 
 require_cmd ip iptables ip6tables ping socat tcpdump ethtool
-[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
-	SKIP "python3-scapy is not installed"
+require_scapy
 require_modules nf_gtpu xt_GTPU veth
-iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
-	SKIP "libxt_GTPU.so is not installed (set XTABLES_LIBDIR)"
+require_xt_gtpu
 
 setup_gtpu_network || exit 1
 
