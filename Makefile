@@ -10,7 +10,8 @@
 #                        a VM on Debian's 6.1 and 6.12 kernels
 #   make check-debug     the test suite on a 6.1 kernel built with KASAN,
 #                        lockdep, kmemleak, UBSAN, DEBUG_LIST (hours; the
-#                        kernel build is cached in /var/cache/nf-gtpu)
+#                        kernel build is cached in /var/cache/nf-gtpu);
+#                        TESTS="a.sh b.sh" runs only those tests
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
@@ -77,7 +78,7 @@ check: deps
 
 check-debug: deps
 	$(MAKE) all
-	bash tools/check-debug.sh
+	bash tools/check-debug.sh $(TESTS)
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)

@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make check-debug: the kselftest suite in a VM on a 6.1 kernel built with
+# make check-debug: the kselftest suite in VMs on a 6.1 kernel built with
 # KASAN, lockdep, kmemleak, UBSAN and DEBUG_LIST (tools/debug-kernel.sh,
 # cached outside the clone), then a kmemleak scan.  Any report fails it.
+# usage: check-debug.sh [TEST...]: only the named tests, in one VM.
 set -u
 cd "$(dirname "$0")/.." || exit 2
 source tools/suite.sh
@@ -20,12 +21,12 @@ export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400}
 heavy="gtp_signalling.sh gtp_interop.sh churn.sh gtpu_conformance.sh"
 rest=$(make -s -C tests KSFT="$ksft" progs | tr ' ' '\n' |
 	grep -vxF -f <(tr ' ' '\n' <<<"$heavy") | tr '\n' ' ')
+shares=("$rest" "$heavy")
+[ $# -eq 0 ] || shares=("$*")
 start=$(date +%s)
-half=0
-for progs in "$rest" "$heavy"; do
-	half=$((half + 1))
-	SUITE_PROGS=$progs start_suite "debug-$half" -k "$kver" -K "$image" \
-		-R "$modroot" -m build/debug/kernel -M 3G \
+for i in "${!shares[@]}"; do
+	SUITE_PROGS=${shares[i]} start_suite "debug-$((i + 1))" -k "$kver" \
+		-K "$image" -R "$modroot" -m build/debug/kernel -M 3G \
 		-t "${VM_TIMEOUT:-14400}" -- tools/kmemleak-scan.sh
 done
 collect_suites
