@@ -8,6 +8,10 @@ ret=0
 PKT="/usr/bin/python3 $(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/gtpu_pkt.py"
 nsuffix=$(mktemp -u XXXXXX)
 NAMESPACES=()
+# How many times slower than Debian's kernel the kernel under test runs
+# (check-debug.sh sets it for the debug kernel): waits for an event are
+# that many times longer.
+TIME_SCALE=${TEST_TIME_SCALE:-1}
 
 PASS() { echo "PASS: $*"; }
 FAIL() { echo "FAIL: $*"; ret=1; }
@@ -68,9 +72,10 @@ cleanup_all_ns() {
 	NAMESPACES=()
 }
 
-# busywait TIMEOUT_MS CMD...: poll CMD until it succeeds.
+# busywait TIMEOUT_MS CMD...: poll CMD until it succeeds (TIMEOUT_MS is
+# multiplied by TIME_SCALE).
 busywait() {
-	local timeout=$1 start
+	local timeout=$(($1 * TIME_SCALE)) start
 	shift
 	start=$(date +%s%3N)
 	while true; do
@@ -241,11 +246,13 @@ tshark_check() {
 tcp_transfer() {
 	local what=$1 in=$2 from=$3 to=$4 addr=$5 port=$6 lpid
 
-	ip netns exec "$to" timeout 90 socat -u TCP"$in"-LISTEN:"$port",reuseaddr \
+	ip netns exec "$to" timeout $((90 * TIME_SCALE)) \
+		socat -u TCP"$in"-LISTEN:"$port",reuseaddr \
 		OPEN:"$tmp/received",creat,trunc &
 	lpid=$!
 	busywait 5000 tcp_listening "$to" "$port"
-	ip netns exec "$from" timeout 60 socat -u OPEN:"$tmp/data" \
+	ip netns exec "$from" timeout $((60 * TIME_SCALE)) \
+		socat -u OPEN:"$tmp/data" \
 		TCP"$in":"$(sed 's/.*:.*/[&]/' <<<"$addr")":"$port"
 	wait "$lpid"
 	cmp -s "$tmp/data" "$tmp/received" && PASS "$what" || FAIL "$what"

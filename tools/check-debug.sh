@@ -17,7 +17,7 @@ make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 # Traffic runs about 15 times slower than on Debian's kernel, so the
 # tests are shared out between two VMs, each scanned for leaks at its end:
 # the four that move the most traffic in one, the others in the other.
-export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400}
+export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400} TEST_TIME_SCALE=${TEST_TIME_SCALE:-15}
 heavy="gtp_signalling.sh gtp_interop.sh churn.sh gtpu_conformance.sh"
 rest=$(make -s -C tests KSFT="$ksft" progs | tr ' ' '\n' |
 	grep -vxF -f <(tr ' ' '\n' <<<"$heavy") | tr '\n' ' ')
