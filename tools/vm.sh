@@ -103,6 +103,10 @@ INIT
 
 vmdir=$PROJ/build/vm
 mkdir -p "$vmdir"
+# VMs of one kernel may start together (check-debug.sh): one prepares its
+# initramfs and modules while the others wait, then they find them ready.
+exec {prepare_lock}>"$vmdir/prepare-$KVER.lock"
+flock "$prepare_lock"
 initrd=$vmdir/initramfs-$KVER.cpio.gz
 if [ ! -s "$initrd" ] || [ "$0" -nt "$initrd" ]; then
 	build_initramfs "$initrd" || exit 2
@@ -130,6 +134,7 @@ stage_modules() {
 if [ -n "$MODDIR" ]; then
 	stage_modules || { echo "vm: cannot index the modules in $MODDIR" >&2; exit 2; }
 fi
+exec {prepare_lock}>&-
 
 run=$(mktemp -d "$vmdir/run-$KVER.XXXXXX")
 printf '%q ' "$@" >"$run/cmd"
