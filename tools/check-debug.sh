@@ -14,8 +14,8 @@ read -r kver image modroot kdir < <(tools/debug-kernel.sh) ||
 make -s modules KDIR="$kdir" || exit 2
 make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 
-# The debug kernel runs the tests four to seven times slower than Debian's,
-# so the suite is shared out between two VMs side by side, each scanned
+# The debug kernel runs the tests 2 to 15 times slower than Debian's, so
+# the suite is shared out between two VMs side by side, each scanned
 # for leaks at its end.  These tests took half of the suite's time in
 # make check; the other VM runs the rest.
 export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400} TEST_TIME_SCALE=${TEST_TIME_SCALE:-15}
