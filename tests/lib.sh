@@ -85,6 +85,16 @@ busywait() {
 	done
 }
 
+# exceeds LIMIT CMD...: CMD prints a number greater than LIMIT.  For
+# busywait, which must run the command again on every try: a "$(...)" in
+# its arguments is expanded only once, before the first.
+exceeds() {
+	local limit=$1 value
+	shift
+	value=$("$@") || return 1
+	[ "$value" -gt "$limit" ] 2>/dev/null
+}
+
 # pcap_has FILE N: the capture FILE holds at least N packets.
 pcap_has() {
 	[ "$(tcpdump -r "$1" 2>/dev/null | wc -l)" -ge "$2" ]

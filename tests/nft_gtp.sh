@@ -162,7 +162,7 @@ expect_eq "unknown TEID counted" "$(unknown_teid_drops)" 3
 # take longer than any fixed count would last.
 ip netns exec "$ms" ping -I 10.45.0.3 -i 0.05 -W 1 198.51.100.2 >/dev/null &
 flood=$!
-busywait 5000 test "$(elem_stat "$gw" uplink4 0x00000300 packets)" -gt 20
+busywait 5000 exceeds 20 elem_stat "$gw" uplink4 0x00000300 packets
 gwnft delete element inet gtpgw uplink4 '{ 0x300 }'
 d0=$(unknown_teid_drops)
 sleep 1
@@ -172,7 +172,7 @@ d1=$(unknown_teid_drops)
 gwnft add element inet gtpgw uplink4 '{ 0x300 : "apn0" . 10.45.0.3 }'
 sleep 1
 c0=$(elem_stat "$gw" uplink4 0x00000300 packets)
-busywait 5000 test "$(elem_stat "$gw" uplink4 0x00000300 packets)" -gt "$c0" &&
+busywait 5000 exceeds "$c0" elem_stat "$gw" uplink4 0x00000300 packets &&
 	PASS "re-added context carries traffic again" || FAIL "re-added context idle"
 kill "$flood" 2>/dev/null
 wait "$flood" 2>/dev/null
@@ -303,7 +303,7 @@ ip netns exec "$gw" "$RULE" netdev tn in $UDP_GTPU gtp-load:teid:r0 \
 	cmp:r0:eq:u32=0x4444 imm:r1:ifindex=apn0 gtp-decap:r1
 n0=$(gtpu_stat "$gw" decap)
 ip netns exec "$acc" $PKT send valid 192.0.2.1 192.0.2.2 0x4444 10.45.0.2 198.51.100.2
-busywait 3000 test "$(gtpu_stat "$gw" decap)" != "$n0"
+busywait 3000 exceeds "$n0" gtpu_stat "$gw" decap
 expect_eq "netdev ingress: gtp decap to a constant device" \
 	"$(( $(gtpu_stat "$gw" decap) - n0 ))" 1
 

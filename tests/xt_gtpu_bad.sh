@@ -82,7 +82,7 @@ if command -v iptables-legacy >/dev/null && modprobe -q ip_tables; then
 		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid 0x4321
 	n0=$(gtpu_stat "$gw" decap)
 	ip netns exec "$peer" $PKT send valid 192.0.2.1 192.0.2.2 0x4321 10.45.0.2 198.51.100.2
-	busywait 3000 test "$(gtpu_stat "$gw" decap)" != "$n0"
+	busywait 3000 exceeds "$n0" gtpu_stat "$gw" decap
 	expect_eq "iptables-legacy -j GTPU decapsulates" "$(( $(gtpu_stat "$gw" decap) - n0 ))" 1
 	ip netns exec "$gw" iptables-legacy -t raw -F
 else
@@ -124,7 +124,7 @@ with socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW) as s:
     for f in frags[::-1]:
         s.sendto(bytes(f), ("192.0.2.2", 0))
 PY
-	busywait 3000 test "$(link_stat "$gw" apn0 rx_packets)" != "$rx0"
+	busywait 3000 exceeds "$rx0" link_stat "$gw" apn0 rx_packets
 	rx1=$(link_stat "$gw" apn0 rx_packets)
 	expect_eq "outer IPv4 fragments, $1" "$((rx1 - rx0))" "$3"
 }
