@@ -19,10 +19,10 @@ make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 # for leaks at its end.  These tests took half of the suite's time in
 # make check; the other VM runs the rest.
 export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400} TEST_TIME_SCALE=${TEST_TIME_SCALE:-15}
-heavy="nft_gtp.sh nft_docs_rulesets.sh gtp_signalling.sh churn.sh gtpu_corpus.sh"
+half="nft_gtp.sh nft_docs_rulesets.sh gtp_signalling.sh churn.sh gtpu_corpus.sh"
 rest=$(make -s -C tests KSFT="$ksft" progs | tr ' ' '\n' |
-	grep -vxF -f <(tr ' ' '\n' <<<"$heavy") | tr '\n' ' ')
-shares=("$rest" "$heavy")
+	grep -vxF -f <(tr ' ' '\n' <<<"$half") | tr '\n' ' ')
+shares=("$rest" "$half")
 [ $# -eq 0 ] || shares=("$*")
 start=$(date +%s)
 for i in "${!shares[@]}"; do
