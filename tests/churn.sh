@@ -18,8 +18,8 @@
 # Meanwhile a generator on acc sends GTP-U T-PDUs for every subscriber in
 # turn, plus cross-wired ones (one subscriber's TEID, another's address),
 # and one on pdn sends UDP to every MS address, CHURN_PPS (600, divided by
-# TEST_TIME_SCALE on a slow kernel) packets a second each way; every
-# payload names its subscriber and its TEID.  The receivers (a socket on
+# TEST_TIME_SCALE on a slow kernel, rounded up) packets a second each way;
+# every payload names its subscriber and its TEID.  The receivers (a socket on
 # pdn; on acc, a socket on port 2152 that reads GTP-U itself) check that
 # every packet delivered arrived from/with its own subscriber's MS address
 # and TEID.  Then the counters must add up:
@@ -40,7 +40,7 @@ tmp=$(mktemp -d)
 docs=$(dirname "$(readlink -f "$0")")/../docs
 SUBS=${CHURN_SUBS:-3600}
 SECONDS_CHURN=${CHURN_SECONDS:-60}
-PPS=${CHURN_PPS:-$((600 / TIME_SCALE))}
+PPS=${CHURN_PPS:-$(( (600 + TIME_SCALE - 1) / TIME_SCALE ))}
 pids=()
 
 cleanup() {
