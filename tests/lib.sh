@@ -64,9 +64,15 @@ setup_ns() {
 }
 
 cleanup_all_ns() {
-	local ns
+	local ns vrf
 	for ns in "${NAMESPACES[@]}"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		# A VRF that goes with its namespace re-opens its ports as they
+		# go too, which fails and logs "Failed to cycle device": delete
+		# it while its ports still work.
+		for vrf in $(ip -n "$ns" -br link show type vrf 2>/dev/null | cut -d' ' -f1); do
+			ip -n "$ns" link del "$vrf"
+		done
 		ip netns del "$ns" 2>/dev/null
 	done
 	NAMESPACES=()
