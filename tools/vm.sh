@@ -23,7 +23,8 @@
 # -K and -R boot a kernel that is not installed on the host (the debug
 # kernel of make check-debug): its image, and the root its modules were
 # installed under (lib/modules/<version>).  VM_QEMU_ARGS adds options to
-# the QEMU command line (the benchmark's -icount, for instance).
+# the QEMU command line (the benchmark's -icount, for instance), and
+# VM_APPEND parameters to the kernel's.
 set -u
 
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
@@ -145,6 +146,7 @@ append="console=ttyS0 loglevel=5 panic=-1 rw nokaslr"
 append+=" nfgtpu.init=$PROJ/tools/vm-init.sh nfgtpu.proj=$PROJ"
 append+=" nfgtpu.run=$run nfgtpu.cwd=$PWD"
 [ -z "$MODDIR" ] || append+=" nfgtpu.modules=$vmdir/modroot-$KVER/lib/modules/$KVER"
+[ -z "${VM_APPEND:-}" ] || append+=" $VM_APPEND"
 
 echo "vm: booting $KVER (timeout ${TIMEOUT}s): $*"
 timeout -k 10 "$TIMEOUT" qemu-system-x86_64 \
