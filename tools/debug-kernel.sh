@@ -9,6 +9,7 @@
 # unchanged.  A first build takes about 30 minutes on two cores; a change
 # to the configuration rebuilds only what it touches.
 #
+# Prints one line: KERNEL_RELEASE IMAGE MODULE_ROOT BUILD_DIR
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cache=${NFGTPU_CACHE:-/var/cache/nf-gtpu}/debug-kernel
