@@ -15,7 +15,8 @@
 # The run fails when the guest command fails, when the guest does not
 # power off within the timeout, or when the kernel log shows an oops, BUG,
 # WARNING, sanitizer report, RCU stall, refcount or list corruption,
-# lockdep or kmemleak report, even if the command itself succeeded.
+# lockdep or kmemleak report, even if the command itself succeeded (but
+# for one warning of QEMU's own, below).
 #
 # usage: vm.sh [-k KERNEL_VERSION] [-t TIMEOUT_S] [-m MODULE_DIR] [-c CPUS]
 #              [-M MEM] [-K KERNEL_IMAGE -R MODULE_ROOT] -- command [args...]
@@ -172,9 +173,21 @@ else
 	echo "vm: FAIL: the guest command left no exit status"
 	rc=1
 fi
-# Only kernel lines: the console carries the tests' own output too.
-bad=$(cat "$log" "$run/dmesg" 2>/dev/null | grep -aE '^\[ *[0-9]+\.[0-9]+\] ' |
-	grep -aE "$BAD_LOG" | sort -u)
+# Only kernel lines: the console carries the tests' own output too.  One
+# report is left out: QEMU's TCG now and then raises a single-step #DB in
+# guest kernel code that never set TF, with reserved EFLAGS bits set in
+# the frame, which no CPU does; traps.c warns ("something is wonky",
+# naming QEMU) in exc_debug_kernel, whatever the guest was running.
+# That warning, to its end-of-trace line, is shown but not failed on.
+tcg_db='WARNING: .* exc_debug_kernel[+]'
+kernel_lines() {
+	cat "$log" "$run/dmesg" 2>/dev/null | grep -aE '^\[ *[0-9]+\.[0-9]+\] ' |
+		awk -v db="$tcg_db" '$0 ~ db { skip = 1 } !skip { print } /---\[ end trace/ { skip = 0 }'
+}
+if grep -aqE "$tcg_db" "$log" "$run/dmesg" 2>/dev/null; then
+	echo "vm: NOTE: a single-step #DB warning in exc_debug_kernel, QEMU's TCG's own"
+fi
+bad=$(kernel_lines | grep -aE "$BAD_LOG" | sort -u)
 if [ -n "$bad" ]; then
 	echo "vm: FAIL: kernel log reports problems:"
 	grep -aE -B2 -A20 "$BAD_LOG" "$run/dmesg" 2>/dev/null || printf '%s\n' "$bad"
