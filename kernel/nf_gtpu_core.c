@@ -116,7 +116,12 @@ static int nf_gtpu_udp_offset(struct sk_buff *skb, bool *fragment)
 		if (iph->ihl < 5 || !pskb_may_pull(skb, thoff + iph->ihl * 4))
 			return -1;
 		iph = ip_hdr(skb);
-		if (iph->protocol != IPPROTO_UDP)
+		/*
+		 * A later fragment starts with data, not a UDP header: leave it
+		 * alone, as ipv6_find_hdr() does below, rather than take a port
+		 * from its data.
+		 */
+		if (iph->protocol != IPPROTO_UDP || iph->frag_off & htons(IP_OFFSET))
 			return -1;
 		*fragment = ip_is_fragment(iph);
 		return thoff + iph->ihl * 4;

@@ -598,14 +598,15 @@ def fragments(f):
         desc=f"a first fragment (M set) of {len(udp)} octets, not a multiple of 8, "
              "holding a complete GTP-U message: nf_defrag_ipv6 leaves it alone")
     later = eth() / outer(6) / IPv6ExtHdrFragment(nh=17, offset=100, m=1, id=0x420b) / Raw(b"a" * 13)
-    add(f, "frag6-later-unaligned", [later], "stat:fragment", known="pass,timeout:Ip6ReasmTimeout",
+    add(f, "frag6-later-unaligned", [later], "pass,timeout:Ip6ReasmTimeout",
         desc="a later fragment (offset 800, M set) of 13 octets: nf_defrag_ipv6 "
-             "leaves it alone, the module finds no UDP header and passes it "
-             "(the IP layer refuses it, leaving an empty queue to time out)")
+             "leaves it alone; it holds no UDP header, so the module leaves it to "
+             "the IP layer, which refuses it, leaving an empty queue to time out")
     cut = eth() / outer(6) / IPv6ExtHdrFragment(nh=17, offset=0, m=1, id=0x420c) / Raw(udp[:4])
-    add(f, "frag6-first-no-udp", [cut], "stat:fragment", known="pass",
+    add(f, "frag6-first-no-udp", [cut], "pass",
         desc="a first fragment holding 4 octets of the UDP header (RFC 8200 4.5: "
-             "to be discarded): nf_defrag_ipv6 leaves it alone, the module passes it")
+             "to be discarded): nf_defrag_ipv6 leaves it alone; like a truncated "
+             "UDP header, the module leaves it to the IP layer, which discards it")
 
 
 def ip_options(f):
@@ -716,18 +717,23 @@ def ingress(f):
     else:
         d = IPv6(bytes(outer(6) / IPv6ExtHdrFragment(id=0x5001) / UDP(sport=V1, dport=V1) / Raw(g)))
         fr = fragment6(d, 256 + 48)
-    for n, p in (("first", fr[0]), ("middle", fr[1]), ("last", fr[-1])):
-        if f == 4:
-            known = {"first": "-", "middle": "pass,timeout:Ip.ReasmTimeout"}.get(n, "pass")
-            why = "" if n == "first" else (": the module looks for the GTP-U port in "
-                                            "the fragment's data before it checks "
-                                            "for a fragment")
-        else:
-            known = {"first": "-",
-                     "middle": "pass,timeout:Ip6ReasmTimeout"}.get(n, "pass")
-            why = "" if n == "first" else ": the module finds no UDP header and passes it"
-        add(f, f"ingress-frag-{n}", [eth() / p], "stat:fragment", known=known, hook="ingress",
-            desc=f"the {n} of {len(fr)} outer fragments alone, at netdev ingress{why}")
+    reasm = "Ip.ReasmTimeout" if f == 4 else "Ip6ReasmTimeout"
+    add(f, "ingress-frag-first", [eth() / fr[0]], "stat:fragment", hook="ingress",
+        desc=f"the first of {len(fr)} outer fragments alone, at netdev ingress")
+    for n, p in (("middle", fr[1]), ("last", fr[-1])):
+        expect = "pass" + (f",timeout:{reasm}" if n == "middle" else "")
+        add(f, f"ingress-frag-{n}", [eth() / p], expect, hook="ingress",
+            desc=f"the {n} of {len(fr)} outer fragments alone, at netdev ingress: "
+                 "it holds no UDP header, so nothing says it is GTP-U")
+    if f == 4:
+        # A later fragment whose data reads like a UDP header to the GTP-U
+        # port must not be taken for one.
+        fake = udp_datagram(4, g)[:256]
+        later = outer(4, id=0x5002, proto=17, flags="MF", frag=32) / Raw(fake)
+        add(f, "ingress-frag-portlike", [eth() / later], "pass,timeout:Ip.ReasmTimeout",
+            hook="ingress",
+            desc="a later fragment (offset 256, M set) whose data starts with what "
+                 "reads as a UDP header to port 2152, at netdev ingress")
     small, sip = tpdu(f, 4, n=0x51)
     add(f, "ingress-valid", [frame(f, small)], "decap", hook="ingress", delivered=[sip],
         desc="a valid T-PDU at netdev ingress")
