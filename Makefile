@@ -78,7 +78,7 @@ check: deps
 
 check-debug: deps
 	$(MAKE) all
-	bash tools/check-debug.sh $(TESTS)
+	bash tools/check-debug.sh '$(TESTS)'
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)

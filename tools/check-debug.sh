@@ -4,7 +4,8 @@
 # make check-debug: the kselftest suite in VMs on a 6.1 kernel built with
 # KASAN, lockdep, kmemleak, UBSAN and DEBUG_LIST (tools/debug-kernel.sh,
 # cached outside the clone), then a kmemleak scan.  Any report fails it.
-# usage: check-debug.sh [TEST...]: only the named tests, in one VM.
+# usage: check-debug.sh [TEST...]: only the named tests, in one VM; a
+# ";" among them starts another VM, side by side ("a.sh b.sh ; c.sh").
 set -u
 cd "$(dirname "$0")/.." || exit 2
 source tools/suite.sh
@@ -29,9 +30,10 @@ half="nft_gtp.sh nft_docs_rulesets.sh gtp_signalling.sh churn.sh gtpu_corpus.sh"
 rest=$(make -s -C tests KSFT="$ksft" progs | tr ' ' '\n' |
 	grep -vxF -f <(tr ' ' '\n' <<<"$half") | tr '\n' ' ')
 shares=("$rest" "$half")
-[ $# -eq 0 ] || shares=("$*")
+[ -z "${*// /}" ] || IFS=";" read -ra shares <<<"$*"
 start=$(date +%s)
 for i in "${!shares[@]}"; do
+	[ -n "${shares[i]// /}" ] || continue
 	SUITE_PROGS=${shares[i]} start_suite "debug-$((i + 1))" -k "$kver" \
 		-K "$image" -R "$modroot" -m build/debug/kernel -M 3G \
 		-t "${VM_TIMEOUT:-14400}" -- tools/kmemleak-scan.sh
