@@ -178,11 +178,17 @@ fi
 # guest kernel code that never set TF, with reserved EFLAGS bits set in
 # the frame, which no CPU does; traps.c warns ("something is wonky",
 # naming QEMU) in exc_debug_kernel, whatever the guest was running.
-# That warning, to its end-of-trace line, is shown but not failed on.
+# That warning, to its end-of-trace line (or the next report's "cut here",
+# or the end of its file), is shown but not failed on.
 tcg_db='WARNING: .* exc_debug_kernel[+]'
 kernel_lines() {
-	cat "$log" "$run/dmesg" 2>/dev/null | grep -aE '^\[ *[0-9]+\.[0-9]+\] ' |
-		awk -v db="$tcg_db" '$0 ~ db { skip = 1 } !skip { print } /---\[ end trace/ { skip = 0 }'
+	local f
+	for f in "$log" "$run/dmesg"; do
+		[ -r "$f" ] || continue
+		grep -aE '^\[ *[0-9]+\.[0-9]+\] ' "$f" |
+			awk -v db="$tcg_db" '/\[ cut here \]/ { skip = 0 } $0 ~ db { skip = 1 }
+				!skip { print } /---\[ end trace/ { skip = 0 }'
+	done
 }
 if grep -aqE "$tcg_db" "$log" "$run/dmesg" 2>/dev/null; then
 	echo "vm: NOTE: a single-step #DB warning in exc_debug_kernel, QEMU's TCG's own"
