@@ -3,10 +3,11 @@
 #
 # Build, once, a kernel from Debian's linux-source-6.1 package with KASAN,
 # lockdep, kmemleak, UBSAN and DEBUG_LIST (Debian's own kernels have none
-# of them), for make check-debug.  The build lives outside the clone, in
-# $NFGTPU_CACHE (default /var/cache/nf-gtpu/debug-kernel), and is reused
-# while the source package, tools/debug-kernel.config and this script are
-# unchanged.  A first build takes about 30 minutes on two cores; a change
+# of them), for make check-debug, with the fixes in
+# tools/debug-kernel-patches applied.  The build lives outside the clone,
+# in $NFGTPU_CACHE (default /var/cache/nf-gtpu/debug-kernel), and is
+# reused while the source package, tools/debug-kernel.config, the patches
+# and this script are unchanged.  A first build takes about 30 minutes on two cores; a change
 # to the configuration rebuilds only what it touches.
 #
 # Prints one line: KERNEL_RELEASE IMAGE MODULE_ROOT BUILD_DIR
@@ -15,15 +16,17 @@ here=$(cd "$(dirname "$0")" && pwd)
 cache=${NFGTPU_CACHE:-/var/cache/nf-gtpu}/debug-kernel
 tarball=/usr/src/linux-source-6.1.tar.xz
 frag=$here/debug-kernel.config
+patches=$here/debug-kernel-patches
 # The name under linux-headers- is what the project's Makefile names the
 # module build directory after: build/debug/kernel.
 obj=$cache/linux-headers-debug
 src=$cache/linux-source-6.1
 modroot=$cache/modroot
+applied=$cache/patches
 
 [ -r "$tarball" ] || { echo "no $tarball: run make deps" >&2; exit 2; }
 source_stamp=$(stat -c '%s %Y' "$tarball")
-config_stamp=$(cat "$frag" "$0" | sha1sum | cut -d' ' -f1)
+config_stamp=$(cat "$frag" "$0" "$patches"/*.patch | sha1sum | cut -d' ' -f1)
 
 if [ "$(cat "$cache/source.stamp" 2>/dev/null)" != "$source_stamp" ]; then
 	rm -rf "$cache"
@@ -31,6 +34,25 @@ if [ "$(cat "$cache/source.stamp" 2>/dev/null)" != "$source_stamp" ]; then
 	echo "debug-kernel: unpacking $tarball" >&2
 	tar -C "$cache" -xJf "$tarball"
 	echo "$source_stamp" >"$cache/source.stamp"
+fi
+
+# Take out the patches applied last time, in reverse order, and put in
+# the current ones.  patch gives every file it changes a new mtime, so the
+# build below recompiles exactly those files.
+if ! diff -qr "$applied" "$patches" >/dev/null 2>&1; then
+	for p in $(ls -r "$applied"/*.patch 2>/dev/null); do
+		patch -s -R -p1 -d "$src" <"$p" ||
+			{ echo "debug-kernel: cannot revert $p: rebuilding from scratch" >&2
+			  rm -rf "$cache"; exec "$0" "$@"; }
+	done
+	rm -rf "$applied"
+	for p in "$patches"/*.patch; do
+		echo "debug-kernel: applying $(basename "$p")" >&2
+		patch -s -p1 -d "$src" <"$p" ||
+			{ echo "debug-kernel: $p does not apply" >&2
+			  rm -f "$cache/source.stamp"; exit 1; }
+	done
+	cp -r "$patches" "$applied"
 fi
 
 if [ "$(cat "$cache/config.stamp" 2>/dev/null)" != "$config_stamp" ]; then
