@@ -16,9 +16,9 @@ make -s modules KDIR="$kdir" || exit 2
 make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 
 # The debug kernel runs the tests 2 to 15 times slower than Debian's, so
-# the suite is shared out between two VMs side by side, each scanned
-# for leaks at its end.  These tests took half of the suite's time in
-# make check; the other VM runs the rest.
+# the suite is shared out between three VMs side by side, each scanned
+# for leaks at its end: two with a third of the suite's time each on the
+# debug kernel, and one with the rest, which takes any new test.
 export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400} TEST_TIME_SCALE=${TEST_TIME_SCALE:-15}
 # With 5-level paging (QEMU's -cpu max has LA57), an interrupt taken
 # while identify_cpu() has cleared the boot CPU's feature bits makes 6.1's
@@ -26,10 +26,11 @@ export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400} TEST_TIME_SCALE=${TEST_TIME_SCALE:-15}
 # wild-memory-access in handle_edge_irq, now and then, before any test
 # has run.  Four-level paging does not have that window.
 export VM_APPEND=${VM_APPEND:-no5lvl}
-half="nft_gtp.sh nft_docs_rulesets.sh gtp_signalling.sh churn.sh gtpu_corpus.sh"
+share_nft="nft_gtp.sh gtp_signalling.sh churn.sh nft_docs_rulesets.sh"
+share_corpus="apn_dev.sh nft_gtp_owner.sh gtpu_conformance.sh gtpu_corpus.sh"
 rest=$(make -s -C tests KSFT="$ksft" progs | tr ' ' '\n' |
-	grep -vxF -f <(tr ' ' '\n' <<<"$half") | tr '\n' ' ')
-shares=("$rest" "$half")
+	grep -vxF -f <(tr ' ' '\n' <<<"$share_nft $share_corpus") | tr '\n' ' ')
+shares=("$rest" "$share_nft" "$share_corpus")
 [ -z "${*// /}" ] || IFS=";" read -ra shares <<<"$*"
 start=$(date +%s)
 for i in "${!shares[@]}"; do
