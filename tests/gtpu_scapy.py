@@ -492,8 +492,10 @@ def run_corpus(gw_ns, peer_ns, cdir, hook):
         print(f"{'PASS' if not paged_bad else 'FAIL'}: {paged - paged_bad} of {paged} paged "
               "cases reached g0 as non-linear skbs with the linear area expected")
     if later_total:
-        # Fragment queues expire after the reassembly timeouts the test set.
-        deadline = time.monotonic() + 15
+        # Fragment queues expire after the reassembly timeouts the test set;
+        # a slow kernel (TEST_TIME_SCALE, as in tests/lib.sh) gets longer.
+        scale = int(os.environ.get("TEST_TIME_SCALE", "1"))
+        deadline = time.monotonic() + 15 * scale
         while True:
             mib = read_mibs()
             d = {k: mib.get(k, 0) - start_mib.get(k, 0) for k in later_total}
