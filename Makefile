@@ -9,8 +9,9 @@
 #   make check           install dependencies, build, run the test suite in
 #                        a VM on Debian's 6.1 and 6.12 kernels
 #   make check-debug     the test suite on a 6.1 kernel built with KASAN,
-#                        lockdep, kmemleak, UBSAN, DEBUG_LIST (hours; the
-#                        kernel build is cached in /var/cache/nf-gtpu);
+#                        lockdep, kmemleak, UBSAN, DEBUG_LIST (about an
+#                        hour, plus 30 minutes for a first kernel build,
+#                        which is cached in /var/cache/nf-gtpu);
 #                        TESTS="a.sh b.sh" runs only those tests
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
