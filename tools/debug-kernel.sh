@@ -7,8 +7,9 @@
 # tools/debug-kernel-patches applied.  The build lives outside the clone,
 # in $NFGTPU_CACHE (default /var/cache/nf-gtpu/debug-kernel), and is
 # reused while the source package, tools/debug-kernel.config, the patches
-# and this script are unchanged.  A first build takes about 30 minutes on two cores; a change
-# to the configuration rebuilds only what it touches.
+# and this script are unchanged.  A first build takes about 30 minutes on
+# two cores; a change to the configuration or the patches rebuilds only
+# what it touches.
 #
 # Prints one line: KERNEL_RELEASE IMAGE MODULE_ROOT BUILD_DIR
 set -eu
@@ -26,7 +27,7 @@ applied=$cache/patches
 
 [ -r "$tarball" ] || { echo "no $tarball: run make deps" >&2; exit 2; }
 source_stamp=$(stat -c '%s %Y' "$tarball")
-config_stamp=$(cat "$frag" "$0" "$patches"/*.patch | sha1sum | cut -d' ' -f1)
+config_stamp=$(cat "$frag" "$0" | sha1sum | cut -d' ' -f1)
 
 if [ "$(cat "$cache/source.stamp" 2>/dev/null)" != "$source_stamp" ]; then
 	rm -rf "$cache"
@@ -37,22 +38,27 @@ if [ "$(cat "$cache/source.stamp" 2>/dev/null)" != "$source_stamp" ]; then
 fi
 
 # Take out the patches applied last time, in reverse order, and put in
-# the current ones.  patch gives every file it changes a new mtime, so the
-# build below recompiles exactly those files.
+# the current ones, keeping in $applied exactly what the source carries.
+# patch gives every file it changes a new mtime, so the build below
+# recompiles exactly those files.
 if ! diff -qr "$applied" "$patches" >/dev/null 2>&1; then
+	rm -f "$cache/config.stamp"
 	for p in $(ls -r "$applied"/*.patch 2>/dev/null); do
 		patch -s -R -p1 -d "$src" <"$p" ||
 			{ echo "debug-kernel: cannot revert $p: rebuilding from scratch" >&2
 			  rm -rf "$cache"; exec "$0" "$@"; }
+		rm "$p"
 	done
-	rm -rf "$applied"
+	mkdir -p "$applied"
 	for p in "$patches"/*.patch; do
 		echo "debug-kernel: applying $(basename "$p")" >&2
-		patch -s -p1 -d "$src" <"$p" ||
-			{ echo "debug-kernel: $p does not apply" >&2
-			  rm -f "$cache/source.stamp"; exit 1; }
+		# A dry run first: a patch that fails half-way would leave
+		# hunks in the source that $applied does not record.
+		{ patch -s -p1 --dry-run -d "$src" <"$p" >/dev/null &&
+		  patch -s -p1 -d "$src" <"$p"; } ||
+			{ echo "debug-kernel: $p does not apply" >&2; exit 1; }
+		cp "$p" "$applied"
 	done
-	cp -r "$patches" "$applied"
 fi
 
 if [ "$(cat "$cache/config.stamp" 2>/dev/null)" != "$config_stamp" ]; then
