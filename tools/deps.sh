@@ -9,7 +9,7 @@
 # Idempotent: packages already present are not fetched again.
 set -eu
 
-KVER_BPO_PATTERN=${KVER_BPO_PATTERN:-6.12.*+deb12-amd64}
+KVER_BPO_PATTERN=${KVER_BPO_PATTERN:-6\.12\.[0-9]+\+deb12-amd64}
 
 PKGS="build-essential pkg-config bc kmod cpio xz-utils
       qemu-system-x86 busybox-static
@@ -45,24 +45,46 @@ SRC
 	updated=
 fi
 
-# The newest 6.12 image and headers published in bookworm-backports.
-bpo_kernel() {
-	apt-cache search --names-only "^linux-image-${KVER_BPO_PATTERN}\$" |
-		awk '{print $1}' | sort -V | tail -n 1 | sed 's/^linux-image-//'
+# The image package of a kernel version that apt can install: a new 6.12
+# is sometimes published only as -unsigned at first (QEMU boots either).
+image_package() {
+	local p
+	for p in "linux-image-$1" "linux-image-$1-unsigned"; do
+		apt-cache policy "$p" 2>/dev/null | grep -q 'Candidate: [0-9]' &&
+			{ echo "$p"; return 0; }
+	done
+	return 1
 }
 
+# The newest 6.12 kernel whose image and headers can both be installed.
+bpo_kernel() {
+	local v
+	apt-cache search --names-only "^linux-headers-${KVER_BPO_PATTERN}\$" |
+		awk '{print $1}' | sed 's/^linux-headers-//' | sort -V -r |
+		while read -r v; do
+			image_package "$v" >/dev/null && { echo "$v"; break; }
+		done
+}
+
+# The kernels the VMs boot: installed images with modules and headers
+# (tools/kernels.sh), not whatever /lib/modules holds.
+kernels=$(dirname "$0")/kernels.sh
 need=$(missing $PKGS)
-kbpo=$(ls /lib/modules | grep -E '^6\.12\..*\+deb12-amd64$' | sort -V | tail -n 1 || true)
-if [ -n "$need" ] || [ -z "$kbpo" ] || [ ! -d "/usr/src/linux-headers-$kbpo" ]; then
+if [ -n "$need" ] || [ -z "$("$kernels" 6.1)" ] || [ -z "$("$kernels" 6.12)" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	as_root apt-get update -q
+	kbpo=$("$kernels" 6.12)
 	[ -n "$kbpo" ] || kbpo=$(bpo_kernel)
 	[ -n "$kbpo" ] || { echo "deps: no 6.12 kernel in bookworm-backports" >&2; exit 1; }
 	echo "wireshark-common wireshark-common/install-setuid boolean false" |
 		as_root debconf-set-selections
 	as_root apt-get install -y -q --no-install-recommends $PKGS \
-		"linux-image-$kbpo" "linux-headers-$kbpo"
+		"$(image_package "$kbpo")" "linux-headers-$kbpo"
 fi
+for series in 6.1 6.12; do
+	[ -n "$("$kernels" $series)" ] ||
+		{ echo "deps: no bootable $series kernel with headers installed" >&2; exit 1; }
+done
 
 # kselftest's runner and harness live in the kernel source tarball.
 src=$(ls /usr/src/linux-source-6.1.tar.* | head -n 1)
@@ -83,4 +105,4 @@ if [ ! -e "$ksrc/.unpacked" ]; then
 	as_root mv "$tmp" "$ksrc"
 	as_root touch "$ksrc/.unpacked"
 fi
-echo "deps: ok (kernels: $(ls /lib/modules | tr '\n' ' '))"
+echo "deps: ok (kernels: $("$kernels" 6.1) $("$kernels" 6.12))"

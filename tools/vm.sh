@@ -29,7 +29,7 @@
 set -u
 
 PROJ=$(cd "$(dirname "$0")/.." && pwd)
-KVER=$(ls /lib/modules | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$' | sort -V | tail -n 1)
+KVER=$("$PROJ/tools/kernels.sh" 6.1)
 TIMEOUT=900
 MODDIR=
 CPUS=2
