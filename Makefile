@@ -19,8 +19,11 @@
 #   make install         install modules and the iptables extension
 #                        (INSTALL_MOD_PATH=, DESTDIR= for a staging root)
 
-KVER_61  := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
-KVER_612 := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V | tail -n 1)
+# The kernels the VMs boot, read when make starts: demo, check and bench
+# install them first (deps), then run the rest in a new make, which reads
+# them again (see the run-% targets below).
+KVER_61  := $(shell tools/kernels.sh 6.1)
+KVER_612 := $(shell tools/kernels.sh 6.12)
 KDIR     ?= /lib/modules/$(KVER_61)/build
 KSRC     ?= /var/cache/nf-gtpu/linux-source-6.1
 
@@ -33,7 +36,7 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug
+	bench bench-quick check-debug run-demo run-check run-bench run-bench-quick have-kernels
 
 all: modules xtables
 
@@ -56,8 +59,18 @@ tests:
 deps:
 	bash tools/deps.sh
 
+# demo, check and bench install what they need, then go on in a new make:
+# this one read KVER_61 and KVER_612 before the kernels were installed.
+demo check: deps
+	$(MAKE) run-$@
+
+have-kernels:
+	@test -n "$(KVER_61)" -a -n "$(KVER_612)" || { \
+		echo "no bootable Debian 6.1 and 6.12 kernels with headers: run 'make deps'" >&2; \
+		exit 1; }
+
 # NFT=/path/to/patched/nft makes the demo load the docs' rulesets with it.
-demo: deps
+run-demo: have-kernels
 	$(MAKE) all tests
 	tools/vm.sh -k $(KVER_61) -m $(KOBJ) -- env NFT=$(NFT) \
 		XTABLES_LIBDIR=$(CURDIR)/xtables:$$(pkg-config --variable=xtlibdir xtables) \
@@ -69,10 +82,13 @@ fuzz:
 # The benchmark of docs/benchmark.md: results in build/bench/.
 bench bench-quick:
 	bash tools/deps.sh bench
-	$(MAKE) all tests
-	$(MAKE) -C bench $(if $(filter bench-quick,$@),quick,run) KVER=$(KVER_61) KOBJ=$(CURDIR)/$(KOBJ)
+	$(MAKE) run-$@
 
-check: deps
+run-bench run-bench-quick: have-kernels
+	$(MAKE) all tests
+	$(MAKE) -C bench $(if $(filter run-bench-quick,$@),quick,run) KVER=$(KVER_61) KOBJ=$(CURDIR)/$(KOBJ)
+
+run-check: have-kernels
 	$(MAKE) all
 	$(MAKE) modules KDIR=/lib/modules/$(KVER_612)/build
 	bash tools/check.sh $(KVER_61) $(KVER_612)
