@@ -26,6 +26,7 @@ start_suite() {
 			env XTABLES_LIBDIR="$PWD/xtables:$(pkg-config --variable=xtlibdir xtables)" \
 			${KSFT_TIMEOUT:+KSFT_TIMEOUT=$KSFT_TIMEOUT} \
 			${TEST_TIME_SCALE:+TEST_TIME_SCALE=$TEST_TIME_SCALE} \
+			TEST_REQUIRE_ALL=1 \
 			make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" \
 			${SUITE_PROGS:+TEST_PROGS="$SUITE_PROGS"} run_tests \
 			>"build/check-$name.tap" 2>&1
