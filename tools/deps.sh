@@ -9,7 +9,7 @@
 # Idempotent: packages already present are not fetched again.
 set -eu
 
-KVER_BPO_PATTERN=${KVER_BPO_PATTERN:-6\.12\.[0-9]+\+deb12-amd64}
+KVER_BPO_PATTERN=${KVER_BPO_PATTERN:-'6\.12\.[0-9]+\+deb12-amd64'}
 
 PKGS="build-essential pkg-config bc kmod cpio xz-utils
       qemu-system-x86 busybox-static
