@@ -13,6 +13,10 @@
 #                        hour, plus 30 minutes for a first kernel build,
 #                        which is cached in /var/cache/nf-gtpu);
 #                        TESTS="a.sh b.sh" runs only those tests
+#   make check-quick     the quickest tests on 6.1 only, for the edit-test
+#                        loop (not a substitute for make check)
+#   make check-fresh     README's two commands in a new Debian 12 root made
+#                        with debootstrap (as long as demo and check)
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
@@ -36,7 +40,8 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug run-demo run-check run-bench run-bench-quick have-kernels
+	bench bench-quick check-debug check-quick check-fresh have-kernels \
+	run-demo run-check run-check-quick run-bench run-bench-quick
 
 all: modules xtables
 
@@ -61,7 +66,7 @@ deps:
 
 # demo, check and bench install what they need, then go on in a new make:
 # this one read KVER_61 and KVER_612 before the kernels were installed.
-demo check: deps
+demo check check-quick: deps
 	$(MAKE) run-$@
 
 have-kernels:
@@ -92,6 +97,17 @@ run-check: have-kernels
 	$(MAKE) all
 	$(MAKE) modules KDIR=/lib/modules/$(KVER_612)/build
 	bash tools/check.sh $(KVER_61) $(KVER_612)
+
+# The edit-test loop: the quickest tests, on 6.1 only.  Not a substitute
+# for make check.
+QUICK_TESTS ?= apn_dev.sh xt_gtpu_opts.sh xt_gtpu_bad.sh nft_gtp_owner.sh gtpu_conformance.sh
+run-check-quick: have-kernels
+	$(MAKE) all
+	SUITE_PROGS="$(QUICK_TESTS)" bash tools/check.sh $(KVER_61)
+
+# README's two commands in a new minimal Debian 12 root (debootstrap).
+check-fresh:
+	bash tools/check-fresh.sh
 
 check-debug: deps
 	$(MAKE) all
