@@ -93,6 +93,14 @@ static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 		return 0;
 	if (!(c->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)))
 		return ctx_fail(h, index, c, EINVAL, "no MS address");
+	/*
+	 * The IPv4 decap rule takes every T-PDU whose TEID is in uplink4,
+	 * and drops an IPv6 one as spoofed: the IPv6 decap rule would never
+	 * see it.  A dual-stack subscriber needs a TEID per family.
+	 */
+	if ((c->flags & NFGTPU_CTX_MS4) && (c->flags & NFGTPU_CTX_MS6))
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"one MS address family per TEID (the uplink rules decapsulate by TEID alone)");
 	if ((c->flags & NFGTPU_CTX_MS4 && !map_has(h, UPLINK4)) ||
 	    (c->flags & NFGTPU_CTX_MS6 && !map_has(h, UPLINK6)))
 		return ctx_fail(h, index, c, EOPNOTSUPP,
@@ -461,14 +469,20 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 	}
 	if (!ret)
 		ret = txn_commit(&t);
-	if (ret < 0 && t.err_msg && t.err_index >= 0) {
-		i = t.err_index;
+	if (ret < 0 && t.err_msg && t.err_msg->elems) {
+		i = t.err_index >= 0 ? (size_t)t.err_index : 0;
 		why = explain(t.err_msg, h->err, ops[i].op);
 		memcpy(kmsg, h->msg, sizeof(kmsg));
-		nfgtpu_fail(h, h->err, t.err_index,
-			    "context %zu (TEID %s): map %s: %s", i,
-			    fmt_teid(teid, ops[i].ctx.teid),
-			    gw_map_names[t.err_msg->map], why ? why : kmsg);
+		if (t.err_index >= 0)
+			nfgtpu_fail(h, h->err, t.err_index,
+				    "context %zu (TEID %s): map %s: %s", i,
+				    fmt_teid(teid, ops[i].ctx.teid),
+				    gw_map_names[t.err_msg->map],
+				    why ? why : kmsg);
+		else
+			nfgtpu_fail(h, h->err, -1, "map %s: %s",
+				    gw_map_names[t.err_msg->map],
+				    why ? why : kmsg);
 	} else if (ret < 0 && t.err_msg) {
 		nfgtpu_prefix_error(h, t.err_msg->what);
 	}
