@@ -4,7 +4,8 @@
 #
 #   make demo            install dependencies, build, and run a small mobile
 #                        network through the tunnels in a VM (Debian 6.1)
-#   make                 build the kernel modules (for KDIR) and libxt_GTPU.so
+#   make                 build the kernel modules (for KDIR), libxt_GTPU.so,
+#                        libnfgtpu and the gtpu tool
 #   make KDIR=<dir>      build the modules against other kernel headers
 #   make check           install dependencies, build, run the test suite in
 #                        a VM on Debian's 6.1 and 6.12 kernels
@@ -16,8 +17,9 @@
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
-#   make install         install modules and the iptables extension
-#                        (INSTALL_MOD_PATH=, DESTDIR= for a staging root)
+#   make install         install modules, the iptables extension, libnfgtpu
+#                        and gtpu (INSTALL_MOD_PATH=, DESTDIR= for a staging
+#                        root, PREFIX= for libnfgtpu's, default /usr/local)
 
 KVER_61  := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KVER_612 := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V | tail -n 1)
@@ -32,10 +34,10 @@ kobj      = build/$(call kname,$(1))/kernel
 KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
-.PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
+.PHONY: all modules xtables libnfgtpu tests deps check demo fuzz sparse checkpatch install clean \
 	bench bench-quick check-debug
 
-all: modules xtables
+all: modules xtables libnfgtpu
 
 define build_modules
 	@test -d $(1) || { echo "no kernel headers in $(1): run 'make deps'" >&2; exit 1; }
@@ -49,6 +51,9 @@ modules:
 
 xtables:
 	$(MAKE) -C xtables
+
+libnfgtpu:
+	$(MAKE) -C libnfgtpu
 
 tests:
 	$(MAKE) -C tests KSFT=$(KSRC)/tools/testing/selftests OUTPUT=$(CURDIR)/tests all
@@ -95,8 +100,10 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(KOBJ) modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(call kname,$(KDIR))
 	$(MAKE) -C xtables install
+	$(MAKE) -C libnfgtpu install
 
 clean:
 	rm -rf build
 	$(MAKE) -C xtables clean
+	$(MAKE) -C libnfgtpu clean
 	$(MAKE) -C tests clean KSFT=$(KSRC)/tools/testing/selftests 2>/dev/null || true
