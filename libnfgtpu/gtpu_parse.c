@@ -208,7 +208,8 @@ static int parse_ctx(int argc, char **argv, enum gtpu_cmd_kind kind,
 			return fail(e, "%s: '%s' does not go with this command",
 				    name, argv[i]);
 		if (++seen[k] > keywords[k].max)
-			return fail(e, "%s: '%s' given twice", name, argv[i]);
+			return fail(e, "%s: '%s' given %s", name, argv[i],
+				    keywords[k].max > 1 ? "too often" : "twice");
 		if (i + 1 == argc)
 			return fail(e, "%s: '%s' needs a value", name, argv[i]);
 		if (keywords[k].parse(c, argv[i + 1], e) < 0) {
