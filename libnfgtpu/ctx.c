@@ -354,7 +354,7 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 static int read_elems(struct nfgtpu *h, enum gw_map m, const uint32_t *teid,
 		      struct elems *es)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_BUF] = {};
 	struct nlattr *list, *elem;
 	struct nlmsghdr *nlh;
 

@@ -639,7 +639,7 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 
 int nfgtpu_layout_read(struct nfgtpu *h)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh;
 	int m;
 

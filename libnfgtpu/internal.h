@@ -20,6 +20,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define GW_TABLE	"gateway"
+#define REQ_BUF		8192	/* a request: a few attributes */
 #define R(n)		(NFT_REG32_00 + (n))	/* 32-bit register n */
 
 /* The gateway's maps, in the order of enum gw_map */

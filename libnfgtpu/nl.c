@@ -263,7 +263,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 
 int nfgtpu_links_read(struct nfgtpu *h)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct rtgenmsg *rt;
 
