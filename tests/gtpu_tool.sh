@@ -191,7 +191,7 @@ ping_ok 4 && FAIL "traffic after the owner died" || PASS "owner killed: no traff
 # The example program of docs/libnfgtpu.md
 if [ -x "$EXAMPLE" ]; then
 	ip netns exec "$gw" "$EXAMPLE" apn0 >"$tmp/example" 2>&1 &&
-		grep -q "refused: context 1: .*TEID already in use" "$tmp/example" &&
+		grep -q "refused (index 1): context 1 (TEID 0x100): .*TEID already in use" "$tmp/example" &&
 		grep -q "^2 contexts" "$tmp/example" &&
 		PASS "the example program: batch refused, 2 contexts listed" ||
 		FAIL "the example program: $(cat "$tmp/example")"

@@ -74,7 +74,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "a duplicate TEID was accepted\n");
 		goto fail;
 	}
-	printf("refused: context %ld: %s\n", nfgtpu_error_index(h),
+	printf("refused (index %ld): %s\n", nfgtpu_error_index(h),
 	       nfgtpu_error(h));
 
 	if (nfgtpu_ctx_list(h, print_ctx, &n) < 0) {
