@@ -469,6 +469,9 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 	}
 	if (!ret)
 		ret = txn_commit(&t);
+	/* the gateway may have been set up again since it was read */
+	if (ret < 0)
+		h->layout_known = false;
 	if (ret < 0 && t.err_msg && t.err_msg->elems) {
 		i = t.err_index >= 0 ? (size_t)t.err_index : 0;
 		why = explain(t.err_msg, h->err, ops[i].op);
