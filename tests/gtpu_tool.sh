@@ -164,9 +164,36 @@ else
 		PASS "stats --prometheus: decap sample" || FAIL "stats --prometheus"
 fi
 
-# Ownership: an owned gateway lives as long as its gtpu process
+# The other layouts: QFI, IPv6 transport, lean
 gtpu teardown gateway && ! has_table && PASS "gtpu teardown gateway" ||
 	FAIL "teardown"
+gtpu setup gateway qfi ip6 && PASS "setup gateway qfi ip6" || FAIL "setup gateway qfi ip6"
+expect_fail "a context without QFI on a QFI gateway" "give one" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200
+expect_fail "an IPv4 peer on an IPv6 transport" "transport is IPv6" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 qfi 9
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200 \
+	qfi 9 timeout 1h && ping_ok 4 &&
+	PASS "QFI 9 over an IPv6 transport: traffic" || FAIL "QFI over IPv6 transport"
+expect_eq "ctx list shows peer, QFI and timeout" \
+	"$(gtpu ctx list | grep -o 'peer 2001:db8:1::1 peer-teid 0x200 qfi 9 timeout 3600s expires [0-9]*s' | wc -l)" 1
+gtpu ctx add teid 0x101 apn apn0 ms 2001:db8:45::/64 peer 2001:db8:1::1 \
+	peer-teid 0x201 qfi 1 timeout 1s && PASS "a context with a 1 s timeout" ||
+	FAIL "ctx add with timeout"
+busywait 5000 sh -c '[ "$("$0" -n "$1" ctx list | wc -l)" = 1 ]' "$GTPU" "$gw" &&
+	PASS "the context timed out of the list" || FAIL "timeout: $(gtpu ctx list)"
+gtpu teardown gateway && gtpu setup gateway lean &&
+	PASS "setup gateway lean" || FAIL "setup gateway lean"
+expect_fail "a timeout on a lean gateway" "take no timeouts" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 1m
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	ping_ok 4 && PASS "lean gateway: traffic" || FAIL "lean gateway traffic"
+expect_eq "lean gateway: no counters" "$(ctx_field packets 0x100)" 0
+ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
+	FAIL "lean maps have counters" || PASS "lean maps have no counter"
+gtpu teardown gateway
+
+# Ownership: an owned gateway lives as long as its gtpu process
 mkfifo "$tmp/cmds"
 "$GTPU" -n "$gw" setup gateway owned <"$tmp/cmds" >"$tmp/owner.out" 2>&1 &
 owner=$!
