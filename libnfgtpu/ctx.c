@@ -26,6 +26,8 @@ struct nfgtpu_batch {
 		enum nfgtpu_op op;
 		struct nfgtpu_ctx ctx;
 		uint32_t ifindex;	/* of ctx.apn */
+		/* modify: the downlink counters the new elements start from */
+		struct nfgtpu_counter carry[2];
 	} *ops;
 	size_t n, cap;
 };
@@ -153,6 +155,20 @@ static void key6(const struct nfgtpu_ctx *c, uint8_t *key, uint8_t *end)
 	memset(end + 24, 0xff, 8);
 }
 
+/* An element's own counter, starting from c; it replaces the map's */
+static void put_counter(struct nlmsghdr *nlh, const struct nfgtpu_counter *c)
+{
+	struct nlattr *expr = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_EXPR);
+	struct nlattr *data;
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_BYTES, htobe64(c->bytes));
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, htobe64(c->packets));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, expr);
+}
+
 static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 		    const struct op *o, uint32_t index)
 {
@@ -194,6 +210,8 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 	if (add && (m == DOWNLINK4 || m == DOWNLINK6)) {
 		peer_data(t->h, c, &pd);
 		put_data(nlh, NFTA_SET_ELEM_DATA, pd.b, pd.len);
+		if (o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter)
+			put_counter(nlh, &o->carry[m - DOWNLINK4]);
 	}
 	if (add)
 		put_timeout(nlh, c);
@@ -350,22 +368,31 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Dump a map's elements, or (teid) get the one of that key */
-static int read_elems(struct nfgtpu *h, enum gw_map m, const uint32_t *teid,
-		      struct elems *es)
+/* An element's key: and its interval end, in downlink6 */
+struct elem_key {
+	uint8_t key[32], end[32];
+	size_t len;
+	bool has_end;
+};
+
+/* Dump a map's elements, or (k) get the one of that key */
+static int read_elems(struct nfgtpu *h, enum gw_map m,
+		      const struct elem_key *k, struct elems *es)
 {
 	char buf[REQ_BUF] = {};
 	struct nlattr *list, *elem;
 	struct nlmsghdr *nlh;
 
 	nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSETELEM,
-			       teid ? NLM_F_ACK : NLM_F_DUMP, NFPROTO_INET, 0);
+			       k ? NLM_F_ACK : NLM_F_DUMP, NFPROTO_INET, 0);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, GW_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, gw_map_names[m]);
-	if (teid) {
+	if (k) {
 		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
 		elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-		put_data(nlh, NFTA_SET_ELEM_KEY, teid, sizeof(*teid));
+		put_data(nlh, NFTA_SET_ELEM_KEY, k->key, k->len);
+		if (k->has_end)
+			put_data(nlh, NFTA_SET_ELEM_KEY_END, k->end, k->len);
 		mnl_attr_nest_end(nlh, elem);
 		mnl_attr_nest_end(nlh, list);
 	}
@@ -377,13 +404,15 @@ static int read_elems(struct nfgtpu *h, enum gw_map m, const uint32_t *teid,
 static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 {
 	struct nfgtpu_ctx *c = &o->ctx;
+	struct elem_key k = { .len = sizeof(c->teid) };
 	struct elems es = {};
 	const char *name;
 	int m;
 
+	memcpy(k.key, &c->teid, sizeof(c->teid));
 	for (m = UPLINK4; m <= UPLINK6; m++) {
 		es.n = 0;
-		if (!map_has(h, m) || read_elems(h, m, &c->teid, &es) < 0 ||
+		if (!map_has(h, m) || read_elems(h, m, &k, &es) < 0 ||
 		    !es.n || es.v[0].dlen < 8)
 			continue;
 		memcpy(&o->ifindex, es.v[0].data, 4);
@@ -406,6 +435,39 @@ static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 	if (name)
 		snprintf(c->apn, sizeof(c->apn), "%s", name);
 	return 0;
+}
+
+/*
+ * Modify replaces the downlink elements: read their counters first, so
+ * that usage survives a handover (but for packets counted in between).
+ * An element that cannot be read starts from zero; the transaction says
+ * whether it exists.
+ */
+static void read_carry(struct nfgtpu *h, struct op *o)
+{
+	struct elems es = {};
+	struct elem_key k;
+	int m;
+
+	for (m = DOWNLINK4; m <= DOWNLINK6; m++) {
+		if (!ctx_in_map(&o->ctx, m) || !h->maps[m].counter)
+			continue;
+		memset(&k, 0, sizeof(k));
+		if (m == DOWNLINK4) {
+			memcpy(k.key, &o->ifindex, 4);
+			memcpy(k.key + 4, &o->ctx.ms4, 4);
+			k.len = 8;
+		} else {
+			key6(&o->ctx, k.key, k.end);
+			k.len = 32;
+			k.has_end = true;
+		}
+		es.n = 0;
+		if (read_elems(h, m, &k, &es) == 0 && es.n)
+			o->carry[m - DOWNLINK4] = es.v[0].counter;
+	}
+	free(es.v);
+	nfgtpu_clear_error(h);
 }
 
 static int resolve(struct nfgtpu *h, struct op *o, long index)
@@ -457,9 +519,12 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 		return 0;
 	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0)
 		return -1;
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		if (resolve(h, &ops[i], i) < 0 || check_ctx(h, &ops[i], i) < 0)
 			return -1;
+		if (ops[i].op == NFGTPU_OP_MODIFY)
+			read_carry(h, &ops[i]);
+	}
 	if (txn_init(&t, h) < 0)
 		return -1;
 	for (from = 0, ret = 0; from < n && !ret; from = i) {

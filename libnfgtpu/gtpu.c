@@ -138,9 +138,9 @@ static int print_ctx_json(const struct nfgtpu_ctx *c, void *data)
 static int print_ctx_text(const struct nfgtpu_ctx *c, void *data)
 {
 	print_ctx_args(stdout, c, true);
-	if (c->flags & NFGTPU_CTX_TIMEOUT) {
+	if (c->flags & NFGTPU_CTX_TIMEOUT) {	/* to the second, as nft */
 		fputs(" expires ", stdout);
-		print_duration(stdout, c->expires_ms);
+		print_duration(stdout, c->expires_ms / 1000 * 1000);
 	}
 	printf(" uplink packets %" PRIu64 " bytes %" PRIu64
 	       " downlink packets %" PRIu64 " bytes %" PRIu64 "\n",

@@ -135,6 +135,8 @@ ping_ok 4 && FAIL "downlink still uses the old peer TEID" ||
 	PASS "ctx mod: the access node drops the new peer TEID it does not know"
 gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
 	ping_ok 4 && PASS "ctx mod back: traffic again" || FAIL "ctx mod back"
+expect_eq "ctx mod keeps the downlink counters (3 pings, 3 dropped by acc, 3)" \
+	"$(gtpu ctx list | awk '$2 == "0x100" { for (i = 1; i < NF; i++) if ($i == "downlink") print $(i + 2) }')" 9
 expect_fail "ctx mod of a context that does not exist" "no such context" \
 	gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.99 peer 192.0.2.1 peer-teid 0x200
 gtpu ctx del teid 0x100 && gtpu ctx del teid 0x101 apn apn0 ms 2001:db8:45::/64 &&

@@ -85,7 +85,8 @@ struct nfgtpu_ctx {
  * does and nfgtpu_error_index() says which context was refused.
  * Delete needs only the TEID: the rest is looked up when APN and MS
  * addresses are not given.  Modify replaces the downlink (peer, peer
- * TEID, QFI, timeout) of contexts identified by TEID, APN and MS.
+ * TEID, QFI) of contexts identified by TEID, APN and MS, keeping its
+ * counters.
  */
 int nfgtpu_ctx_add(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
 int nfgtpu_ctx_modify(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
