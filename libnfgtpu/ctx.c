@@ -636,7 +636,8 @@ EXPORT int nfgtpu_ctx_delete(struct nfgtpu *h, const struct nfgtpu_ctx *ctx,
 }
 
 /* Listing: the uplink elements make the contexts, the downlink ones are
- * joined to them by APN device and MS address. */
+ * joined to them by APN device and MS address.
+ */
 
 struct lctx {
 	struct nfgtpu_ctx c;

@@ -28,7 +28,8 @@ struct gtpu_cmd {
 };
 
 /* Parse one command (argv without "gtpu" and its options).  On error,
- * return -1 with a message naming the offending argument in err. */
+ * return -1 with a message naming the offending argument in err.
+ */
 int gtpu_parse(int argc, char **argv, struct gtpu_cmd *cmd, char *err,
 	       size_t errlen);
 

@@ -14,6 +14,8 @@
 
 #include "gtpu.h"
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 struct perr {
 	char *buf;
 	size_t len;
@@ -60,7 +62,7 @@ static int parse_duration(const char *s, uint64_t *ms)
 	v = strtoull(s, &end, 10);
 	if (errno)
 		return -1;
-	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(units); i++) {
 		if (strcmp(end, units[i].unit))
 			continue;
 		/* nf_tables keeps timeouts in jiffies: stay far below */
@@ -248,10 +250,10 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 			    argc ? ", not '" : "", argc ? argv[0] : "",
 			    argc ? "'" : "");
 	for (i = 1; i < argc; i++) {
-		for (k = 0; k < sizeof(opts) / sizeof(opts[0]); k++)
+		for (k = 0; k < ARRAY_SIZE(opts); k++)
 			if (!strcmp(argv[i], opts[k].word))
 				break;
-		if (k == sizeof(opts) / sizeof(opts[0]))
+		if (k == ARRAY_SIZE(opts))
 			return fail(e, "setup gateway: unknown option '%s'", argv[i]);
 		cmd->gw_flags = (cmd->gw_flags & ~opts[k].clear) | opts[k].set;
 	}
@@ -271,10 +273,10 @@ static int parse_ctx_cmd(int argc, char **argv, struct gtpu_cmd *cmd,
 
 	if (argc < 1)
 		return fail(e, "ctx: expected add, mod, del, list or load");
-	for (k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+	for (k = 0; k < ARRAY_SIZE(cmds); k++)
 		if (!strcmp(argv[0], cmds[k].word))
 			break;
-	if (k == sizeof(cmds) / sizeof(cmds[0]))
+	if (k == ARRAY_SIZE(cmds))
 		return fail(e, "ctx: unknown command '%s'", argv[0]);
 	cmd->kind = cmds[k].kind;
 	switch (cmd->kind) {

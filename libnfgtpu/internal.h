@@ -123,7 +123,8 @@ struct nlmsghdr *txn_elem_begin(struct txn *t, uint16_t type, enum gw_map map,
 				uint32_t index);
 void txn_elem_end(struct txn *t);
 /* Send; on error, t->err_msg and t->err_index say where, and the handle
- * holds errno and the kernel's message. */
+ * holds errno and the kernel's message.
+ */
 int txn_commit(struct txn *t);
 
 void put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t v);

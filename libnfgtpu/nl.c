@@ -98,7 +98,8 @@ static struct mnl_socket *open_socket(int bus)
 }
 
 /* Sockets belong to the namespace they are created in: enter it for that
- * moment only. */
+ * moment only.
+ */
 static int open_sockets(struct nfgtpu *h)
 {
 	int self = -1, err = 0;
@@ -438,7 +439,8 @@ struct nlmsghdr *txn_elem_begin(struct txn *t, uint16_t type, enum gw_map map,
 
 /* The buffer stays big enough: each message starts with MSG_ROOM bytes
  * of room, and an element takes far less than MSG_ROOM minus
- * ELEMS_PER_MSG_BYTES. */
+ * ELEMS_PER_MSG_BYTES.
+ */
 void txn_elem_end(struct txn *t)
 {
 	mnl_attr_nest_end(txn_last(t), (struct nlattr *)(t->buf + t->elem_off));

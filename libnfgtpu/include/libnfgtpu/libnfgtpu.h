@@ -23,12 +23,14 @@ extern "C" {
 struct nfgtpu;
 
 /* A handle on nf_tables in one network namespace: netns_fd, or -1 for
- * the caller's. */
+ * the caller's.
+ */
 struct nfgtpu *nfgtpu_open(int netns_fd);
 void nfgtpu_close(struct nfgtpu *h);
 
 /* The last error: errno value, a message, and for a context change the
- * index of the context that was refused (-1: none in particular). */
+ * index of the context that was refused (-1: none in particular).
+ */
 int nfgtpu_errno(const struct nfgtpu *h);
 const char *nfgtpu_error(const struct nfgtpu *h);
 long nfgtpu_error_index(const struct nfgtpu *h);
@@ -108,7 +110,8 @@ int nfgtpu_batch_commit(struct nfgtpu_batch *b);
 void nfgtpu_batch_free(struct nfgtpu_batch *b);
 
 /* Every context with its counters, in TEID order; a callback returning
- * non-zero stops the walk, and nfgtpu_ctx_list() returns that value. */
+ * non-zero stops the walk, and nfgtpu_ctx_list() returns that value.
+ */
 typedef int (*nfgtpu_ctx_cb)(const struct nfgtpu_ctx *ctx, void *data);
 int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data);
 
