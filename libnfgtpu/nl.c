@@ -599,6 +599,7 @@ int txn_commit(struct txn *t)
 	last = txn_last(t);
 	last->nlmsg_flags |= NLM_F_ACK;
 	put_batch_end(t);
+	t->h->seq = t->seq0 + t->nmsgs + 1;	/* the next request's is new */
 	/* the batch goes in one sendmsg(): the socket must take it all */
 	set_bufsize(t->h, SO_SNDBUF, SO_SNDBUFFORCE, t->len + 4096);
 	set_bufsize(t->h, SO_RCVBUF, SO_RCVBUFFORCE, 1 << 20);
