@@ -31,6 +31,7 @@ static void usage(FILE *f)
 	fputs("Usage: " PROG " [-n NETNS] [-j] [-c] COMMAND\n"
 	      "  setup gateway [lean|counting] [owned|persistent] [ip6] [qfi]\n"
 	      "  teardown gateway\n"
+	      "  show gateway       (the layout of the gateway found here)\n"
 	      "  ctx add teid TEID apn DEVICE ms ADDRESS [ms ADDRESS6] peer ADDRESS\n"
 	      "          peer-teid TEID [qfi QFI] [timeout N[ms|s|m|h|d]]\n"
 	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... peer ADDRESS peer-teid TEID\n"
@@ -300,16 +301,47 @@ static int ctx_load(struct nfgtpu *h, const char *file)
 	return ret;
 }
 
+static void print_gw_flags(unsigned int flags)
+{
+	printf("%s %s%s%s",
+	       flags & NFGTPU_GW_LEAN ? "lean" : "counting",
+	       flags & NFGTPU_GW_OWNED ? "owned" : "persistent",
+	       flags & NFGTPU_GW_PEER6 ? " ip6" : "",
+	       flags & NFGTPU_GW_QFI ? " qfi" : "");
+}
+
+/* The layout of the gateway found in the kernel */
+static int show_gateway(struct nfgtpu *h)
+{
+	unsigned int flags;
+
+	if (nfgtpu_gateway_flags(h, &flags) < 0)
+		return lib_err(h);
+	if (json) {
+		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s}\n",
+		       flags & NFGTPU_GW_LEAN ? "true" : "false",
+		       flags & NFGTPU_GW_OWNED ? "true" : "false",
+		       flags & NFGTPU_GW_PEER6 ? "true" : "false",
+		       flags & NFGTPU_GW_QFI ? "true" : "false");
+		return 0;
+	}
+	fputs("gateway ", stdout);
+	print_gw_flags(flags);
+	putchar('\n');
+	return 0;
+}
+
 /* -c: the command as understood */
 static int print_parsed(const struct gtpu_cmd *cmd)
 {
 	switch (cmd->kind) {
 	case GTPU_SETUP:
-		printf("setup gateway %s %s%s%s\n",
-		       cmd->gw_flags & NFGTPU_GW_LEAN ? "lean" : "counting",
-		       cmd->gw_flags & NFGTPU_GW_OWNED ? "owned" : "persistent",
-		       cmd->gw_flags & NFGTPU_GW_PEER6 ? " ip6" : "",
-		       cmd->gw_flags & NFGTPU_GW_QFI ? " qfi" : "");
+		fputs("setup gateway ", stdout);
+		print_gw_flags(cmd->gw_flags);
+		putchar('\n');
+		return 0;
+	case GTPU_SHOW:
+		puts("show gateway");
 		return 0;
 	case GTPU_CTX_ADD:
 	case GTPU_CTX_MOD:
@@ -349,6 +381,8 @@ static int run(struct nfgtpu *h, const struct gtpu_cmd *cmd, bool nested)
 	case GTPU_TEARDOWN:
 		ret = nfgtpu_gateway_delete(h);
 		break;
+	case GTPU_SHOW:
+		return show_gateway(h);
 	case GTPU_CTX_ADD:
 		ret = nfgtpu_ctx_add(h, &cmd->ctx, 1);
 		break;

@@ -11,6 +11,7 @@
 enum gtpu_cmd_kind {
 	GTPU_SETUP,
 	GTPU_TEARDOWN,
+	GTPU_SHOW,
 	GTPU_CTX_ADD,
 	GTPU_CTX_MOD,
 	GTPU_CTX_DEL,

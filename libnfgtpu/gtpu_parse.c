@@ -303,7 +303,7 @@ int gtpu_parse(int argc, char **argv, struct gtpu_cmd *cmd, char *err,
 
 	memset(cmd, 0, sizeof(*cmd));
 	if (argc < 1)
-		return fail(&e, "expected a command: setup, teardown, ctx or stats");
+		return fail(&e, "expected a command: setup, teardown, show, ctx or stats");
 	if (!strcmp(argv[0], "setup")) {
 		cmd->kind = GTPU_SETUP;
 		return parse_setup(argc - 1, argv + 1, cmd, &e);
@@ -312,6 +312,12 @@ int gtpu_parse(int argc, char **argv, struct gtpu_cmd *cmd, char *err,
 		cmd->kind = GTPU_TEARDOWN;
 		if (argc != 2 || strcmp(argv[1], "gateway"))
 			return fail(&e, "teardown: expected 'gateway'");
+		return 0;
+	}
+	if (!strcmp(argv[0], "show")) {
+		cmd->kind = GTPU_SHOW;
+		if (argc != 2 || strcmp(argv[1], "gateway"))
+			return fail(&e, "show: expected 'gateway'");
 		return 0;
 	}
 	if (!strcmp(argv[0], "ctx"))

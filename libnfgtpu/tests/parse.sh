@@ -51,6 +51,8 @@ case_ 0 "setup gateway counting persistent" setup gateway
 case_ 0 "setup gateway lean owned ip6 qfi" setup gateway lean owned ip6 qfi
 case_ 0 "setup gateway counting persistent" setup gateway lean owned counting persistent
 case_ 0 "teardown gateway" teardown gateway
+case_ 0 "show gateway" show gateway
+case_ 2 "show: expected 'gateway'" show
 case_ 0 "stats" stats
 case_ 0 "stats --prometheus" stats --prometheus
 
