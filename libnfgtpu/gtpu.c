@@ -292,7 +292,7 @@ static int ctx_load(struct nfgtpu *h, const char *file)
 		ret = 1;
 	}
 	if (!ret && !check_only)
-		printf("%zu contexts changed\n", l.n);
+		printf("%zu changes applied\n", l.n);
 	nfgtpu_batch_free(b);
 	free(buf);
 	free(l.lines);
