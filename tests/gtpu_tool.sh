@@ -128,6 +128,17 @@ sed 's/^ctx add \(teid [0-9]*\).*/ctx del \1/' "$tmp/many" >"$tmp/del"
 gtpu ctx load "$tmp/del" >/dev/null && PASS "128 contexts deleted by TEID in one transaction" ||
 	FAIL "ctx load of 128 deletes"
 expect_eq "two contexts left" "$(ctx_count)" 2
+cat >"$tmp/mixed" <<'EOF2'
+ctx add teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x600
+ctx mod teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x601
+ctx del teid 0x500 apn apn0 ms 10.45.0.50
+ctx add teid 0x501 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x602
+EOF2
+gtpu ctx load "$tmp/mixed" >/dev/null &&
+	expect_eq "add, mod, del and add in one transaction" \
+		"$(gtpu ctx list | grep -c 'teid 0x501 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x602')" 1 ||
+	FAIL "ctx load of mixed operations"
+gtpu ctx del teid 0x501 || FAIL "ctx del 0x501"
 
 gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x202 &&
 	PASS "gtpu ctx mod" || FAIL "gtpu ctx mod"
@@ -170,6 +181,8 @@ fi
 gtpu teardown gateway && ! has_table && PASS "gtpu teardown gateway" ||
 	FAIL "teardown"
 gtpu setup gateway qfi ip6 && PASS "setup gateway qfi ip6" || FAIL "setup gateway qfi ip6"
+expect_eq "show gateway reads the layout back" "$(gtpu show gateway)" \
+	"gateway counting persistent ip6 qfi"
 expect_fail "a context without QFI on a QFI gateway" "give one" \
 	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200
 expect_fail "an IPv4 peer on an IPv6 transport" "transport is IPv6" \
@@ -191,6 +204,7 @@ expect_fail "a timeout on a lean gateway" "take no timeouts" \
 gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
 	ping_ok 4 && PASS "lean gateway: traffic" || FAIL "lean gateway traffic"
 expect_eq "lean gateway: no counters" "$(ctx_field packets 0x100)" 0
+expect_eq "show gateway: lean" "$(gtpu show gateway)" "gateway lean persistent"
 ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
 	FAIL "lean maps have counters" || PASS "lean maps have no counter"
 gtpu teardown gateway
@@ -207,6 +221,8 @@ echo "ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200" >
 busywait 5000 grep -q '^ok' "$tmp/owner.out" && ping_ok 4 &&
 	PASS "owned gateway: context added through its process, traffic" ||
 	FAIL "owned gateway: $(cat "$tmp/owner.out")"
+expect_eq "show gateway: owned, seen from another process" "$(gtpu show gateway)" \
+	"gateway counting owned"
 expect_fail "another process cannot change the owned table" "owned by another process" \
 	gtpu ctx add teid 0x101 apn apn0 ms 10.45.0.3 peer 192.0.2.1 peer-teid 0x201
 kill "$owner"
