@@ -4,7 +4,8 @@
 #
 #   make demo            install dependencies, build, and run a small mobile
 #                        network through the tunnels in a VM (Debian 6.1)
-#   make                 build the kernel modules (for KDIR) and libxt_GTPU.so
+#   make                 build the kernel modules (for KDIR), libxt_GTPU.so,
+#                        libnfgtpu and the gtpu tool
 #   make KDIR=<dir>      build the modules against other kernel headers
 #   make check           install dependencies, build, run the test suite in
 #                        a VM on Debian's 6.1 and 6.12 kernels
@@ -20,8 +21,9 @@
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
-#   make install         install modules and the iptables extension
-#                        (INSTALL_MOD_PATH=, DESTDIR= for a staging root)
+#   make install         install modules, the iptables extension, libnfgtpu
+#                        and gtpu (INSTALL_MOD_PATH=, DESTDIR= for a staging
+#                        root, PREFIX= for libnfgtpu's, default /usr/local)
 
 # The kernels the VMs boot, read when make starts: demo, check and bench
 # install them first (deps), then run the rest in a new make, which reads
@@ -39,11 +41,11 @@ kobj      = build/$(call kname,$(1))/kernel
 KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
-.PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
+.PHONY: all modules xtables libnfgtpu tests deps check demo fuzz sparse checkpatch install clean \
 	bench bench-quick check-debug check-quick check-fresh have-kernels \
 	run-demo run-check run-check-quick run-bench run-bench-quick
 
-all: modules xtables
+all: modules xtables libnfgtpu
 
 define build_modules
 	@test -d $(1) || { echo "no kernel headers in $(1): run 'make deps'" >&2; exit 1; }
@@ -57,6 +59,9 @@ modules:
 
 xtables:
 	$(MAKE) -C xtables
+
+libnfgtpu:
+	$(MAKE) -C libnfgtpu
 
 tests:
 	$(MAKE) -C tests KSFT=$(KSRC)/tools/testing/selftests OUTPUT=$(CURDIR)/tests all
@@ -127,8 +132,10 @@ install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/$(KOBJ) modules_install
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(call kname,$(KDIR))
 	$(MAKE) -C xtables install
+	$(MAKE) -C libnfgtpu install
 
 clean:
 	rm -rf build
 	$(MAKE) -C xtables clean
+	$(MAKE) -C libnfgtpu clean
 	$(MAKE) -C tests clean KSFT=$(KSRC)/tools/testing/selftests 2>/dev/null || true

@@ -20,6 +20,15 @@ else
 	echo "not ok - parser: fuzz corpus, regressions and 30 s smoke run"
 	fail=1 status=1
 fi
+# gtpu's command-line parser, table-driven, on the host.
+if make -s -C libnfgtpu check >build/libnfgtpu-check.log 2>&1; then
+	echo "ok - gtpu: command-line parsing (libnfgtpu/tests/parse.sh)"
+	pass=$((pass + 1))
+else
+	tail -n 30 build/libnfgtpu-check.log
+	echo "not ok - gtpu: command-line parsing (libnfgtpu/tests/parse.sh)"
+	fail=$((fail + 1)) status=1
+fi
 for kver in "$@"; do
 	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4200}"
 done

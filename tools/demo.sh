@@ -8,13 +8,15 @@
 #   ms2 (1 subscriber: 10.45.0.2, same address, other APN) ----+                 \-- pdn2 (APN "blue": apn1 in VRF blue)
 #
 # acc is the access node (SGSN/eNodeB role) running docs/access.nft, gw
-# the gateway (GGSN/P-GW role) running docs/gateway.nft.  Ping and a TCP
-# transfer go both ways for every subscriber, then the demo prints what an
-# operator looks at: the ruleset, the PDP maps with their per-context
-# counters and the APN devices' statistics.
+# the gateway (GGSN/P-GW role) running the ruleset of docs/gateway.nft,
+# set up and filled with contexts by the gtpu tool (libnfgtpu).  Ping and
+# a TCP transfer go both ways for every subscriber, then the demo prints
+# what an operator looks at: the ruleset, the PDP contexts with their
+# counters, the APN devices' and nf_gtpu's statistics.
 cd "$(dirname "$0")/../tests" || exit 1
 source ./lib.sh
 source ./ruleset.sh
+GTPU=$PWD/../libnfgtpu/gtpu
 tmp=$(mktemp -d)
 trap 'cleanup_all_ns; rm -rf "$tmp"' EXIT
 
@@ -24,27 +26,30 @@ modprobe -a nf_gtpu nft_gtp xt_GTPU || exit 1
 setup_gtpu_network && setup_second_apn || exit 1
 ip -n "$ms" addr add 10.45.0.3/24 dev ms0
 
-step "loading docs/gateway.nft on gw and docs/access.nft on acc"
+step "gw: gtpu setup gateway (the ruleset of docs/gateway.nft, as netlink)"
+"$GTPU" -n "$gw" setup gateway || exit 1
+step "acc: loading docs/access.nft"
 if [ -n "${NFT:-}" ]; then
 	echo "with the patched nft: $NFT"
 else
 	echo "no patched nft installed (set NFT=/path/to/nft, see nftables-patches/):"
 	echo "loading the same rules through tests/nft_gtp_rule and Debian's nft"
 fi
-load_ruleset "$gw" ../docs/gateway.nft && load_ruleset "$acc" ../docs/access.nft ||
-	exit 1
+load_ruleset "$acc" ../docs/access.nft || exit 1
 # The second APN's subscriber comes in on acc-ms2: one more rule there.
 ip netns exec "$acc" "$RULESET_RULE" inet access uplink \
 	meta:iifname:r0 cmp:r0:eq:str=acc-ms2 meta:nfproto:r1 cmp:r1:eq:02 \
 	payload:nh:12:4:r0 imm:r1:ip4=192.0.2.2 imm:r2:u32=0x700 gtp-encap:ip:r1:r2
 
-step "the control plane adds four PDP contexts (nft add element)"
-ip netns exec "$gw" nft -f - <<'EOF2'
-add element inet gateway uplink4 { 0x100 : "apn0" . 10.45.0.2, 0x300 : "apn0" . 10.45.0.3, 0x700 : "apn1" . 10.45.0.2 }
-add element inet gateway uplink6 { 0x101 : "apn0" . 2001:db8:45::2 }
-add element inet gateway downlink4 { "apn0" . 10.45.0.2 : 192.0.2.1 . 0x200, "apn0" . 10.45.0.3 : 192.0.2.1 . 0x400, "apn1" . 10.45.0.2 : 192.0.2.1 . 0x800 }
-add element inet gateway downlink6 { "apn0" . 2001:db8:45::/64 : 192.0.2.1 . 0x201 }
+step "the control plane adds four PDP contexts in one transaction (gtpu ctx load)"
+cat >"$tmp/contexts" <<'EOF2'
+ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200
+ctx add teid 0x300 apn apn0 ms 10.45.0.3 peer 192.0.2.1 peer-teid 0x400
+ctx add teid 0x700 apn apn1 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x800
+ctx add teid 0x101 apn apn0 ms 2001:db8:45::2 peer 192.0.2.1 peer-teid 0x201
 EOF2
+cat "$tmp/contexts"
+"$GTPU" -n "$gw" ctx load "$tmp/contexts" || exit 1
 ip netns exec "$acc" nft -f - <<'EOF2'
 add element inet access uplink4 { 10.45.0.2 : 192.0.2.2 . 0x100, 10.45.0.3 : 192.0.2.2 . 0x300 }
 add element inet access uplink6 { 2001:db8:45::2 : 192.0.2.2 . 0x101 }
@@ -68,9 +73,12 @@ else
 	done
 fi
 
+step "gw: gtpu ctx list (the PDP contexts with their counters)"
+"$GTPU" -n "$gw" ctx list
+
 step "gw: APN devices"
 ip -n "$gw" -s link show apn0
 ip -n "$gw" -s link show apn1
-step "gw: /proc/net/nf_gtpu"
-ip netns exec "$gw" cat /proc/net/nf_gtpu
+step "gw: gtpu stats --prometheus (/proc/net/nf_gtpu)"
+"$GTPU" -n "$gw" stats --prometheus
 exit $ret

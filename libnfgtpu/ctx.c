@@ -1,0 +1,822 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libnfgtpu: PDP contexts as elements of the gateway's maps.
+ *
+ * A context is up to four elements: uplink4/uplink6 keyed by its TEID
+ * (data: APN device index . MS address), downlink4 keyed by APN device
+ * index . MS IPv4 address and downlink6 by APN device name . MS /64
+ * (data: peer . peer TEID [. QFI]).  A transaction puts the elements of
+ * many contexts into one message per map, split at 60 KiB, and many such
+ * messages into one batch.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include "internal.h"
+
+struct nfgtpu_batch {
+	struct nfgtpu *h;
+	struct op {
+		enum nfgtpu_op op;
+		struct nfgtpu_ctx ctx;
+		uint32_t ifindex;	/* of ctx.apn */
+		/* modify: the downlink counters the new elements start from */
+		struct nfgtpu_counter carry[2];
+	} *ops;
+	size_t n, cap;
+};
+
+/* Map data: peer . peer TEID [. QFI], as the layout wants it */
+struct peer_data {
+	uint8_t b[24];
+	size_t len;
+};
+
+static bool gw_peer6(const struct nfgtpu *h)
+{
+	return h->maps[DOWNLINK4].dlen == 20 || h->maps[DOWNLINK4].dlen == 24;
+}
+
+static bool gw_qfi(const struct nfgtpu *h)
+{
+	return h->maps[DOWNLINK4].dlen == 12 || h->maps[DOWNLINK4].dlen == 24;
+}
+
+static void peer_data(const struct nfgtpu *h, const struct nfgtpu_ctx *c,
+		      struct peer_data *d)
+{
+	size_t alen = c->peer_family == AF_INET6 ? 16 : 4;
+	uint32_t qfi = c->qfi;
+
+	memcpy(d->b, &c->peer, alen);
+	memcpy(d->b + alen, &c->peer_teid, 4);
+	d->len = alen + 4;
+	if (gw_qfi(h)) {
+		memcpy(d->b + d->len, &qfi, 4);
+		d->len += 4;
+	}
+}
+
+static const char *fmt_teid(char *buf, uint32_t teid)
+{
+	snprintf(buf, 16, "0x%x", teid);
+	return buf;
+}
+
+static int ctx_fail(struct nfgtpu *h, long index, const struct nfgtpu_ctx *c,
+		    int err, const char *msg)
+{
+	char teid[16];
+
+	return nfgtpu_fail(h, err, index, "context %ld (TEID %s): %s", index,
+			   fmt_teid(teid, c->teid), msg);
+}
+
+static bool map_has(const struct nfgtpu *h, enum gw_map m)
+{
+	return h->maps[m].present;
+}
+
+/* Everything the kernel would not check, or not say clearly */
+static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
+{
+	const struct nfgtpu_ctx *c = &o->ctx;
+	bool v6 = gw_peer6(h);
+
+	if (!c->teid)
+		return ctx_fail(h, index, c, EINVAL, "TEID 0 is reserved");
+	if (o->op == NFGTPU_OP_DELETE)
+		return 0;
+	if (!(c->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)))
+		return ctx_fail(h, index, c, EINVAL, "no MS address");
+	/*
+	 * The IPv4 decap rule takes every T-PDU whose TEID is in uplink4,
+	 * and drops an IPv6 one as spoofed: the IPv6 decap rule would never
+	 * see it.  A dual-stack subscriber needs a TEID per family.
+	 */
+	if ((c->flags & NFGTPU_CTX_MS4) && (c->flags & NFGTPU_CTX_MS6))
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"one MS address family per TEID (the uplink rules decapsulate by TEID alone)");
+	if ((c->flags & NFGTPU_CTX_MS4 && !map_has(h, UPLINK4)) ||
+	    (c->flags & NFGTPU_CTX_MS6 && !map_has(h, UPLINK6)))
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"the gateway has no map for this MS family");
+	if (c->peer_family != (v6 ? AF_INET6 : AF_INET))
+		return ctx_fail(h, index, c, EAFNOSUPPORT, v6 ?
+				"the gateway's transport is IPv6: peer must be IPv6" :
+				"the gateway's transport is IPv4: peer must be IPv4");
+	if (!c->peer_teid)
+		return ctx_fail(h, index, c, EINVAL, "peer TEID 0 is reserved");
+	if (gw_qfi(h) && !(c->flags & NFGTPU_CTX_QFI))
+		return ctx_fail(h, index, c, EINVAL,
+				"the gateway's downlink carries a QFI: give one");
+	if (!gw_qfi(h) && c->flags & NFGTPU_CTX_QFI)
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"the gateway was set up without QFI");
+	if (c->flags & NFGTPU_CTX_QFI && c->qfi > 63)
+		return ctx_fail(h, index, c, ERANGE, "QFI above 63");
+	if (c->flags & NFGTPU_CTX_TIMEOUT && o->op == NFGTPU_OP_MODIFY)
+		return ctx_fail(h, index, c, EINVAL,
+				"modify cannot change a timeout");
+	if (c->flags & NFGTPU_CTX_TIMEOUT && c->timeout_ms &&
+	    !(h->maps[UPLINK4].flags & NFT_SET_TIMEOUT))
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"the gateway's maps take no timeouts (lean layout)");
+	if (c->flags & NFGTPU_CTX_TIMEOUT && c->timeout_ms &&
+	    c->flags & NFGTPU_CTX_MS6 &&
+	    !(h->maps[DOWNLINK6].flags & NFT_SET_TIMEOUT))
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"map downlink6 takes no timeouts");
+	return 0;
+}
+
+/* Elements */
+
+static void put_timeout(struct nlmsghdr *nlh, const struct nfgtpu_ctx *c)
+{
+	if (c->flags & NFGTPU_CTX_TIMEOUT && c->timeout_ms)
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT,
+				 htobe64(c->timeout_ms));
+}
+
+/* downlink6's key: APN name . /64, and the end of its interval */
+static void key6(const struct nfgtpu_ctx *c, uint8_t *key, uint8_t *end)
+{
+	memset(key, 0, 32);
+	memcpy(key, c->apn, strnlen(c->apn, NFGTPU_IFNAMSIZ - 1));
+	memcpy(key + 16, &c->ms6, 8);
+	memcpy(end, key, 32);
+	memset(end + 24, 0xff, 8);
+}
+
+/* An element's own counter, starting from c; it replaces the map's */
+static void put_counter(struct nlmsghdr *nlh, const struct nfgtpu_counter *c)
+{
+	struct nlattr *expr = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_EXPR);
+	struct nlattr *data;
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_BYTES, htobe64(c->bytes));
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, htobe64(c->packets));
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, expr);
+}
+
+static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
+		    const struct op *o, uint32_t index)
+{
+	const struct nfgtpu_ctx *c = &o->ctx;
+	bool add = type == NFT_MSG_NEWSETELEM;
+	uint8_t key[32], end[32], data[20];
+	struct peer_data pd;
+	struct nlmsghdr *nlh;
+
+	nlh = txn_elem_begin(t, type, m, index);
+	if (!nlh)
+		return -1;
+	switch (m) {
+	case UPLINK4:
+	case UPLINK6:
+		put_data(nlh, NFTA_SET_ELEM_KEY, &c->teid, 4);
+		if (!add)
+			break;
+		memcpy(data, &o->ifindex, 4);
+		if (m == UPLINK4)
+			memcpy(data + 4, &c->ms4, 4);
+		else
+			memcpy(data + 4, &c->ms6, 16);
+		put_data(nlh, NFTA_SET_ELEM_DATA, data, m == UPLINK4 ? 8 : 20);
+		break;
+	case DOWNLINK4:
+		memcpy(key, &o->ifindex, 4);
+		memcpy(key + 4, &c->ms4, 4);
+		put_data(nlh, NFTA_SET_ELEM_KEY, key, 8);
+		break;
+	case DOWNLINK6:
+		key6(c, key, end);
+		put_data(nlh, NFTA_SET_ELEM_KEY, key, 32);
+		put_data(nlh, NFTA_SET_ELEM_KEY_END, end, 32);
+		break;
+	default:
+		break;
+	}
+	if (add && (m == DOWNLINK4 || m == DOWNLINK6)) {
+		peer_data(t->h, c, &pd);
+		put_data(nlh, NFTA_SET_ELEM_DATA, pd.b, pd.len);
+		if (o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter)
+			put_counter(nlh, &o->carry[m - DOWNLINK4]);
+	}
+	if (add)
+		put_timeout(nlh, c);
+	txn_elem_end(t);
+	return 0;
+}
+
+static bool ctx_in_map(const struct nfgtpu_ctx *c, enum gw_map m)
+{
+	return c->flags & (m == UPLINK4 || m == DOWNLINK4 ?
+			   NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6);
+}
+
+/* The elements of ops [from, to), all of the same operation, map by map */
+static int put_run(struct txn *t, const struct op *ops, size_t from, size_t to)
+{
+	static const uint16_t steps[][2] = {
+		/* per operation: message types in order; 0 ends */
+		[NFGTPU_OP_ADD] = { NFT_MSG_NEWSETELEM, 0 },
+		[NFGTPU_OP_MODIFY] = { NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM },
+		[NFGTPU_OP_DELETE] = { NFT_MSG_DELSETELEM, 0 },
+	};
+	enum nfgtpu_op op = ops[from].op;
+	size_t s, i;
+	int m;
+
+	for (s = 0; s < 2 && steps[op][s]; s++)
+		for (m = 0; m < GW_MAPS; m++) {
+			/* modify: the downlink only */
+			if (op == NFGTPU_OP_MODIFY && (m == UPLINK4 || m == UPLINK6))
+				continue;
+			for (i = from; i < to; i++)
+				if (ctx_in_map(&ops[i].ctx, m) &&
+				    put_elem(t, steps[op][s], m, &ops[i], i) < 0)
+					return -1;
+		}
+	return 0;
+}
+
+/* Element dumps and lookups */
+
+struct elem {
+	uint8_t key[32], data[24];
+	size_t klen, dlen;
+	uint64_t timeout, expiration;
+	struct nfgtpu_counter counter;
+};
+
+static int counter_cb(const struct nlattr *attr, void *data)
+{
+	struct nfgtpu_counter *c = data;
+
+	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
+		return MNL_CB_OK;
+	if (mnl_attr_get_type(attr) == NFTA_COUNTER_PACKETS)
+		c->packets = be64toh(mnl_attr_get_u64(attr));
+	else if (mnl_attr_get_type(attr) == NFTA_COUNTER_BYTES)
+		c->bytes = be64toh(mnl_attr_get_u64(attr));
+	return MNL_CB_OK;
+}
+
+static int expr_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NFTA_EXPR_DATA)
+		mnl_attr_parse_nested(attr, counter_cb, data);
+	return MNL_CB_OK;
+}
+
+static int exprs_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NFTA_LIST_ELEM)
+		mnl_attr_parse_nested(attr, expr_cb, data);
+	return MNL_CB_OK;
+}
+
+static void get_value(const struct nlattr *nest, uint8_t *buf, size_t max,
+		      size_t *len)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each_nested(attr, nest) {
+		if (mnl_attr_get_type(attr) != NFTA_DATA_VALUE ||
+		    mnl_attr_get_payload_len(attr) > max)
+			continue;
+		*len = mnl_attr_get_payload_len(attr);
+		memcpy(buf, mnl_attr_get_payload(attr), *len);
+	}
+}
+
+static int elem_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct elem *e = data;
+
+	switch (mnl_attr_get_type(attr)) {
+	case NFTA_SET_ELEM_KEY:
+		get_value(attr, e->key, sizeof(e->key), &e->klen);
+		break;
+	case NFTA_SET_ELEM_DATA:
+		get_value(attr, e->data, sizeof(e->data), &e->dlen);
+		break;
+	case NFTA_SET_ELEM_TIMEOUT:
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) >= 0)
+			e->timeout = be64toh(mnl_attr_get_u64(attr));
+		break;
+	case NFTA_SET_ELEM_EXPIRATION:
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) >= 0)
+			e->expiration = be64toh(mnl_attr_get_u64(attr));
+		break;
+	case NFTA_SET_ELEM_EXPR:
+		mnl_attr_parse_nested(attr, expr_cb, &e->counter);
+		break;
+	case NFTA_SET_ELEM_EXPRESSIONS:
+		mnl_attr_parse_nested(attr, exprs_cb, &e->counter);
+		break;
+	}
+	return MNL_CB_OK;
+}
+
+struct elems {
+	struct nfgtpu *h;
+	struct elem *v;
+	size_t n, cap;
+};
+
+static int elem_list_cb(const struct nlattr *attr, void *data)
+{
+	struct elems *es = data;
+	struct elem *e;
+
+	if (mnl_attr_get_type(attr) != NFTA_LIST_ELEM)
+		return MNL_CB_OK;
+	if (es->n == es->cap) {
+		es->cap = es->cap ? 2 * es->cap : 1024;
+		e = realloc(es->v, es->cap * sizeof(*e));
+		if (!e) {
+			nfgtpu_fail(es->h, ENOMEM, -1, "out of memory");
+			return MNL_CB_ERROR;
+		}
+		es->v = e;
+	}
+	e = &es->v[es->n++];
+	memset(e, 0, sizeof(*e));
+	return mnl_attr_parse_nested(attr, elem_attr_cb, e);
+}
+
+static int elems_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(attr) == NFTA_SET_ELEM_LIST_ELEMENTS &&
+		    mnl_attr_parse_nested(attr, elem_list_cb, data) < 0)
+			return MNL_CB_ERROR;
+	return MNL_CB_OK;
+}
+
+/* An element's key: and its interval end, in downlink6 */
+struct elem_key {
+	uint8_t key[32], end[32];
+	size_t len;
+	bool has_end;
+};
+
+/* Dump a map's elements, or (k) get the one of that key */
+static int read_elems(struct nfgtpu *h, enum gw_map m,
+		      const struct elem_key *k, struct elems *es)
+{
+	char buf[REQ_BUF] = {};
+	struct nlattr *list, *elem;
+	struct nlmsghdr *nlh;
+
+	nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSETELEM,
+			       k ? NLM_F_ACK : NLM_F_DUMP, NFPROTO_INET, 0);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, gw_map_names[m]);
+	if (k) {
+		list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+		elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		put_data(nlh, NFTA_SET_ELEM_KEY, k->key, k->len);
+		if (k->has_end)
+			put_data(nlh, NFTA_SET_ELEM_KEY_END, k->end, k->len);
+		mnl_attr_nest_end(nlh, elem);
+		mnl_attr_nest_end(nlh, list);
+	}
+	es->h = h;
+	return nfgtpu_query(h, nlh, elems_cb, es);
+}
+
+/* Delete by TEID alone: find APN and MS addresses in the uplink maps. */
+static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
+{
+	struct nfgtpu_ctx *c = &o->ctx;
+	struct elem_key k = { .len = sizeof(c->teid) };
+	struct elems es = {};
+	const char *name;
+	int m;
+
+	memcpy(k.key, &c->teid, sizeof(c->teid));
+	for (m = UPLINK4; m <= UPLINK6; m++) {
+		es.n = 0;
+		if (!map_has(h, m) || read_elems(h, m, &k, &es) < 0 ||
+		    !es.n || es.v[0].dlen < 8)
+			continue;
+		memcpy(&o->ifindex, es.v[0].data, 4);
+		if (m == UPLINK4) {
+			memcpy(&c->ms4, es.v[0].data + 4, 4);
+			c->flags |= NFGTPU_CTX_MS4;
+		} else {
+			memcpy(&c->ms6, es.v[0].data + 4, 16);
+			c->flags |= NFGTPU_CTX_MS6;
+		}
+	}
+	free(es.v);
+	nfgtpu_clear_error(h);
+	if (!(c->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)))
+		return ctx_fail(h, index, c, ENOENT, "no such context");
+	name = nfgtpu_link_name(h, o->ifindex);
+	if (!name && c->flags & NFGTPU_CTX_MS6)
+		return ctx_fail(h, index, c, ENODEV,
+				"its APN device is gone: cannot find its IPv6 downlink");
+	if (name)
+		snprintf(c->apn, sizeof(c->apn), "%s", name);
+	return 0;
+}
+
+/*
+ * Modify replaces the downlink elements: read their counters first, so
+ * that usage survives a handover (but for packets counted in between).
+ * An element that cannot be read starts from zero; the transaction says
+ * whether it exists.
+ */
+static void read_carry(struct nfgtpu *h, struct op *o)
+{
+	struct elems es = {};
+	struct elem_key k;
+	int m;
+
+	for (m = DOWNLINK4; m <= DOWNLINK6; m++) {
+		if (!ctx_in_map(&o->ctx, m) || !h->maps[m].counter)
+			continue;
+		memset(&k, 0, sizeof(k));
+		if (m == DOWNLINK4) {
+			memcpy(k.key, &o->ifindex, 4);
+			memcpy(k.key + 4, &o->ctx.ms4, 4);
+			k.len = 8;
+		} else {
+			key6(&o->ctx, k.key, k.end);
+			k.len = 32;
+			k.has_end = true;
+		}
+		es.n = 0;
+		if (read_elems(h, m, &k, &es) == 0 && es.n)
+			o->carry[m - DOWNLINK4] = es.v[0].counter;
+	}
+	free(es.v);
+	nfgtpu_clear_error(h);
+}
+
+static int resolve(struct nfgtpu *h, struct op *o, long index)
+{
+	struct nfgtpu_ctx *c = &o->ctx;
+	char msg[64];
+
+	if (o->op == NFGTPU_OP_DELETE &&
+	    !(c->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)))
+		return resolve_delete(h, o, index);
+	if (!c->apn[0])
+		return ctx_fail(h, index, c, EINVAL, "no APN device");
+	o->ifindex = nfgtpu_link_index(h, c->apn);
+	if (!o->ifindex) {
+		snprintf(msg, sizeof(msg), "no APN device '%.16s'", c->apn);
+		return ctx_fail(h, index, c, ENODEV, msg);
+	}
+	return 0;
+}
+
+/* What the kernel's error means for the context it names */
+static const char *explain(const struct txn_msg *m, int err, int op)
+{
+	bool up = m->map == UPLINK4 || m->map == UPLINK6;
+
+	if (err == EEXIST && up)
+		return "TEID already in use";
+	if (err == EEXIST)
+		return "the APN device and MS address already have a context";
+	if (err == ENOENT)
+		return op == NFGTPU_OP_MODIFY ?
+			"no such context (TEID, APN and MS must match)" :
+			"no such context";
+	if (err == EPERM)
+		return "the gateway's table is owned by another process";
+	return NULL;
+}
+
+static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
+{
+	char teid[16], kmsg[sizeof(h->msg)];
+	const char *why;
+	size_t from, i;
+	struct txn t;
+	int ret;
+
+	nfgtpu_clear_error(h);
+	if (!n)
+		return 0;
+	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (resolve(h, &ops[i], i) < 0 || check_ctx(h, &ops[i], i) < 0)
+			return -1;
+		if (ops[i].op == NFGTPU_OP_MODIFY)
+			read_carry(h, &ops[i]);
+	}
+	if (txn_init(&t, h) < 0)
+		return -1;
+	for (from = 0, ret = 0; from < n && !ret; from = i) {
+		for (i = from; i < n && ops[i].op == ops[from].op; i++)
+			;
+		ret = put_run(&t, ops, from, i);
+	}
+	if (!ret)
+		ret = txn_commit(&t);
+	/* the gateway may have been set up again since it was read */
+	if (ret < 0)
+		h->layout_known = false;
+	if (ret < 0 && t.err_msg && t.err_msg->elems) {
+		i = t.err_index >= 0 ? (size_t)t.err_index : 0;
+		why = explain(t.err_msg, h->err, ops[i].op);
+		memcpy(kmsg, h->msg, sizeof(kmsg));
+		if (t.err_index >= 0)
+			nfgtpu_fail(h, h->err, t.err_index,
+				    "context %zu (TEID %s): map %s: %s", i,
+				    fmt_teid(teid, ops[i].ctx.teid),
+				    gw_map_names[t.err_msg->map],
+				    why ? why : kmsg);
+		else
+			nfgtpu_fail(h, h->err, -1, "map %s: %s",
+				    gw_map_names[t.err_msg->map],
+				    why ? why : kmsg);
+	} else if (ret < 0 && t.err_msg) {
+		nfgtpu_prefix_error(h, t.err_msg->what);
+	}
+	txn_free(&t);
+	return ret;
+}
+
+/* The batch API, and the one-operation calls over it */
+
+EXPORT struct nfgtpu_batch *nfgtpu_batch_new(struct nfgtpu *h)
+{
+	struct nfgtpu_batch *b = calloc(1, sizeof(*b));
+
+	if (b)
+		b->h = h;
+	return b;
+}
+
+EXPORT void nfgtpu_batch_free(struct nfgtpu_batch *b)
+{
+	if (!b)
+		return;
+	free(b->ops);
+	free(b);
+}
+
+EXPORT int nfgtpu_batch_put(struct nfgtpu_batch *b, enum nfgtpu_op op,
+			    const struct nfgtpu_ctx *ctx)
+{
+	struct op *ops;
+
+	if (op > NFGTPU_OP_DELETE)
+		return nfgtpu_fail(b->h, EINVAL, b->n, "unknown operation %d",
+				   op);
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 64;
+		ops = realloc(b->ops, b->cap * sizeof(*ops));
+		if (!ops)
+			return nfgtpu_fail(b->h, ENOMEM, b->n, "out of memory");
+		b->ops = ops;
+	}
+	b->ops[b->n++] = (struct op){ .op = op, .ctx = *ctx };
+	return 0;
+}
+
+EXPORT int nfgtpu_batch_commit(struct nfgtpu_batch *b)
+{
+	return commit_ops(b->h, b->ops, b->n);
+}
+
+static int one_op(struct nfgtpu *h, enum nfgtpu_op op,
+		  const struct nfgtpu_ctx *ctx, size_t n)
+{
+	struct op *ops = calloc(n ? n : 1, sizeof(*ops));
+	size_t i;
+	int ret;
+
+	if (!ops)
+		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+	for (i = 0; i < n; i++)
+		ops[i] = (struct op){ .op = op, .ctx = ctx[i] };
+	ret = commit_ops(h, ops, n);
+	free(ops);
+	return ret;
+}
+
+EXPORT int nfgtpu_ctx_add(struct nfgtpu *h, const struct nfgtpu_ctx *ctx,
+			  size_t n)
+{
+	return one_op(h, NFGTPU_OP_ADD, ctx, n);
+}
+
+EXPORT int nfgtpu_ctx_modify(struct nfgtpu *h, const struct nfgtpu_ctx *ctx,
+			     size_t n)
+{
+	return one_op(h, NFGTPU_OP_MODIFY, ctx, n);
+}
+
+EXPORT int nfgtpu_ctx_delete(struct nfgtpu *h, const struct nfgtpu_ctx *ctx,
+			     size_t n)
+{
+	return one_op(h, NFGTPU_OP_DELETE, ctx, n);
+}
+
+/* Listing: the uplink elements make the contexts, the downlink ones are
+ * joined to them by APN device and MS address.
+ */
+
+struct lctx {
+	struct nfgtpu_ctx c;
+	uint32_t ifindex;
+};
+
+static int by_teid(const void *a, const void *b)
+{
+	const struct lctx *x = a, *y = b;
+
+	return x->c.teid < y->c.teid ? -1 : x->c.teid > y->c.teid;
+}
+
+/* Keys of the downlink maps, as they are in the elements */
+static void dl4_key(const struct lctx *l, uint8_t *key)
+{
+	memcpy(key, &l->ifindex, 4);
+	memcpy(key + 4, &l->c.ms4, 4);
+}
+
+static int by_dl4(const void *a, const void *b)
+{
+	const struct lctx *x = *(const struct lctx **)a;
+	const struct lctx *y = *(const struct lctx **)b;
+	uint8_t kx[8], ky[8];
+
+	dl4_key(x, kx);
+	dl4_key(y, ky);
+	return memcmp(kx, ky, sizeof(kx));
+}
+
+static int by_dl6(const void *a, const void *b)
+{
+	const struct lctx *x = *(const struct lctx **)a;
+	const struct lctx *y = *(const struct lctx **)b;
+	uint8_t kx[32], ky[32], end[32];
+
+	key6(&x->c, kx, end);
+	key6(&y->c, ky, end);
+	return memcmp(kx, ky, sizeof(kx));
+}
+
+static void add_counter(struct nfgtpu_counter *to,
+			const struct nfgtpu_counter *c)
+{
+	to->packets += c->packets;
+	to->bytes += c->bytes;
+}
+
+/* uplink4 and uplink6 elements into contexts, merged by TEID */
+static int uplink_ctxs(struct nfgtpu *h, struct lctx **out, size_t *n)
+{
+	struct elems es = {};
+	struct lctx *v, *l;
+	const char *name;
+	size_t i, j;
+	int m;
+
+	for (m = UPLINK4; m <= UPLINK6; m++)
+		if (map_has(h, m) && read_elems(h, m, NULL, &es) < 0) {
+			free(es.v);
+			return -1;
+		}
+	v = calloc(es.n ? es.n : 1, sizeof(*v));
+	if (!v) {
+		free(es.v);
+		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+	}
+	for (i = 0; i < es.n; i++) {
+		const struct elem *e = &es.v[i];
+
+		l = &v[i];
+		memcpy(&l->c.teid, e->key, 4);
+		memcpy(&l->ifindex, e->data, 4);
+		if (e->dlen == 8) {
+			memcpy(&l->c.ms4, e->data + 4, 4);
+			l->c.flags |= NFGTPU_CTX_MS4;
+		} else {
+			memcpy(&l->c.ms6, e->data + 4, 16);
+			l->c.flags |= NFGTPU_CTX_MS6;
+		}
+		name = nfgtpu_link_name(h, l->ifindex);
+		snprintf(l->c.apn, sizeof(l->c.apn), "%s", name ? name : "?");
+		if (e->timeout) {
+			l->c.flags |= NFGTPU_CTX_TIMEOUT;
+			l->c.timeout_ms = e->timeout;
+			l->c.expires_ms = e->expiration;
+		}
+		l->c.uplink = e->counter;
+	}
+	qsort(v, es.n, sizeof(*v), by_teid);
+	for (i = 0, j = 0; i < es.n; i++) {
+		if (j && v[j - 1].c.teid == v[i].c.teid) {
+			l = &v[j - 1];
+			if (v[i].c.flags & NFGTPU_CTX_MS6)
+				l->c.ms6 = v[i].c.ms6;
+			else
+				l->c.ms4 = v[i].c.ms4;
+			l->c.flags |= v[i].c.flags;
+			add_counter(&l->c.uplink, &v[i].c.uplink);
+			continue;
+		}
+		v[j++] = v[i];
+	}
+	free(es.v);
+	*out = v;
+	*n = j;
+	return 0;
+}
+
+/* Join one downlink map's elements to the contexts */
+static int join_downlink(struct nfgtpu *h, enum gw_map m, struct lctx *v,
+			 size_t n)
+{
+	bool v6 = gw_peer6(h), four = m == DOWNLINK4;
+	uint32_t flag = four ? NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6;
+	struct lctx **idx, key = {}, *kp = &key, **hit;
+	size_t i, k = 0, alen = v6 ? 16 : 4;
+	struct elems es = {};
+	uint32_t qfi;
+
+	if (!map_has(h, m))
+		return 0;
+	idx = calloc(n ? n : 1, sizeof(*idx));
+	if (!idx)
+		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+	for (i = 0; i < n; i++)
+		if (v[i].c.flags & flag)
+			idx[k++] = &v[i];
+	qsort(idx, k, sizeof(*idx), four ? by_dl4 : by_dl6);
+	if (read_elems(h, m, NULL, &es) < 0) {
+		free(idx);
+		return -1;
+	}
+	for (i = 0; i < es.n; i++) {
+		const struct elem *e = &es.v[i];
+
+		if (four) {
+			memcpy(&key.ifindex, e->key, 4);
+			memcpy(&key.c.ms4, e->key + 4, 4);
+		} else {
+			memcpy(key.c.apn, e->key, NFGTPU_IFNAMSIZ);
+			key.c.apn[NFGTPU_IFNAMSIZ - 1] = '\0';
+			memset(&key.c.ms6, 0, sizeof(key.c.ms6));
+			memcpy(&key.c.ms6, e->key + 16, 8);
+		}
+		hit = bsearch(&kp, idx, k, sizeof(*idx), four ? by_dl4 : by_dl6);
+		if (!hit || e->dlen < alen + 4)
+			continue;	/* not made by this library */
+		(*hit)->c.peer_family = v6 ? AF_INET6 : AF_INET;
+		memcpy(&(*hit)->c.peer, e->data, alen);
+		memcpy(&(*hit)->c.peer_teid, e->data + alen, 4);
+		if (e->dlen >= alen + 8) {
+			memcpy(&qfi, e->data + alen + 4, 4);
+			(*hit)->c.qfi = qfi;
+			(*hit)->c.flags |= NFGTPU_CTX_QFI;
+		}
+		add_counter(&(*hit)->c.downlink, &e->counter);
+	}
+	free(es.v);
+	free(idx);
+	return 0;
+}
+
+EXPORT int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data)
+{
+	struct lctx *v = NULL;
+	size_t n = 0, i;
+	int ret;
+
+	nfgtpu_clear_error(h);
+	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0 ||
+	    uplink_ctxs(h, &v, &n) < 0)
+		return -1;
+	ret = join_downlink(h, DOWNLINK4, v, n);
+	if (!ret)
+		ret = join_downlink(h, DOWNLINK6, v, n);
+	for (i = 0; !ret && i < n; i++)
+		ret = cb(&v[i].c, data);
+	free(v);
+	return ret;
+}

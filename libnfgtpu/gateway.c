@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libnfgtpu: the gateway of docs/gateway.nft built as netlink, one
+ * transaction: table inet gateway, its four maps and the rules of its
+ * uplink and downlink chains, including the "gtp" expressions that
+ * Debian's libnftnl does not know (attributes of nft_gtp.h, by hand).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <endian.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nft_gtp.h>
+#include <net/if.h>
+
+#include "internal.h"
+
+const char *const gw_map_names[GW_MAPS] = {
+	[UPLINK4] = "uplink4", [UPLINK6] = "uplink6",
+	[DOWNLINK4] = "downlink4", [DOWNLINK6] = "downlink6",
+};
+
+/*
+ * nft's datatype ids (nftables' enum datatypes), so that "nft list"
+ * shows the maps' keys and data: a concatenation's id is its fields'
+ * ids, 6 bits each, the first one highest.
+ */
+enum { T_IPV4 = 7, T_IPV6 = 8, T_MARK = 19, T_IFINDEX = 20, T_IFNAME = 41 };
+#define TYPE_BITS	6
+#define MAX_FIELDS	4
+
+struct map_type {
+	uint8_t n;
+	uint8_t ids[MAX_FIELDS];
+	uint8_t lens[MAX_FIELDS];	/* bytes, each field padded to 4 */
+};
+
+struct map_def {
+	struct map_type key, data;
+	uint32_t flags;			/* beyond NFT_SET_MAP */
+};
+
+static uint32_t type_id(const struct map_type *t)
+{
+	uint32_t id = 0;
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		id = id << TYPE_BITS | t->ids[i];
+	return id;
+}
+
+static uint32_t type_len(const struct map_type *t)
+{
+	uint32_t len = 0;
+	int i;
+
+	for (i = 0; i < t->n; i++)
+		len += t->lens[i];
+	return len;
+}
+
+/* The maps, for the transport family and the QFI option */
+static void map_defs(unsigned int flags, struct map_def *d)
+{
+	bool v6 = flags & NFGTPU_GW_PEER6, qfi = flags & NFGTPU_GW_QFI;
+	struct map_type peer = {
+		.n = qfi ? 3 : 2,
+		.ids = { v6 ? T_IPV6 : T_IPV4, T_MARK, T_MARK },
+		.lens = { v6 ? 16 : 4, 4, 4 },
+	};
+	uint32_t timeout = flags & NFGTPU_GW_LEAN ? 0 : NFT_SET_TIMEOUT;
+
+	d[UPLINK4] = (struct map_def){
+		.key = { 1, { T_MARK }, { 4 } },
+		.data = { 2, { T_IFINDEX, T_IPV4 }, { 4, 4 } },
+		.flags = timeout,
+	};
+	d[UPLINK6] = (struct map_def){
+		.key = { 1, { T_MARK }, { 4 } },
+		.data = { 2, { T_IFINDEX, T_IPV6 }, { 4, 16 } },
+		.flags = timeout,
+	};
+	d[DOWNLINK4] = (struct map_def){
+		.key = { 2, { T_IFINDEX, T_IPV4 }, { 4, 4 } },
+		.data = peer, .flags = timeout,
+	};
+	d[DOWNLINK6] = (struct map_def){
+		.key = { 2, { T_IFNAME, T_IPV6 }, { 16, 16 } },
+		.data = peer,
+		.flags = timeout | NFT_SET_INTERVAL | NFT_SET_CONCAT,
+	};
+}
+
+/* A TLV of libnftnl's udata: the byte order of a single-field key */
+static void put_set_udata(struct nlmsghdr *nlh, const struct map_def *d)
+{
+	enum { UDATA_SET_KEYBYTEORDER };
+	uint32_t host = 1;	/* nft's BYTEORDER_HOST_ENDIAN */
+	uint8_t udata[6];
+
+	if (d->key.n != 1)
+		return;
+	udata[0] = UDATA_SET_KEYBYTEORDER;
+	udata[1] = sizeof(host);
+	memcpy(udata + 2, &host, sizeof(host));
+	mnl_attr_put(nlh, NFTA_SET_USERDATA, sizeof(udata), udata);
+}
+
+static void put_counter_expr(struct nlmsghdr *nlh, uint16_t type)
+{
+	struct nlattr *expr = mnl_attr_nest_start(nlh, type), *data;
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
+	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_BYTES, 0);
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, 0);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, expr);
+}
+
+static int put_map(struct txn *t, enum gw_map map, const struct map_def *d,
+		   bool counter)
+{
+	struct nlattr *desc, *concat, *field;
+	struct nlmsghdr *nlh;
+	int i;
+
+	nlh = txn_msg(t, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
+		      gw_map_names[map]);
+	if (!nlh)
+		return -1;
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, gw_map_names[map]);
+	put_u32(nlh, NFTA_SET_FLAGS, NFT_SET_MAP | d->flags);
+	put_u32(nlh, NFTA_SET_KEY_TYPE, type_id(&d->key));
+	put_u32(nlh, NFTA_SET_KEY_LEN, type_len(&d->key));
+	put_u32(nlh, NFTA_SET_DATA_TYPE, type_id(&d->data));
+	put_u32(nlh, NFTA_SET_DATA_LEN, type_len(&d->data));
+	put_u32(nlh, NFTA_SET_ID, map + 1);
+	put_set_udata(nlh, d);
+	/* pipapo, for intervals of concatenations, needs the field lengths */
+	if (d->flags & NFT_SET_CONCAT) {
+		desc = mnl_attr_nest_start(nlh, NFTA_SET_DESC);
+		concat = mnl_attr_nest_start(nlh, NFTA_SET_DESC_CONCAT);
+		for (i = 0; i < d->key.n; i++) {
+			field = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+			put_u32(nlh, NFTA_SET_FIELD_LEN, d->key.lens[i]);
+			mnl_attr_nest_end(nlh, field);
+		}
+		mnl_attr_nest_end(nlh, concat);
+		mnl_attr_nest_end(nlh, desc);
+	}
+	if (counter)	/* as nft does for "counter": one per element */
+		put_counter_expr(nlh, NFTA_SET_EXPR);
+	return 0;
+}
+
+/* Expressions */
+
+static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name,
+				 struct nlattr **data)
+{
+	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, name);
+	*data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	return elem;
+}
+
+static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
+		     struct nlattr *data)
+{
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, elem);
+}
+
+static void meta(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_start(nlh, "meta", &d);
+
+	put_u32(nlh, NFTA_META_KEY, key);
+	put_u32(nlh, NFTA_META_DREG, dreg);
+	expr_end(nlh, e, d);
+}
+
+static void payload(struct nlmsghdr *nlh, uint32_t base, uint32_t off,
+		    uint32_t len, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_start(nlh, "payload", &d);
+
+	put_u32(nlh, NFTA_PAYLOAD_BASE, base);
+	put_u32(nlh, NFTA_PAYLOAD_OFFSET, off);
+	put_u32(nlh, NFTA_PAYLOAD_LEN, len);
+	put_u32(nlh, NFTA_PAYLOAD_DREG, dreg);
+	expr_end(nlh, e, d);
+}
+
+static void cmp_eq(struct nlmsghdr *nlh, uint32_t sreg, const void *v,
+		   size_t len)
+{
+	struct nlattr *d, *e = expr_start(nlh, "cmp", &d);
+
+	put_u32(nlh, NFTA_CMP_SREG, sreg);
+	put_u32(nlh, NFTA_CMP_OP, NFT_CMP_EQ);
+	put_data(nlh, NFTA_CMP_DATA, v, len);
+	expr_end(nlh, e, d);
+}
+
+static void cmp_u8(struct nlmsghdr *nlh, uint32_t sreg, uint8_t v)
+{
+	cmp_eq(nlh, sreg, &v, sizeof(v));
+}
+
+static void cmp_u32(struct nlmsghdr *nlh, uint32_t sreg, uint32_t v)
+{
+	cmp_eq(nlh, sreg, &v, sizeof(v));
+}
+
+static void lookup(struct nlmsghdr *nlh, enum gw_map map, uint32_t sreg,
+		   uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_start(nlh, "lookup", &d);
+
+	mnl_attr_put_strz(nlh, NFTA_LOOKUP_SET, gw_map_names[map]);
+	put_u32(nlh, NFTA_LOOKUP_SET_ID, map + 1);
+	put_u32(nlh, NFTA_LOOKUP_SREG, sreg);
+	put_u32(nlh, NFTA_LOOKUP_DREG, dreg);
+	expr_end(nlh, e, d);
+}
+
+static void counter(struct nlmsghdr *nlh)
+{
+	struct nlattr *d, *e = expr_start(nlh, "counter", &d);
+
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_BYTES, 0);
+	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, 0);
+	expr_end(nlh, e, d);
+}
+
+/* limit rate 10/second: nft's default burst is 5 packets */
+static void limit_per_second(struct nlmsghdr *nlh, uint64_t rate)
+{
+	struct nlattr *d, *e = expr_start(nlh, "limit", &d);
+
+	mnl_attr_put_u64(nlh, NFTA_LIMIT_RATE, htobe64(rate));
+	mnl_attr_put_u64(nlh, NFTA_LIMIT_UNIT, htobe64(1));
+	put_u32(nlh, NFTA_LIMIT_BURST, 5);
+	put_u32(nlh, NFTA_LIMIT_TYPE, NFT_LIMIT_PKTS);
+	expr_end(nlh, e, d);
+}
+
+static void log_group(struct nlmsghdr *nlh, uint16_t group)
+{
+	struct nlattr *d, *e = expr_start(nlh, "log", &d);
+
+	mnl_attr_put_u16(nlh, NFTA_LOG_GROUP, htons(group));
+	expr_end(nlh, e, d);
+}
+
+static void drop(struct nlmsghdr *nlh)
+{
+	struct nlattr *d, *e = expr_start(nlh, "immediate", &d);
+	struct nlattr *data, *verdict;
+
+	put_u32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	data = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+	verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	put_u32(nlh, NFTA_VERDICT_CODE, NF_DROP);
+	mnl_attr_nest_end(nlh, verdict);
+	mnl_attr_nest_end(nlh, data);
+	expr_end(nlh, e, d);
+}
+
+static void gtp_load(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_start(nlh, "gtp", &d);
+
+	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_LOAD);
+	put_u32(nlh, NFTA_GTP_KEY, key);
+	put_u32(nlh, NFTA_GTP_DREG, dreg);
+	expr_end(nlh, e, d);
+}
+
+static void gtp_reply(struct nlmsghdr *nlh)
+{
+	struct nlattr *d, *e = expr_start(nlh, "gtp", &d);
+
+	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_REPLY);
+	expr_end(nlh, e, d);
+}
+
+/* gtp decap FAMILY to DEV . MS_ADDRESS: both from registers */
+static void gtp_decap(struct nlmsghdr *nlh, uint32_t family, uint32_t dev,
+		      uint32_t ms)
+{
+	struct nlattr *d, *e = expr_start(nlh, "gtp", &d);
+
+	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_DECAP);
+	put_u32(nlh, NFTA_GTP_SREG_DEV, dev);
+	put_u32(nlh, NFTA_GTP_SREG_MS_ADDR, ms);
+	put_u32(nlh, NFTA_GTP_NFPROTO, family);
+	expr_end(nlh, e, d);
+}
+
+/* gtp encap FAMILY to PEER . TEID [. QFI]: consecutive registers */
+static void gtp_encap(struct nlmsghdr *nlh, unsigned int flags, uint32_t reg)
+{
+	bool v6 = flags & NFGTPU_GW_PEER6;
+	struct nlattr *d, *e = expr_start(nlh, "gtp", &d);
+	uint32_t teid = reg + (v6 ? 4 : 1);
+
+	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_ENCAP);
+	put_u32(nlh, NFTA_GTP_NFPROTO, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	put_u32(nlh, NFTA_GTP_SREG_ADDR, reg);
+	put_u32(nlh, NFTA_GTP_SREG_TEID, teid);
+	if (flags & NFGTPU_GW_QFI)
+		put_u32(nlh, NFTA_GTP_SREG_QFI, teid + 1);
+	expr_end(nlh, e, d);
+}
+
+/* Rules */
+
+/* udp dport 2152 */
+static void udp_gtpu(struct nlmsghdr *nlh)
+{
+	uint16_t port = htons(2152);
+
+	meta(nlh, NFT_META_L4PROTO, R(0));
+	cmp_u8(nlh, R(0), IPPROTO_UDP);
+	payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, R(0));
+	cmp_eq(nlh, R(0), &port, sizeof(port));
+}
+
+/* udp dport 2152 gtp type echo-request gtp reply */
+static void rule_echo(struct nlmsghdr *nlh, unsigned int flags)
+{
+	udp_gtpu(nlh);
+	gtp_load(nlh, NFT_GTP_TYPE, R(0));
+	cmp_u32(nlh, R(0), 1);
+	gtp_reply(nlh);
+	(void)flags;
+}
+
+/* udp dport 2152 gtp decap ip to gtp teid map @uplink4 */
+static void rule_decap4(struct nlmsghdr *nlh, unsigned int flags)
+{
+	udp_gtpu(nlh);
+	gtp_load(nlh, NFT_GTP_TEID, R(0));
+	lookup(nlh, UPLINK4, R(0), R(1));
+	gtp_decap(nlh, NFPROTO_IPV4, R(1), R(2));
+	(void)flags;
+}
+
+/* udp dport 2152 gtp decap ip6 to gtp teid map @uplink6 */
+static void rule_decap6(struct nlmsghdr *nlh, unsigned int flags)
+{
+	udp_gtpu(nlh);
+	gtp_load(nlh, NFT_GTP_TEID, R(0));
+	lookup(nlh, UPLINK6, R(0), R(1));
+	gtp_decap(nlh, NFPROTO_IPV6, R(1), R(2));
+	(void)flags;
+}
+
+/* udp dport 2152 gtp type t-pdu limit rate 10/second gtp reply */
+static void rule_error_ind(struct nlmsghdr *nlh, unsigned int flags)
+{
+	udp_gtpu(nlh);
+	gtp_load(nlh, NFT_GTP_TYPE, R(0));
+	cmp_u32(nlh, R(0), 255);
+	limit_per_second(nlh, 10);
+	gtp_reply(nlh);
+	(void)flags;
+}
+
+/* udp dport 2152 @th,72,8 0xff counter drop comment "unknown TEID" */
+static void rule_unknown(struct nlmsghdr *nlh, unsigned int flags)
+{
+	udp_gtpu(nlh);
+	payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 9, 1, R(0));
+	cmp_u8(nlh, R(0), 0xff);
+	counter(nlh);
+	drop(nlh);
+	(void)flags;
+}
+
+/* udp dport 2152 gtp type end-marker counter log group 1 drop */
+static void rule_end_marker(struct nlmsghdr *nlh, unsigned int flags)
+{
+	udp_gtpu(nlh);
+	gtp_load(nlh, NFT_GTP_TYPE, R(0));
+	cmp_u32(nlh, R(0), 254);
+	counter(nlh);
+	log_group(nlh, 1);
+	drop(nlh);
+	(void)flags;
+}
+
+/* gtp encap ip to oif . ip daddr map @downlink4 */
+static void rule_encap4(struct nlmsghdr *nlh, unsigned int flags)
+{
+	meta(nlh, NFT_META_NFPROTO, R(0));
+	cmp_u8(nlh, R(0), NFPROTO_IPV4);
+	meta(nlh, NFT_META_OIF, R(0));
+	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, R(1));
+	lookup(nlh, DOWNLINK4, R(0), R(2));
+	gtp_encap(nlh, flags, R(2));
+}
+
+/* gtp encap ip to oifname . ip6 daddr map @downlink6 */
+static void rule_encap6(struct nlmsghdr *nlh, unsigned int flags)
+{
+	meta(nlh, NFT_META_NFPROTO, R(0));
+	cmp_u8(nlh, R(0), NFPROTO_IPV6);
+	meta(nlh, NFT_META_OIFNAME, R(0));
+	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, R(4));
+	lookup(nlh, DOWNLINK6, R(0), R(8));
+	gtp_encap(nlh, flags, R(8));
+}
+
+static const struct rule_def {
+	const char *chain;
+	const char *what;
+	const char *comment;
+	void (*put)(struct nlmsghdr *nlh, unsigned int flags);
+} rules[] = {
+	{ "uplink", "echo reply rule", NULL, rule_echo },
+	{ "uplink", "IPv4 decap rule", NULL, rule_decap4 },
+	{ "uplink", "IPv6 decap rule", NULL, rule_decap6 },
+	{ "uplink", "error indication rule", NULL, rule_error_ind },
+	{ "uplink", "unknown TEID rule", "unknown TEID", rule_unknown },
+	{ "uplink", "end marker rule", NULL, rule_end_marker },
+	{ "downlink", "IPv4 encap rule", NULL, rule_encap4 },
+	{ "downlink", "IPv6 encap rule", NULL, rule_encap6 },
+};
+
+/* A comment as nft stores it: libnftnl's udata TLV, type 0 */
+static void put_comment(struct nlmsghdr *nlh, const char *comment)
+{
+	uint8_t udata[2 + 64];
+	size_t len = strlen(comment) + 1;
+
+	udata[0] = 0;	/* NFTNL_UDATA_RULE_COMMENT */
+	udata[1] = len;
+	memcpy(udata + 2, comment, len);
+	mnl_attr_put(nlh, NFTA_RULE_USERDATA, 2 + len, udata);
+}
+
+static int put_rule(struct txn *t, const struct rule_def *r, unsigned int flags)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+
+	nlh = txn_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r->what);
+	if (!nlh)
+		return -1;
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, r->chain);
+	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+	r->put(nlh, flags);
+	mnl_attr_nest_end(nlh, list);
+	if (r->comment)
+		put_comment(nlh, r->comment);
+	return 0;
+}
+
+static int put_chain(struct txn *t, const char *name, uint32_t hook,
+		     int32_t prio)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *nest;
+
+	nlh = txn_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, name);
+	if (!nlh)
+		return -1;
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "filter");
+	nest = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
+	put_u32(nlh, NFTA_HOOK_HOOKNUM, hook);
+	put_u32(nlh, NFTA_HOOK_PRIORITY, prio);
+	mnl_attr_nest_end(nlh, nest);
+	put_u32(nlh, NFTA_CHAIN_POLICY, NF_ACCEPT);
+	return 0;
+}
+
+static int put_table(struct txn *t, unsigned int flags)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = txn_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL,
+		      "table inet " GW_TABLE);
+	if (!nlh)
+		return -1;
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
+	put_u32(nlh, NFTA_TABLE_FLAGS,
+		flags & NFGTPU_GW_OWNED ? NFT_TABLE_F_OWNER : 0);
+	return 0;
+}
+
+static int build_gateway(struct txn *t, unsigned int flags)
+{
+	struct map_def defs[GW_MAPS];
+	size_t i;
+	int m;
+
+	map_defs(flags, defs);
+	if (put_table(t, flags) < 0)
+		return -1;
+	for (m = 0; m < GW_MAPS; m++)
+		if (put_map(t, m, &defs[m], !(flags & NFGTPU_GW_LEAN)) < 0)
+			return -1;
+	/* priority raw and mangle */
+	if (put_chain(t, "uplink", NF_INET_PRE_ROUTING, -300) < 0 ||
+	    put_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(rules); i++)
+		if (put_rule(t, &rules[i], flags) < 0)
+			return -1;
+	return 0;
+}
+
+#define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
+			 NFGTPU_GW_QFI)
+
+EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
+{
+	struct txn t;
+	int ret;
+
+	nfgtpu_clear_error(h);
+	if (flags & ~GW_FLAGS_ALL)
+		return nfgtpu_fail(h, EINVAL, -1, "unknown gateway flags 0x%x",
+				   flags & ~GW_FLAGS_ALL);
+	h->layout_known = false;
+	if (txn_init(&t, h) < 0)
+		return -1;
+	ret = build_gateway(&t, flags);
+	if (!ret)
+		ret = txn_commit(&t);
+	if (ret < 0 && t.err_msg) {
+		/* an expression type the kernel could not load */
+		if (h->err == ENOENT && strstr(t.err_msg->what, "rule"))
+			nfgtpu_fail(h, ENOENT, -1, "%s (is the nft_gtp module available?)",
+				    strerror(ENOENT));
+		nfgtpu_prefix_error(h, t.err_msg->what);
+	}
+	txn_free(&t);
+	return ret;
+}
+
+EXPORT int nfgtpu_gateway_delete(struct nfgtpu *h)
+{
+	struct nlmsghdr *nlh;
+	struct txn t;
+	int ret = -1;
+
+	nfgtpu_clear_error(h);
+	h->layout_known = false;
+	if (txn_init(&t, h) < 0)
+		return -1;
+	nlh = txn_msg(&t, NFT_MSG_DELTABLE, 0, "table inet " GW_TABLE);
+	if (nlh) {
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
+		ret = txn_commit(&t);
+	}
+	if (ret < 0 && t.err_msg)
+		nfgtpu_prefix_error(h, t.err_msg->what);
+	txn_free(&t);
+	return ret;
+}
+
+/* Reading the layout back */
+
+static int set_expr_cb(const struct nlattr *attr, void *data)
+{
+	bool *counter = data;
+
+	if (mnl_attr_get_type(attr) == NFTA_EXPR_NAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0 &&
+	    !strcmp(mnl_attr_get_str(attr), "counter"))
+		*counter = true;
+	return MNL_CB_OK;
+}
+
+static int set_exprs_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NFTA_LIST_ELEM)
+		mnl_attr_parse_nested(attr, set_expr_cb, data);
+	return MNL_CB_OK;
+}
+
+static int set_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct map_info *mi = data;
+	const struct nlattr *attr;
+
+	mi->present = true;
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		bool u32 = mnl_attr_validate(attr, MNL_TYPE_U32) >= 0;
+
+		switch (mnl_attr_get_type(attr)) {
+		case NFTA_SET_FLAGS:
+			if (u32)
+				mi->flags = ntohl(mnl_attr_get_u32(attr));
+			break;
+		case NFTA_SET_KEY_LEN:
+			if (u32)
+				mi->klen = ntohl(mnl_attr_get_u32(attr));
+			break;
+		case NFTA_SET_DATA_LEN:
+			if (u32)
+				mi->dlen = ntohl(mnl_attr_get_u32(attr));
+			break;
+		case NFTA_SET_EXPR:
+			mnl_attr_parse_nested(attr, set_expr_cb, &mi->counter);
+			break;
+		case NFTA_SET_EXPRESSIONS:
+			mnl_attr_parse_nested(attr, set_exprs_cb, &mi->counter);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+static int table_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *attr;
+	bool *owned = data;
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(attr) == NFTA_TABLE_FLAGS &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) >= 0)
+			*owned = ntohl(mnl_attr_get_u32(attr)) & NFT_TABLE_F_OWNER;
+	return MNL_CB_OK;
+}
+
+int nfgtpu_layout_read(struct nfgtpu *h)
+{
+	char buf[REQ_BUF] = {};
+	struct nlmsghdr *nlh;
+	int m;
+
+	if (h->layout_known)
+		return 0;
+	nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
+			       NLM_F_ACK, NFPROTO_INET, 0);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
+	if (nfgtpu_query(h, nlh, table_cb, &h->owned) < 0)
+		return nfgtpu_fail(h, h->err, -1, "table inet " GW_TABLE ": %s%s",
+				   strerror(h->err), h->err == ENOENT ?
+				   " (no gateway set up here)" : "");
+	for (m = 0; m < GW_MAPS; m++) {
+		memset(&h->maps[m], 0, sizeof(h->maps[m]));
+		nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 |
+				       NFT_MSG_GETSET, NLM_F_ACK, NFPROTO_INET, 0);
+		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, GW_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_NAME, gw_map_names[m]);
+		if (nfgtpu_query(h, nlh, set_cb, &h->maps[m]) < 0 &&
+		    h->err != ENOENT)
+			return nfgtpu_fail(h, h->err, -1, "map %s: %s",
+					   gw_map_names[m], strerror(h->err));
+	}
+	nfgtpu_clear_error(h);
+	h->layout_known = true;
+	return 0;
+}
+
+EXPORT int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags)
+{
+	const struct map_info *dl = &h->maps[DOWNLINK4];
+
+	nfgtpu_clear_error(h);
+	if (nfgtpu_layout_read(h) < 0)
+		return -1;
+	*flags = 0;
+	if (!h->maps[UPLINK4].counter)
+		*flags |= NFGTPU_GW_LEAN;
+	if (h->owned)
+		*flags |= NFGTPU_GW_OWNED;
+	if (dl->dlen == 20 || dl->dlen == 24)
+		*flags |= NFGTPU_GW_PEER6;
+	if (dl->dlen == 12 || dl->dlen == 24)
+		*flags |= NFGTPU_GW_QFI;
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * libnfgtpu: set up an nf-gtpu gateway and manage its PDP contexts over
+ * nf_tables netlink.  See libnfgtpu(3) and docs/libnfgtpu.md.
+ *
+ * Every function that can fail returns -1 (or NULL) and leaves errno and
+ * a message in the handle (nfgtpu_errno(), nfgtpu_error()); nothing is
+ * printed.  There is no global state: use one handle per thread.
+ */
+#ifndef LIBNFGTPU_H
+#define LIBNFGTPU_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NFGTPU_IFNAMSIZ		16	/* IFNAMSIZ */
+
+struct nfgtpu;
+
+/* A handle on nf_tables in one network namespace: netns_fd, or -1 for
+ * the caller's.
+ */
+struct nfgtpu *nfgtpu_open(int netns_fd);
+void nfgtpu_close(struct nfgtpu *h);
+
+/* The last error: errno value, a message, and for a context change the
+ * index of the context that was refused (-1: none in particular).
+ */
+int nfgtpu_errno(const struct nfgtpu *h);
+const char *nfgtpu_error(const struct nfgtpu *h);
+long nfgtpu_error_index(const struct nfgtpu *h);
+
+/* Gateway: table inet gateway of docs/gateway.nft */
+enum nfgtpu_gw_flags {
+	NFGTPU_GW_LEAN		= 1 << 0,  /* maps without counters, timeouts */
+	NFGTPU_GW_OWNED		= 1 << 1,  /* removed when the handle closes */
+	NFGTPU_GW_PEER6		= 1 << 2,  /* IPv6 transport: peers are IPv6 */
+	NFGTPU_GW_QFI		= 1 << 3,  /* downlink carries a QFI (5G N3) */
+};
+
+int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags);
+int nfgtpu_gateway_delete(struct nfgtpu *h);
+
+/* What the gateway's maps hold, read back from the kernel. */
+int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags);
+
+/* A PDP context */
+enum nfgtpu_ctx_flags {
+	NFGTPU_CTX_MS4		= 1 << 0,  /* ms4 is set */
+	NFGTPU_CTX_MS6		= 1 << 1,  /* ms6 is set (its /64 counts) */
+	NFGTPU_CTX_QFI		= 1 << 2,  /* qfi is set */
+	NFGTPU_CTX_TIMEOUT	= 1 << 3,  /* timeout_ms is set */
+};
+
+struct nfgtpu_counter {
+	uint64_t packets;
+	uint64_t bytes;
+};
+
+struct nfgtpu_ctx {
+	uint32_t teid;			/* local TEID: uplink key */
+	char apn[NFGTPU_IFNAMSIZ];	/* APN device name */
+	uint32_t flags;			/* enum nfgtpu_ctx_flags */
+	struct in_addr ms4;		/* MS IPv4 address */
+	struct in6_addr ms6;		/* MS IPv6 address or /64 prefix */
+	int peer_family;		/* AF_INET or AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} peer;				/* peer GTP-U address */
+	uint32_t peer_teid;		/* downlink TEID */
+	uint8_t qfi;			/* 0..63 */
+	uint64_t timeout_ms;
+	/* Filled in by nfgtpu_ctx_list(): */
+	uint64_t expires_ms;		/* time left, 0 without timeout */
+	struct nfgtpu_counter uplink;	/* both families together */
+	struct nfgtpu_counter downlink;
+};
+
+/*
+ * Each call is one nf_tables transaction: all of it applies, or nothing
+ * does and nfgtpu_error_index() says which context was refused.
+ * Delete needs only the TEID: the rest is looked up when APN and MS
+ * addresses are not given.  Modify replaces the downlink (peer, peer
+ * TEID, QFI) of contexts identified by TEID, APN and MS, keeping its
+ * counters.
+ */
+int nfgtpu_ctx_add(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
+int nfgtpu_ctx_modify(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
+int nfgtpu_ctx_delete(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
+
+/* A transaction mixing operations, built up and then committed. */
+enum nfgtpu_op {
+	NFGTPU_OP_ADD,
+	NFGTPU_OP_MODIFY,
+	NFGTPU_OP_DELETE,
+};
+
+struct nfgtpu_batch;
+
+struct nfgtpu_batch *nfgtpu_batch_new(struct nfgtpu *h);
+int nfgtpu_batch_put(struct nfgtpu_batch *b, enum nfgtpu_op op,
+		     const struct nfgtpu_ctx *ctx);
+int nfgtpu_batch_commit(struct nfgtpu_batch *b);
+void nfgtpu_batch_free(struct nfgtpu_batch *b);
+
+/* Every context with its counters, in TEID order; a callback returning
+ * non-zero stops the walk, and nfgtpu_ctx_list() returns that value.
+ */
+typedef int (*nfgtpu_ctx_cb)(const struct nfgtpu_ctx *ctx, void *data);
+int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data);
+
+/* /proc/net/nf_gtpu of the handle's namespace */
+struct nfgtpu_stat {
+	char name[32];
+	uint64_t value;
+};
+
+/* Fill at most n; return how many there are (may exceed n), or -1. */
+int nfgtpu_stats(struct nfgtpu *h, struct nfgtpu_stat *st, size_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBNFGTPU_H */

@@ -1,0 +1,248 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The gtpu tool and libnfgtpu: a gateway set up by "gtpu setup gateway"
+# (table, maps and gtp rules of docs/gateway.nft built as netlink) carries
+# traffic through contexts added by "gtpu ctx add"; their per-context
+# counters count; a batch with a bad context in the middle changes
+# nothing and names the bad one; duplicate TEIDs and unknown APN devices
+# are refused; an owned gateway goes with its process, a persistent one
+# outlives it; stats and the Prometheus output; libnfgtpu's example
+# program runs.  The access node runs docs/access.nft (tests/ruleset.sh).
+#
+#   ms ---- acc ===== GTP-U ===== gw ---- pdn        (network of lib.sh)
+#           docs/access.nft      gtpu setup gateway
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ruleset.sh"
+here=$(dirname "$(readlink -f "$0")")
+GTPU=$here/../libnfgtpu/gtpu
+EXAMPLE=$here/gtpu_example
+docs=$here/../docs
+tmp=$(mktemp -d)
+
+cleanup() {
+	[ -n "${owner:-}" ] && kill "$owner" 2>/dev/null
+	cleanup_all_ns
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+require_cmd ip nft ping
+[ -x "$GTPU" ] || SKIP "libnfgtpu/gtpu is not built"
+[ -x "$RULESET_RULE" ] || SKIP "nft_gtp_rule is not built"
+require_modules nf_gtpu nft_gtp veth
+
+gtpu() { "$GTPU" -n "$gw" "$@"; }
+has_table() { ip netns exec "$gw" nft list table inet gateway >/dev/null 2>&1; }
+ping_ok() { # ping_ok FAMILY: three pings from the MS to the PDN host
+	ip netns exec "$ms" ping -"$1" -c 3 -i 0.2 -W 2 "$(pdn_addr "$1")" >/dev/null
+}
+# field NAME: the value after NAME in the first line of "gtpu ctx list"
+ctx_field() {
+	gtpu ctx list | awk -v f="$1" -v t="$2" '$2 == t {
+		for (i = 1; i < NF; i++) if ($i == f) { print $(i + 1); exit } }'
+}
+ctx_count() { gtpu ctx list | wc -l; }
+# expect_fail WHAT PATTERN CMD...: CMD fails, its message matches PATTERN
+expect_fail() {
+	local what=$1 pattern=$2 out
+	shift 2
+	if out=$("$@" 2>&1); then
+		FAIL "$what: accepted"
+	elif grep -q -- "$pattern" <<<"$out"; then
+		PASS "$what: $out"
+	else
+		FAIL "$what: message '$out' lacks '$pattern'"
+	fi
+}
+
+setup_gtpu_network || exit 1
+load_ruleset "$acc" "$docs/access.nft" || { FAIL "docs/access.nft does not load"; exit 1; }
+ip netns exec "$acc" nft -f - <<'EOF2'
+add element inet access uplink4 { 10.45.0.2 : 192.0.2.2 . 0x100 }
+add element inet access uplink6 { 2001:db8:45::2 : 192.0.2.2 . 0x101 }
+add element inet access downlink { 0x200 : "apn-ms", 0x201 : "apn-ms" }
+EOF2
+
+# Persistent gateway, set up by a process that exits
+gtpu setup gateway && PASS "gtpu setup gateway" ||
+	{ FAIL "gtpu setup gateway"; exit 1; }
+has_table && PASS "the persistent table outlives the gtpu process" ||
+	FAIL "no table after gtpu setup gateway"
+expect_eq "the rules of docs/gateway.nft: uplink chain, downlink chain" \
+	"$(ip netns exec "$gw" "$RULESET_RULE" -l inet gateway uplink | wc -l) $(ip netns exec "$gw" "$RULESET_RULE" -l inet gateway downlink | wc -l)" "6 2"
+expect_fail "a second setup" "File exists" gtpu setup gateway
+
+ping_ok 4 && FAIL "traffic flows before any context" ||
+	PASS "no context: no traffic"
+expect_fail "a dual-stack context on one TEID" "one MS address family per TEID" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 ms 2001:db8:45::2 \
+	peer 192.0.2.1 peer-teid 0x200
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	gtpu ctx add teid 0x101 apn apn0 ms 2001:db8:45::2/64 peer 192.0.2.1 peer-teid 0x201 &&
+	PASS "gtpu ctx add: an IPv4 and an IPv6 subscriber" || FAIL "gtpu ctx add"
+ping_ok 4 && PASS "IPv4 subscriber traffic through a gtpu context" ||
+	FAIL "IPv4 ping through a gtpu context"
+ping_ok 6 && PASS "IPv6 subscriber traffic through a gtpu context" ||
+	FAIL "IPv6 ping through a gtpu context"
+expect_eq "uplink and downlink packets of the two contexts" \
+	"$(gtpu ctx list | awk '{ for (i = 1; i < NF; i++) if ($i == "packets") printf "%s ", $(i + 1) }')" "3 3 3 3 "
+if gtpu -j ctx list | /usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert len(c) == 2 and c[0]["teid"] == 0x100 and c[0]["peer_teid"] == 0x200, c
+assert c[0]["ms"] == "10.45.0.2" and c[1]["ms6"] == "2001:db8:45::2", c
+assert c[1]["uplink"]["packets"] == 3 and c[1]["downlink"]["bytes"] > 0, c'; then
+	PASS "ctx list -j: the context and its counters as JSON"
+else
+	FAIL "ctx list -j"
+fi
+
+# Refusals: nothing applied, the offending context named
+expect_fail "duplicate TEID" "TEID already in use" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.9 peer 192.0.2.1 peer-teid 0x209
+expect_fail "unknown APN device" "no APN device 'apn-nosuch'" \
+	gtpu ctx add teid 0x101 apn apn-nosuch ms 10.45.0.9 peer 192.0.2.1 peer-teid 0x209
+expect_fail "IPv6 peer on an IPv4 transport" "transport is IPv4" \
+	gtpu ctx add teid 0x101 apn apn0 ms 10.45.0.9 peer 2001:db8:1::1 peer-teid 0x209
+cat >"$tmp/batch" <<'EOF2'
+# 0x300 and 0x302 are fine, 0x301 reuses the MS address of 0x100
+ctx add teid 0x300 apn apn0 ms 10.45.0.30 peer 192.0.2.1 peer-teid 0x400
+ctx add teid 0x301 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x401
+ctx add teid 0x302 apn apn0 ms 10.45.0.32 peer 192.0.2.1 peer-teid 0x402
+EOF2
+expect_fail "a batch with a bad context in the middle" \
+	"batch:3: context 1 (TEID 0x301): map downlink4" gtpu ctx load "$tmp/batch"
+expect_eq "nothing of the refused batch applied" "$(ctx_count)" 2
+seq 0x310 0x38f | awk '{ printf "ctx add teid %d apn apn0 ms 10.46.%d.%d peer 192.0.2.1 peer-teid %d\n",
+	$1, int($1 / 256), $1 % 256, $1 + 0x1000 }' >"$tmp/many"
+echo "ctx add teid 0x390 apn apn-nosuch ms 10.46.9.9 peer 192.0.2.1 peer-teid 0x2000" >>"$tmp/many"
+expect_fail "128 good contexts and an unknown APN device at the end" \
+	"many:129: .*no APN device" gtpu ctx load "$tmp/many"
+sed -i '$d' "$tmp/many"
+gtpu ctx load "$tmp/many" >/dev/null && PASS "128 contexts in one transaction" ||
+	FAIL "ctx load of 128 contexts"
+expect_eq "130 contexts listed" "$(ctx_count)" 130
+sed 's/^ctx add \(teid [0-9]*\).*/ctx del \1/' "$tmp/many" >"$tmp/del"
+gtpu ctx load "$tmp/del" >/dev/null && PASS "128 contexts deleted by TEID in one transaction" ||
+	FAIL "ctx load of 128 deletes"
+expect_eq "two contexts left" "$(ctx_count)" 2
+cat >"$tmp/mixed" <<'EOF2'
+ctx add teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x600
+ctx mod teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x601
+ctx del teid 0x500 apn apn0 ms 10.45.0.50
+ctx add teid 0x501 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x602
+EOF2
+gtpu ctx load "$tmp/mixed" >/dev/null &&
+	expect_eq "add, mod, del and add in one transaction" \
+		"$(gtpu ctx list | grep -c 'teid 0x501 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x602')" 1 ||
+	FAIL "ctx load of mixed operations"
+gtpu ctx del teid 0x501 || FAIL "ctx del 0x501"
+
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x202 &&
+	PASS "gtpu ctx mod" || FAIL "gtpu ctx mod"
+ping_ok 4 && FAIL "downlink still uses the old peer TEID" ||
+	PASS "ctx mod: the access node drops the new peer TEID it does not know"
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	ping_ok 4 && PASS "ctx mod back: traffic again" || FAIL "ctx mod back"
+expect_eq "ctx mod keeps the downlink counters (3 pings, 3 dropped by acc, 3)" \
+	"$(gtpu ctx list | awk '$2 == "0x100" { for (i = 1; i < NF; i++) if ($i == "downlink") print $(i + 2) }')" 9
+expect_fail "ctx mod of a context that does not exist" "no such context" \
+	gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.99 peer 192.0.2.1 peer-teid 0x200
+gtpu ctx del teid 0x100 && gtpu ctx del teid 0x101 apn apn0 ms 2001:db8:45::/64 &&
+	PASS "gtpu ctx del, by TEID and by TEID, APN and MS" || FAIL "gtpu ctx del"
+expect_eq "no context left" "$(ctx_count)" 0
+ping_ok 4 && FAIL "traffic after ctx del" || PASS "ctx del: no traffic"
+expect_fail "deleting it again" "no such context" gtpu ctx del teid 0x100
+
+# Statistics
+[ "$(gtpu stats | awk '$1 == "decap" { print $2 }')" -gt 0 ] 2>/dev/null &&
+	PASS "gtpu stats: decap counted" || FAIL "gtpu stats: $(gtpu stats | head -3)"
+gtpu stats --prometheus >"$tmp/prom"
+if /usr/bin/python3 -c 'import prometheus_client' 2>/dev/null; then
+	if /usr/bin/python3 -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = list(text_string_to_metric_families(open(sys.argv[1]).read()))
+assert len(fams) == 1 and fams[0].type == "counter", fams
+decap = [s.value for s in fams[0].samples if s.labels.get("counter") == "decap"]
+assert decap and decap[0] > 0, fams' "$tmp/prom"; then
+		PASS "stats --prometheus parses as Prometheus text, decap > 0"
+	else
+		FAIL "stats --prometheus: $(head -4 "$tmp/prom")"
+	fi
+else
+	grep -Eq '^nf_gtpu_packets_total\{counter="decap"\} [1-9]' "$tmp/prom" &&
+		PASS "stats --prometheus: decap sample" || FAIL "stats --prometheus"
+fi
+
+# The other layouts: QFI, IPv6 transport, lean
+gtpu teardown gateway && ! has_table && PASS "gtpu teardown gateway" ||
+	FAIL "teardown"
+gtpu setup gateway qfi ip6 && PASS "setup gateway qfi ip6" || FAIL "setup gateway qfi ip6"
+expect_eq "show gateway reads the layout back" "$(gtpu show gateway)" \
+	"gateway counting persistent ip6 qfi"
+expect_fail "a context without QFI on a QFI gateway" "give one" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200
+expect_fail "an IPv4 peer on an IPv6 transport" "transport is IPv6" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 qfi 9
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200 \
+	qfi 9 timeout 1h && ping_ok 4 &&
+	PASS "QFI 9 over an IPv6 transport: traffic" || FAIL "QFI over IPv6 transport"
+expect_eq "ctx list shows peer, QFI and timeout" \
+	"$(gtpu ctx list | grep -o 'peer 2001:db8:1::1 peer-teid 0x200 qfi 9 timeout 3600s expires [0-9]*s' | wc -l)" 1
+gtpu ctx add teid 0x101 apn apn0 ms 2001:db8:45::/64 peer 2001:db8:1::1 \
+	peer-teid 0x201 qfi 1 timeout 1s && PASS "a context with a 1 s timeout" ||
+	FAIL "ctx add with timeout"
+busywait 5000 sh -c '[ "$("$0" -n "$1" ctx list | wc -l)" = 1 ]' "$GTPU" "$gw" &&
+	PASS "the context timed out of the list" || FAIL "timeout: $(gtpu ctx list)"
+gtpu teardown gateway && gtpu setup gateway lean &&
+	PASS "setup gateway lean" || FAIL "setup gateway lean"
+expect_fail "a timeout on a lean gateway" "take no timeouts" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 1m
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	ping_ok 4 && PASS "lean gateway: traffic" || FAIL "lean gateway traffic"
+expect_eq "lean gateway: no counters" "$(ctx_field packets 0x100)" 0
+expect_eq "show gateway: lean" "$(gtpu show gateway)" "gateway lean persistent"
+ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
+	FAIL "lean maps have counters" || PASS "lean maps have no counter"
+gtpu teardown gateway
+
+# Ownership: an owned gateway lives as long as its gtpu process
+mkfifo "$tmp/cmds"
+"$GTPU" -n "$gw" setup gateway owned <"$tmp/cmds" >"$tmp/owner.out" 2>&1 &
+owner=$!
+exec 3>"$tmp/cmds"
+busywait 10000 grep -q ready "$tmp/owner.out" &&
+	PASS "owned gateway set up, its process waits for commands" ||
+	FAIL "owned setup: $(cat "$tmp/owner.out")"
+echo "ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200" >&3
+busywait 5000 grep -q '^ok' "$tmp/owner.out" && ping_ok 4 &&
+	PASS "owned gateway: context added through its process, traffic" ||
+	FAIL "owned gateway: $(cat "$tmp/owner.out")"
+expect_eq "show gateway: owned, seen from another process" "$(gtpu show gateway)" \
+	"gateway counting owned"
+expect_fail "another process cannot change the owned table" "owned by another process" \
+	gtpu ctx add teid 0x101 apn apn0 ms 10.45.0.3 peer 192.0.2.1 peer-teid 0x201
+kill "$owner"
+wait "$owner" 2>/dev/null
+owner=
+exec 3>&-
+busywait 5000 sh -c '! ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
+	PASS "owner killed: its gateway is gone" || FAIL "owned table survived its owner"
+ping_ok 4 && FAIL "traffic after the owner died" || PASS "owner killed: no traffic"
+
+# The example program of docs/libnfgtpu.md
+if [ -x "$EXAMPLE" ]; then
+	ip netns exec "$gw" "$EXAMPLE" apn0 >"$tmp/example" 2>&1 &&
+		grep -q "refused (index 1): context 1 (TEID 0x100): .*TEID already in use" "$tmp/example" &&
+		grep -q "^2 contexts" "$tmp/example" &&
+		PASS "the example program: batch refused, 2 contexts listed" ||
+		FAIL "the example program: $(cat "$tmp/example")"
+	has_table && FAIL "the example's owned gateway outlived it" ||
+		PASS "the example's owned gateway went with it"
+else
+	FAIL "the example program $EXAMPLE is not built"
+fi
+exit $ret
