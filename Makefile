@@ -18,6 +18,8 @@
 #   make checkpatch      checkpatch.pl --strict over the kernel code
 #   make install         install modules and the iptables extension
 #                        (INSTALL_MOD_PATH=, DESTDIR= for a staging root)
+#   make deb             the Debian packages nf-gtpu-dkms and nf-gtpu, in
+#                        build/deb/
 
 KVER_61  := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KVER_612 := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V | tail -n 1)
@@ -33,7 +35,7 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug
+	bench bench-quick check-debug deb
 
 all: modules xtables
 
@@ -80,6 +82,15 @@ check: deps
 check-debug: deps
 	$(MAKE) all
 	bash tools/check-debug.sh '$(TESTS)'
+
+# From a copy of the tree, so that the package build cleans and builds
+# there: dpkg-buildpackage leaves the packages next to the copy.
+deb:
+	bash tools/deps.sh deb
+	rm -rf build/deb && mkdir -p build/deb/nf-gtpu
+	tar -c --exclude=./build --exclude-vcs --exclude-vcs-ignores . | tar -x -C build/deb/nf-gtpu
+	cd build/deb/nf-gtpu && dpkg-buildpackage -us -uc -b
+	lintian --info --fail-on warning build/deb/*.changes
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)
