@@ -20,6 +20,9 @@
 #                        (INSTALL_MOD_PATH=, DESTDIR= for a staging root)
 #   make deb             the Debian packages nf-gtpu-dkms and nf-gtpu, in
 #                        build/deb/
+#   make check-deb       install them with apt in a VM on Debian's 6.12
+#                        kernel: DKMS builds there and for 6.1, traffic
+#                        flows (an hour or more: not part of make check)
 
 KVER_61  := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
 KVER_612 := $(shell ls /lib/modules 2>/dev/null | grep -E '^6\.12\.[0-9]+\+deb12-amd64$$' | sort -V | tail -n 1)
@@ -35,7 +38,7 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug deb
+	bench bench-quick check-debug deb check-deb
 
 all: modules xtables
 
@@ -91,6 +94,10 @@ deb:
 	tar -c --exclude=./build --exclude-vcs --exclude-vcs-ignores . | tar -x -C build/deb/nf-gtpu
 	cd build/deb/nf-gtpu && dpkg-buildpackage -us -uc -b
 	lintian --info --fail-on warning build/deb/*.changes
+
+# Without -m: the guest must use the modules DKMS builds, not the tree's.
+check-deb: deb
+	tools/vm.sh -k $(KVER_612) -t 7200 -- tests/deb_dkms.sh
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)
