@@ -24,6 +24,11 @@
 #   make install         install modules, the iptables extension, libnfgtpu
 #                        and gtpu (INSTALL_MOD_PATH=, DESTDIR= for a staging
 #                        root, PREFIX= for libnfgtpu's, default /usr/local)
+#   make deb             the Debian packages nf-gtpu-dkms and nf-gtpu, in
+#                        build/deb/
+#   make check-deb       install them with apt in a VM on Debian's 6.12
+#                        kernel: DKMS builds there and for 6.1, traffic
+#                        flows (an hour or more: not part of make check)
 
 # The kernels the VMs boot, read when make starts: demo, check and bench
 # install them first (deps), then run the rest in a new make, which reads
@@ -42,8 +47,8 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables libnfgtpu tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug check-quick check-fresh have-kernels \
-	run-demo run-check run-check-quick run-bench run-bench-quick
+	bench bench-quick check-debug check-quick check-fresh have-kernels deb check-deb \
+	run-demo run-check run-check-quick run-check-deb run-bench run-bench-quick
 
 all: modules xtables libnfgtpu
 
@@ -117,6 +122,22 @@ check-fresh:
 check-debug: deps
 	$(MAKE) all
 	bash tools/check-debug.sh '$(TESTS)'
+
+# From a copy of the tree, so that the package build cleans and builds
+# there: dpkg-buildpackage leaves the packages next to the copy.
+deb:
+	bash tools/deps.sh deb
+	rm -rf build/deb && mkdir -p build/deb/nf-gtpu
+	tar -c --exclude=./build --exclude-vcs --exclude-vcs-ignores . | tar -x -C build/deb/nf-gtpu
+	cd build/deb/nf-gtpu && dpkg-buildpackage -us -uc -b
+	lintian --info --fail-on warning build/deb/*.changes
+
+# Without -m: the guest must use the modules DKMS builds, not the tree's.
+check-deb: deb
+	$(MAKE) run-check-deb
+
+run-check-deb: have-kernels
+	tools/vm.sh -k $(KVER_612) -t 7200 -- tests/deb_dkms.sh
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)

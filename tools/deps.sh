@@ -20,6 +20,8 @@ PKGS="build-essential pkg-config bc kmod cpio xz-utils
       libelf-dev flex bison libssl-dev"
 # "deps.sh bench": also what make bench drives and plots with.
 [ "${1:-}" != bench ] || PKGS="$PKGS gnuplot-nox osmo-ggsn linux-perf"
+# "deps.sh deb": also what make deb builds and checks the packages with.
+[ "${1:-}" != deb ] || PKGS="$PKGS debhelper dh-dkms dkms lintian fakeroot"
 
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
