@@ -27,4 +27,46 @@ static inline void nf_gtpu_set_lltx(struct net_device *dev)
 #endif
 }
 
+/*
+ * nft_gtp.c is written against the newest nf_tables API.  Debian's 6.1
+ * kernels took these changes one stable release at a time (6.1.0-53 and
+ * 6.1.0-55), so older headers get the old form here.
+ */
+#ifndef NF_GTPU_HAVE_REGISTER_LOAD_CTX
+#define nft_parse_register_load(ctx, attr, sreg, len) \
+	nft_parse_register_load(attr, sreg, len)
+#endif
+
+/*
+ * The ops tables take NF_GTPU_DUMP(fn) and NF_GTPU_VALIDATE(fn); where the
+ * headers' callback has another signature they name an adapter, which
+ * NF_GTPU_*_ADAPTER(fn) defines.  Neither dropped argument is used: the
+ * expression has no state to reset, and no data to validate.
+ */
+#ifdef NF_GTPU_HAVE_DUMP_RESET
+#define NF_GTPU_DUMP(fn)		fn
+#define NF_GTPU_DUMP_ADAPTER(fn)
+#else
+#define NF_GTPU_DUMP(fn)		fn##_compat
+#define NF_GTPU_DUMP_ADAPTER(fn)					\
+static int fn##_compat(struct sk_buff *skb, const struct nft_expr *expr) \
+{									\
+	return fn(skb, expr, false);					\
+}
+#endif
+
+#ifdef NF_GTPU_HAVE_VALIDATE_DATA
+#define NF_GTPU_VALIDATE(fn)		fn##_compat
+#define NF_GTPU_VALIDATE_ADAPTER(fn)					\
+static int fn##_compat(const struct nft_ctx *ctx,			\
+		       const struct nft_expr *expr,			\
+		       const struct nft_data **data)			\
+{									\
+	return fn(ctx, expr);						\
+}
+#else
+#define NF_GTPU_VALIDATE(fn)		fn
+#define NF_GTPU_VALIDATE_ADAPTER(fn)
+#endif
+
 #endif /* _NF_GTPU_COMPAT_H */

@@ -433,6 +433,14 @@ static int nft_gtp_reply_dump(struct sk_buff *skb, const struct nft_expr *expr,
 	return nft_gtp_dump_common(skb, NFT_GTP_REPLY, nft_expr_priv(expr));
 }
 
+NF_GTPU_DUMP_ADAPTER(nft_gtp_load_dump)
+NF_GTPU_DUMP_ADAPTER(nft_gtp_decap_dump)
+NF_GTPU_DUMP_ADAPTER(nft_gtp_encap_dump)
+NF_GTPU_DUMP_ADAPTER(nft_gtp_reply_dump)
+NF_GTPU_VALIDATE_ADAPTER(nft_gtp_decap_validate)
+NF_GTPU_VALIDATE_ADAPTER(nft_gtp_encap_validate)
+NF_GTPU_VALIDATE_ADAPTER(nft_gtp_reply_validate)
+
 static struct nft_expr_type nft_gtp_type;
 
 static const struct nft_expr_ops nft_gtp_load_ops = {
@@ -440,7 +448,7 @@ static const struct nft_expr_ops nft_gtp_load_ops = {
 	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
 	.eval		= nft_gtp_load_eval,
 	.init		= nft_gtp_load_init,
-	.dump		= nft_gtp_load_dump,
+	.dump		= NF_GTPU_DUMP(nft_gtp_load_dump),
 };
 
 static const struct nft_expr_ops nft_gtp_decap_ops = {
@@ -449,8 +457,8 @@ static const struct nft_expr_ops nft_gtp_decap_ops = {
 	.eval		= nft_gtp_decap_eval,
 	.init		= nft_gtp_decap_init,
 	.destroy	= nft_gtp_decap_destroy,
-	.dump		= nft_gtp_decap_dump,
-	.validate	= nft_gtp_decap_validate,
+	.dump		= NF_GTPU_DUMP(nft_gtp_decap_dump),
+	.validate	= NF_GTPU_VALIDATE(nft_gtp_decap_validate),
 };
 
 static const struct nft_expr_ops nft_gtp_encap_ops = {
@@ -458,8 +466,8 @@ static const struct nft_expr_ops nft_gtp_encap_ops = {
 	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
 	.eval		= nft_gtp_encap_eval,
 	.init		= nft_gtp_encap_init,
-	.dump		= nft_gtp_encap_dump,
-	.validate	= nft_gtp_encap_validate,
+	.dump		= NF_GTPU_DUMP(nft_gtp_encap_dump),
+	.validate	= NF_GTPU_VALIDATE(nft_gtp_encap_validate),
 };
 
 static const struct nft_expr_ops nft_gtp_reply_ops = {
@@ -467,8 +475,8 @@ static const struct nft_expr_ops nft_gtp_reply_ops = {
 	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp)),
 	.eval		= nft_gtp_reply_eval,
 	.init		= nft_gtp_reply_init,
-	.dump		= nft_gtp_reply_dump,
-	.validate	= nft_gtp_reply_validate,
+	.dump		= NF_GTPU_DUMP(nft_gtp_reply_dump),
+	.validate	= NF_GTPU_VALIDATE(nft_gtp_reply_validate),
 };
 
 static const struct nft_expr_ops *
