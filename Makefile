@@ -13,6 +13,11 @@
 #                        hour, plus 30 minutes for a first kernel build,
 #                        which is cached in /var/cache/nf-gtpu);
 #                        TESTS="a.sh b.sh" runs only those tests
+#   make check-build     build the modules (W=1, warnings fatal) against
+#                        every Debian 12 6.1 and 6.12 headers package in
+#                        the archive, downloaded to /var/cache/nf-gtpu;
+#                        tools/build-matrix.sh --ends: the oldest and
+#                        newest of each series
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
@@ -33,7 +38,7 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug
+	bench bench-quick check-debug check-build
 
 all: modules xtables
 
@@ -76,6 +81,9 @@ check: deps
 	$(MAKE) all
 	$(MAKE) modules KDIR=/lib/modules/$(KVER_612)/build
 	bash tools/check.sh $(KVER_61) $(KVER_612)
+
+check-build: deps
+	bash tools/build-matrix.sh
 
 check-debug: deps
 	$(MAKE) all
