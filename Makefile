@@ -18,6 +18,11 @@
 #                        loop (not a substitute for make check)
 #   make check-fresh     README's two commands in a new Debian 12 root made
 #                        with debootstrap (as long as demo and check)
+#   make check-build     build the modules (W=1, warnings fatal) against
+#                        every Debian 12 6.1 and 6.12 headers package in
+#                        the archive, downloaded to /var/cache/nf-gtpu;
+#                        tools/build-matrix.sh --ends: the oldest and
+#                        newest of each series
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
@@ -47,7 +52,7 @@ KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
 .PHONY: all modules xtables libnfgtpu tests deps check demo fuzz sparse checkpatch install clean \
-	bench bench-quick check-debug check-quick check-fresh have-kernels deb check-deb \
+	bench bench-quick check-debug check-quick check-fresh have-kernels deb check-deb check-build \
 	run-demo run-check run-check-quick run-check-deb run-bench run-bench-quick
 
 all: modules xtables libnfgtpu
@@ -118,6 +123,9 @@ run-check-quick: have-kernels
 # README's two commands in a new minimal Debian 12 root (debootstrap).
 check-fresh:
 	bash tools/check-fresh.sh
+
+check-build: deps
+	bash tools/build-matrix.sh
 
 check-debug: deps
 	$(MAKE) all
