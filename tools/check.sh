@@ -10,25 +10,32 @@ cd "$(dirname "$0")/.." || exit 2
 source tools/suite.sh
 make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 
+# host_check NAME LOG COMMAND...: a check that runs on the host, before
+# the VMs; its output goes to LOG, shown when it fails.
+host_check() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" >"$log" 2>&1; then
+		echo "ok - $name"
+		pass=$((pass + 1))
+	else
+		tail -n 30 "$log"
+		echo "not ok - $name"
+		fail=$((fail + 1)) status=1
+	fi
+}
+
 # The GTP-U parser is a pure function: its fuzzer runs on the host, over
 # the committed corpus and regressions, then briefly on new inputs.
-if make -s -C fuzz regress smoke >build/fuzz-smoke.log 2>&1; then
-	echo "ok - parser: fuzz corpus, regressions and 30 s smoke run"
-	pass=1
-else
-	tail -n 30 build/fuzz-smoke.log
-	echo "not ok - parser: fuzz corpus, regressions and 30 s smoke run"
-	fail=1 status=1
-fi
-# gtpu's command-line parser, table-driven, on the host.
-if make -s -C libnfgtpu check >build/libnfgtpu-check.log 2>&1; then
-	echo "ok - gtpu: command-line parsing (libnfgtpu/tests/parse.sh)"
-	pass=$((pass + 1))
-else
-	tail -n 30 build/libnfgtpu-check.log
-	echo "not ok - gtpu: command-line parsing (libnfgtpu/tests/parse.sh)"
-	fail=$((fail + 1)) status=1
-fi
+host_check "parser: fuzz corpus, regressions and 30 s smoke run" \
+	build/fuzz-smoke.log make -s -C fuzz regress smoke
+# gtpu's command-line parser, table-driven.
+host_check "gtpu: command-line parsing (libnfgtpu/tests/parse.sh)" \
+	build/libnfgtpu-check.log make -s -C libnfgtpu check
+# The oldest and newest headers of each Debian 12 series (make
+# check-build builds against all of them).
+host_check "modules build against the oldest and newest 6.1 and 6.12 headers" \
+	build/build-matrix.log tools/build-matrix.sh --ends
 for kver in "$@"; do
 	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4200}"
 done
