@@ -54,6 +54,7 @@ void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat)
 
 	this_cpu_inc(gn->stats[stat]);
 }
+EXPORT_SYMBOL_GPL(nf_gtpu_stat_inc);
 
 static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_DECAP]		= "decap",
@@ -76,6 +77,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_ERROR_INDICATION]	= "error_indication",
 	[NF_GTPU_STAT_EXT_NOTIFICATION]	= "ext_notification",
 	[NF_GTPU_STAT_REPLY_ERROR]	= "reply_error",
+	[NF_GTPU_STAT_WRONG_HOOK]	= "wrong_hook",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)

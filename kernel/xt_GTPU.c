@@ -11,6 +11,17 @@
 
 #include "nf_gtpu.h"
 
+#define GTPU_DECAP_HOOKS	((1 << NF_INET_PRE_ROUTING) | (1 << NF_INET_LOCAL_IN))
+#define GTPU_ENCAP_HOOKS	((1 << NF_INET_FORWARD) | (1 << NF_INET_LOCAL_OUT) | \
+				 (1 << NF_INET_POST_ROUTING))
+
+/* Replies answer what arrived: the same hooks as decap. */
+static const unsigned int gtpu_mode_hooks[] = {
+	[XT_GTPU_DECAP]	= GTPU_DECAP_HOOKS,
+	[XT_GTPU_ENCAP]	= GTPU_ENCAP_HOOKS,
+	[XT_GTPU_REPLY]	= GTPU_DECAP_HOOKS,
+};
+
 static unsigned int gtpu_verdict(enum nf_gtpu_verdict v)
 {
 	switch (v) {
@@ -65,6 +76,16 @@ static unsigned int gtpu_tg(struct sk_buff *skb,
 {
 	const struct xt_gtpu_tginfo *info = par->targinfo;
 
+	/*
+	 * nft_compat cannot tell checkentry the hook of a rule in a chain
+	 * that others jump to, and checks it later only against the union
+	 * of all modes' hooks: each mode checks its own here.
+	 */
+	if (!(gtpu_mode_hooks[info->mode] & BIT(xt_hooknum(par)))) {
+		nf_gtpu_stat_inc(xt_net(par), NF_GTPU_STAT_WRONG_HOOK);
+		return NF_DROP;
+	}
+
 	switch (info->mode) {
 	case XT_GTPU_DECAP:
 		return gtpu_decap_tg(skb, par);
@@ -74,9 +95,6 @@ static unsigned int gtpu_tg(struct sk_buff *skb,
 	return gtpu_verdict(nf_gtpu_reply(skb, par->state));
 }
 
-#define GTPU_DECAP_HOOKS	((1 << NF_INET_PRE_ROUTING) | (1 << NF_INET_LOCAL_IN))
-#define GTPU_ENCAP_HOOKS	((1 << NF_INET_FORWARD) | (1 << NF_INET_LOCAL_OUT) | \
-				 (1 << NF_INET_POST_ROUTING))
 #define GTPU_DECAP_FLAGS	(XT_GTPU_F_MS_ADDR | XT_GTPU_F_TEID | XT_GTPU_F_V0)
 #define GTPU_ENCAP_FLAGS	(XT_GTPU_F_SADDR | XT_GTPU_F_QFI | \
 				 XT_GTPU_F_SPORT_HASH | XT_GTPU_F_V0)
@@ -88,8 +106,6 @@ static int gtpu_decap_check(const struct xt_tgchk_param *par,
 	int err;
 
 	if (info->flags & ~GTPU_DECAP_FLAGS)
-		return -EINVAL;
-	if (par->hook_mask & ~GTPU_DECAP_HOOKS)
 		return -EINVAL;
 	if (strnlen(info->dev, IFNAMSIZ) == IFNAMSIZ)
 		return -ENAMETOOLONG;
@@ -105,12 +121,9 @@ static int gtpu_decap_check(const struct xt_tgchk_param *par,
 	return nf_gtpu_defrag_enable(par->net, par->family);
 }
 
-static int gtpu_encap_check(const struct xt_tgchk_param *par,
-			    const struct xt_gtpu_tginfo *info)
+static int gtpu_encap_check(const struct xt_gtpu_tginfo *info)
 {
 	if (info->flags & ~GTPU_ENCAP_FLAGS)
-		return -EINVAL;
-	if (par->hook_mask & ~GTPU_ENCAP_HOOKS)
 		return -EINVAL;
 	if ((info->flags & XT_GTPU_F_QFI) &&
 	    (info->qfi > 63 || (info->flags & XT_GTPU_F_V0)))
@@ -120,30 +133,22 @@ static int gtpu_encap_check(const struct xt_tgchk_param *par,
 	return 0;
 }
 
-/* Replies answer what arrived: the same hooks as decap, no options. */
-static int gtpu_reply_check(const struct xt_tgchk_param *par,
-			    const struct xt_gtpu_tginfo *info)
-{
-	if (info->flags)
-		return -EINVAL;
-	if (par->hook_mask & ~GTPU_DECAP_HOOKS)
-		return -EINVAL;
-	return 0;
-}
-
 static int gtpu_tg_check(const struct xt_tgchk_param *par)
 {
 	struct xt_gtpu_tginfo *info = par->targinfo;
 
+	if (info->mode < XT_GTPU_DECAP || info->mode > XT_GTPU_REPLY)
+		return -EINVAL;
+	/* 0 in a chain that nft_compat jumps to: gtpu_tg() checks then. */
+	if (par->hook_mask & ~gtpu_mode_hooks[info->mode])
+		return -EINVAL;
 	if (info->mode == XT_GTPU_REPLY)
-		return gtpu_reply_check(par, info);
+		return info->flags ? -EINVAL : 0;
 	if (info->family != NFPROTO_IPV4 && info->family != NFPROTO_IPV6)
 		return -EAFNOSUPPORT;
 	if (info->mode == XT_GTPU_DECAP)
 		return gtpu_decap_check(par, info);
-	if (info->mode == XT_GTPU_ENCAP)
-		return gtpu_encap_check(par, info);
-	return -EINVAL;
+	return gtpu_encap_check(info);
 }
 
 static void gtpu_tg_destroy(const struct xt_tgdtor_param *par)
