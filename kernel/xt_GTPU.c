@@ -159,28 +159,47 @@ static void gtpu_tg_destroy(const struct xt_tgdtor_param *par)
 		nf_gtpu_defrag_disable(par->net, par->family);
 }
 
-/* One target for iptables and ip6tables: the core reads the family from the packet. */
-static struct xt_target gtpu_tg_reg __read_mostly = {
-	.name		= "GTPU",
-	.revision	= 0,
-	.family		= NFPROTO_UNSPEC,
-	.target		= gtpu_tg,
-	.targetsize	= sizeof(struct xt_gtpu_tginfo),
-	.usersize	= offsetof(struct xt_gtpu_tginfo, ifindex),
-	.checkentry	= gtpu_tg_check,
-	.destroy	= gtpu_tg_destroy,
-	.hooks		= GTPU_DECAP_HOOKS | GTPU_ENCAP_HOOKS,
-	.me		= THIS_MODULE,
+/*
+ * One target for iptables and one for ip6tables, as xt_TEE has: the core
+ * reads the family from the packet, but a target of NFPROTO_UNSPEC would
+ * also load through nft_compat in arp, bridge and inet tables, whose
+ * packets are not IP or whose family says nothing of the defrag to enable.
+ */
+static struct xt_target gtpu_tg_reg[] __read_mostly = {
+	{
+		.name		= "GTPU",
+		.revision	= 0,
+		.family		= NFPROTO_IPV4,
+		.target		= gtpu_tg,
+		.targetsize	= sizeof(struct xt_gtpu_tginfo),
+		.usersize	= offsetof(struct xt_gtpu_tginfo, ifindex),
+		.checkentry	= gtpu_tg_check,
+		.destroy	= gtpu_tg_destroy,
+		.hooks		= GTPU_DECAP_HOOKS | GTPU_ENCAP_HOOKS,
+		.me		= THIS_MODULE,
+	},
+	{
+		.name		= "GTPU",
+		.revision	= 0,
+		.family		= NFPROTO_IPV6,
+		.target		= gtpu_tg,
+		.targetsize	= sizeof(struct xt_gtpu_tginfo),
+		.usersize	= offsetof(struct xt_gtpu_tginfo, ifindex),
+		.checkentry	= gtpu_tg_check,
+		.destroy	= gtpu_tg_destroy,
+		.hooks		= GTPU_DECAP_HOOKS | GTPU_ENCAP_HOOKS,
+		.me		= THIS_MODULE,
+	},
 };
 
 static int __init gtpu_tg_init(void)
 {
-	return xt_register_target(&gtpu_tg_reg);
+	return xt_register_targets(gtpu_tg_reg, ARRAY_SIZE(gtpu_tg_reg));
 }
 
 static void __exit gtpu_tg_exit(void)
 {
-	xt_unregister_target(&gtpu_tg_reg);
+	xt_unregister_targets(gtpu_tg_reg, ARRAY_SIZE(gtpu_tg_reg));
 }
 
 module_init(gtpu_tg_init);

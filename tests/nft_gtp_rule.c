@@ -34,8 +34,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nft_gtp.h>
+#include <linux/netfilter/xt_GTPU.h>
 #include <linux/netlink.h>
 
 #define PROG		"nft_gtp_rule"
@@ -51,6 +53,7 @@ static const struct name_val families[] = {
 	{ "ip6",	NFPROTO_IPV6 },
 	{ "inet",	NFPROTO_INET },
 	{ "netdev",	NFPROTO_NETDEV },
+	{ "arp",	NFPROTO_ARP },
 	{}
 };
 
@@ -582,6 +585,29 @@ static void put_raw_gtp(struct nlmsghdr *nlh, const struct tok *t)
 	}
 }
 
+/*
+ * The GTPU xtables target as nft_compat takes it from iptables-nft, but
+ * in a table of any family: "reply", or "decap:DEV" (no other option).
+ */
+static void put_xt_gtpu(struct nlmsghdr *nlh, const struct tok *t)
+{
+	struct xt_gtpu_tginfo info = {};
+
+	if (!strcmp(t->f[0], "reply") && t->n == 1) {
+		info.mode = XT_GTPU_REPLY;
+	} else if (!strcmp(t->f[0], "decap") && t->n == 2 &&
+		   strlen(t->f[1]) < sizeof(info.dev)) {
+		info.mode = XT_GTPU_DECAP;
+		info.family = NFPROTO_IPV4;
+		strcpy(info.dev, t->f[1]);
+	} else {
+		usage_err("expects reply or decap:DEV");
+	}
+	mnl_attr_put_strz(nlh, NFTA_TARGET_NAME, "GTPU");
+	put_u32(nlh, NFTA_TARGET_REV, 0);
+	mnl_attr_put(nlh, NFTA_TARGET_INFO, sizeof(info), &info);
+}
+
 static const struct expr_kind {
 	const char *word;	/* the token up to its first ':' */
 	const char *name;	/* nf_tables expression type */
@@ -624,6 +650,8 @@ static const struct expr_kind {
 	  .hint = "FAM", .names = gtp_families },
 	{ .word = "gtp-reply", .name = "gtp", .put = put_gtp_reply,
 	  .args = "" },
+	{ .word = "xt-gtpu", .name = "target", .min = 1, .max = 2,
+	  .put = put_xt_gtpu, .args = ":reply | :decap:DEV  (nft_compat)" },
 	{ .word = "raw-gtp", .name = "gtp", .max = 1, .put = put_raw_gtp,
 	  .args = "[:ATTR=VAL,...]  (numbers; each VAL sent as a u32)" },
 };

@@ -6,7 +6,8 @@
 # when it is added, and nft_compat checks it later only against the hooks
 # of all modes together: each mode must still run only in its own hooks,
 # whatever chain jumps to it.  The nft gtp expression is checked along
-# every jump: the same ruleset is refused.
+# every jump: the same ruleset is refused.  The target loads in ip and ip6
+# tables only, not in the inet or arp tables nft_compat also serves.
 #
 #   peer (192.0.2.1) ---- gw (192.0.2.2; apn0 198.51.100.1)
 
@@ -83,18 +84,41 @@ else
 	FAIL "reply in a user chain reached from PREROUTING did not answer"
 fi
 
+[ -x "$RULE" ] || { echo "NOTE: nft_gtp_rule is not built, nft tables not tested"; exit $ret; }
+gwnft() { ip netns exec "$gw" nft "$@"; }
+
 # nft's gtp expression: validated along the jump, refused.
-if [ -x "$RULE" ]; then
-	ip netns exec "$gw" nft add table ip t \
-		'{ chain x { }; chain out { type filter hook output priority 0; }; }'
-	ip netns exec "$gw" "$RULE" ip t x imm:r0:ifindex=apn0 gtp-decap:r0
-	if ip netns exec "$gw" nft add rule ip t out jump x 2>/dev/null; then
-		FAIL "nft: a jump from output to gtp decap was accepted"
-	else
-		PASS "nft: a jump from output to gtp decap is refused"
-	fi
+gwnft add table ip t '{ chain x { }; chain out { type filter hook output priority 0; }; }'
+ip netns exec "$gw" "$RULE" ip t x imm:r0:ifindex=apn0 gtp-decap:r0
+if gwnft add rule ip t out jump x 2>/dev/null; then
+	FAIL "nft: a jump from output to gtp decap was accepted"
 else
-	echo "NOTE: nft_gtp_rule is not built, the nft variant is not tested"
+	PASS "nft: a jump from output to gtp decap is refused"
 fi
+
+# The target through nft_compat (xt-gtpu, as iptables-nft sends it) loads
+# in ip and ip6 tables only: not in an inet table, where the family names
+# no defrag to enable, nor in an arp table, whose packets are not IP.
+gwnft add table ip6 t6 '{ chain pre { type filter hook prerouting priority 0; }; }'
+gwnft add table inet ti '{ chain pre { type filter hook prerouting priority 0; }; }'
+gwnft add table arp ta '{ chain in { type filter hook input priority 0; }; }'
+gwnft add chain ip t pre '{ type filter hook prerouting priority 0; }'
+for r in "ip t pre" "ip6 t6 pre"; do
+	for e in xt-gtpu:decap:apn0 xt-gtpu:reply; do
+		if ip netns exec "$gw" "$RULE" $r $e; then
+			PASS "nft_compat: $e loads in $r"
+		else
+			FAIL "nft_compat: $e refused in $r"
+		fi
+	done
+done
+for r in "inet ti pre xt-gtpu:decap:apn0" "inet ti pre xt-gtpu:reply" \
+	 "arp ta in xt-gtpu:reply"; do
+	if ip netns exec "$gw" "$RULE" $r 2>"$tmp/err"; then
+		FAIL "nft_compat: loaded in another family: $r"
+	else
+		PASS "nft_compat: refused: $r ($(head -n 1 "$tmp/err"))"
+	fi
+done
 
 exit $ret
