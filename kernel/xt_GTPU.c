@@ -128,7 +128,9 @@ static int gtpu_encap_check(const struct xt_gtpu_tginfo *info)
 	if ((info->flags & XT_GTPU_F_QFI) &&
 	    (info->qfi > 63 || (info->flags & XT_GTPU_F_V0)))
 		return -EINVAL;
-	if (!(info->flags & XT_GTPU_F_V0) && info->tid)
+	/* gtpu_encap_tg() takes saddr as it is: zero unless given. */
+	if (!(info->flags & XT_GTPU_F_SADDR) &&
+	    memchr_inv(&info->saddr, 0, sizeof(info->saddr)))
 		return -EINVAL;
 	return 0;
 }
@@ -146,6 +148,9 @@ static int gtpu_tg_check(const struct xt_tgchk_param *par)
 		return info->flags ? -EINVAL : 0;
 	if (info->family != NFPROTO_IPV4 && info->family != NFPROTO_IPV6)
 		return -EAFNOSUPPORT;
+	/* Without v0 the TEID is used: a TID would be ignored. */
+	if (!(info->flags & XT_GTPU_F_V0) && info->tid)
+		return -EINVAL;
 	if (info->mode == XT_GTPU_DECAP)
 		return gtpu_decap_check(par, info);
 	return gtpu_encap_check(info);

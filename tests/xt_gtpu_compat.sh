@@ -112,6 +112,22 @@ for r in "ip t pre" "ip6 t6 pre"; do
 		fi
 	done
 done
+# A field without its flag is refused, not used or ignored (libxt_GTPU
+# never sends one): an encap source address without XT_GTPU_F_SADDR, a
+# GTPv0 TID without XT_GTPU_F_V0.
+gwnft add chain ip t post '{ type filter hook postrouting priority 0; }'
+xt_rule() { # xt_rule WANT(loads|refused) CHAIN EXPR
+	local got=refused
+	ip netns exec "$gw" "$RULE" ip t "$2" "$3" 2>/dev/null && got=loads
+	expect_eq "nft_compat: $3 in $2" "$got" "$1"
+}
+enc=xt-gtpu:encap,peer=192.0.2.1,teid=1
+xt_rule loads post "$enc,saddr=192.0.2.2,flags=4"
+xt_rule refused post "$enc,saddr=192.0.2.2"
+xt_rule refused post "$enc,tid=7"
+xt_rule loads pre xt-gtpu:decap:apn0,tid=7,flags=32
+xt_rule refused pre xt-gtpu:decap:apn0,tid=7
+
 for r in "inet ti pre xt-gtpu:decap:apn0" "inet ti pre xt-gtpu:reply" \
 	 "arp ta in xt-gtpu:reply"; do
 	if ip netns exec "$gw" "$RULE" $r 2>"$tmp/err"; then
