@@ -33,6 +33,7 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_ERROR_INDICATION,	/* Error Indications sent */
 	NF_GTPU_STAT_EXT_NOTIFICATION,	/* Supported Extension Headers Notif. sent */
 	NF_GTPU_STAT_REPLY_ERROR,	/* reply not sent: no route, no memory */
+	NF_GTPU_STAT_WRONG_HOOK,	/* xt rule reached from a hook not its mode's */
 	__NF_GTPU_STAT_MAX
 };
 
@@ -98,6 +99,7 @@ bool nf_gtpu_header(struct sk_buff *skb, struct gtpu_info *info);
 
 int nf_gtpu_defrag_enable(struct net *net, u8 family);
 void nf_gtpu_defrag_disable(struct net *net, u8 family);
+void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat);
 
 /* internal to nf_gtpu.ko */
 
@@ -122,7 +124,6 @@ enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
 struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 				const struct nf_gtpu_encap_params *p,
 				union nf_inet_addr *saddr);
-void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat);
 void nf_gtpu_apn_rx(struct net_device *dev, struct sk_buff *skb);
 int nf_gtpu_apn_init(void);
 void nf_gtpu_apn_exit(void);

@@ -45,7 +45,10 @@ struct nf_gtpu_net {
 
 static unsigned int nf_gtpu_net_id __read_mostly;
 
-/* Set while this CPU sends an encapsulated packet: catches rule loops. */
+/*
+ * Set while this CPU sends an encapsulated packet, bottom halves off (see
+ * nf_gtpu_encap()): an encap rule that meets its own output finds it set.
+ */
 static DEFINE_PER_CPU(bool, nf_gtpu_in_encap);
 
 void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat)
@@ -54,6 +57,7 @@ void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat)
 
 	this_cpu_inc(gn->stats[stat]);
 }
+EXPORT_SYMBOL_GPL(nf_gtpu_stat_inc);
 
 static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_DECAP]		= "decap",
@@ -76,6 +80,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_ERROR_INDICATION]	= "error_indication",
 	[NF_GTPU_STAT_EXT_NOTIFICATION]	= "ext_notification",
 	[NF_GTPU_STAT_REPLY_ERROR]	= "reply_error",
+	[NF_GTPU_STAT_WRONG_HOOK]	= "wrong_hook",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -576,17 +581,9 @@ static struct net_device *nf_gtpu_out_apn(const struct nf_hook_state *state)
 	return state->out && netif_is_apn(state->out) ? state->out : NULL;
 }
 
-/**
- * nf_gtpu_encap - encapsulate an IP packet toward a GTP-U peer
- * @skb: inner IPv4 or IPv6 packet, data at its network header
- * @state: hook state
- * @p: encap parameters
- *
- * Consumes the packet in every case except NF_GTPU_DROP.
- */
-enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
-				   const struct nf_hook_state *state,
-				   const struct nf_gtpu_encap_params *p)
+static enum nf_gtpu_verdict __nf_gtpu_encap(struct sk_buff *skb,
+					    const struct nf_hook_state *state,
+					    const struct nf_gtpu_encap_params *p)
 {
 	struct net_device *apn = nf_gtpu_out_apn(state);
 	struct net *net = state->net;
@@ -637,6 +634,32 @@ enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 	}
 	__this_cpu_write(nf_gtpu_in_encap, false);
 	return NF_GTPU_STOLEN;
+}
+
+/**
+ * nf_gtpu_encap - encapsulate an IP packet toward a GTP-U peer
+ * @skb: inner IPv4 or IPv6 packet, data at its network header
+ * @state: hook state
+ * @p: encap parameters
+ *
+ * Consumes the packet in every case except NF_GTPU_DROP.
+ */
+enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct nf_gtpu_encap_params *p)
+{
+	enum nf_gtpu_verdict v;
+
+	/*
+	 * As in nf_dup_ipv4(): the transmit path re-enables bottom halves
+	 * and would run softirqs (another netns forwarding into its own
+	 * encap rule) that saw nf_gtpu_in_encap set, and in process context
+	 * the task could migrate between setting and clearing it.
+	 */
+	local_bh_disable();
+	v = __nf_gtpu_encap(skb, state, p);
+	local_bh_enable();
+	return v;
 }
 EXPORT_SYMBOL_GPL(nf_gtpu_encap);
 

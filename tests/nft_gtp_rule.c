@@ -34,8 +34,10 @@
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nft_gtp.h>
+#include <linux/netfilter/xt_GTPU.h>
 #include <linux/netlink.h>
 
 #define PROG		"nft_gtp_rule"
@@ -51,6 +53,7 @@ static const struct name_val families[] = {
 	{ "ip6",	NFPROTO_IPV6 },
 	{ "inet",	NFPROTO_INET },
 	{ "netdev",	NFPROTO_NETDEV },
+	{ "arp",	NFPROTO_ARP },
 	{}
 };
 
@@ -582,6 +585,54 @@ static void put_raw_gtp(struct nlmsghdr *nlh, const struct tok *t)
 	}
 }
 
+/* ",peer=IP4", ",saddr=IP4", ",teid=N", ",tid=N", ",flags=N" of xt-gtpu */
+static void xt_gtpu_opt(struct xt_gtpu_tginfo *info, const char *s)
+{
+	struct data d;
+
+	if (!strncmp(s, "peer=", 5) || !strncmp(s, "saddr=", 6)) {
+		data_ip4(strchr(s, '=') + 1, &d);
+		memcpy(s[0] == 'p' ? &info->peer : &info->saddr, d.val, d.len);
+	} else if (!strncmp(s, "teid=", 5)) {
+		info->teid = parse_u32(s + 5, UINT32_MAX, "teid");
+	} else if (!strncmp(s, "tid=", 4)) {
+		info->tid = parse_u32(s + 4, UINT32_MAX, "tid");
+	} else if (!strncmp(s, "flags=", 6)) {
+		info->flags = parse_u32(s + 6, UINT8_MAX, "flags");
+	} else {
+		usage_err("unknown option '%s'", s);
+	}
+}
+
+/*
+ * The GTPU xtables target as iptables-nft sends it through nft_compat,
+ * but in a table of any family and with any fields: "reply", "encap" or
+ * "decap:DEV", IPv4, then options; flags= is enum xt_gtpu_flags, sent as
+ * given (no option implies a flag).
+ */
+static void put_xt_gtpu(struct nlmsghdr *nlh, const struct tok *t)
+{
+	struct xt_gtpu_tginfo info = { .family = NFPROTO_IPV4 };
+	char *opts = t->opts, *s;
+
+	if (!strcmp(t->f[0], "reply") && t->n == 1) {
+		info.mode = XT_GTPU_REPLY;
+	} else if (!strcmp(t->f[0], "encap") && t->n == 1) {
+		info.mode = XT_GTPU_ENCAP;
+	} else if (!strcmp(t->f[0], "decap") && t->n == 2 &&
+		   strlen(t->f[1]) < sizeof(info.dev)) {
+		info.mode = XT_GTPU_DECAP;
+		strcpy(info.dev, t->f[1]);
+	} else {
+		usage_err("expects reply, encap or decap:DEV");
+	}
+	while ((s = strsep(&opts, ",")))
+		xt_gtpu_opt(&info, s);
+	mnl_attr_put_strz(nlh, NFTA_TARGET_NAME, "GTPU");
+	put_u32(nlh, NFTA_TARGET_REV, 0);
+	mnl_attr_put(nlh, NFTA_TARGET_INFO, sizeof(info), &info);
+}
+
 static const struct expr_kind {
 	const char *word;	/* the token up to its first ':' */
 	const char *name;	/* nf_tables expression type */
@@ -624,6 +675,9 @@ static const struct expr_kind {
 	  .hint = "FAM", .names = gtp_families },
 	{ .word = "gtp-reply", .name = "gtp", .put = put_gtp_reply,
 	  .args = "" },
+	{ .word = "xt-gtpu", .name = "target", .min = 1, .max = 2,
+	  .opts = true, .put = put_xt_gtpu,
+	  .args = ":reply|encap|decap:DEV[,peer=IP4][,saddr=IP4][,teid=N][,tid=N][,flags=N]" },
 	{ .word = "raw-gtp", .name = "gtp", .max = 1, .put = put_raw_gtp,
 	  .args = "[:ATTR=VAL,...]  (numbers; each VAL sent as a u32)" },
 };
