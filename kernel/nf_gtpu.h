@@ -33,6 +33,7 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_ERROR_INDICATION,	/* Error Indications sent */
 	NF_GTPU_STAT_EXT_NOTIFICATION,	/* Supported Extension Headers Notif. sent */
 	NF_GTPU_STAT_REPLY_ERROR,	/* reply not sent: no route, no memory */
+	NF_GTPU_STAT_REPLY_REFUSED,	/* no reply to a forged or foreign source */
 	__NF_GTPU_STAT_MAX
 };
 

@@ -76,6 +76,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_ERROR_INDICATION]	= "error_indication",
 	[NF_GTPU_STAT_EXT_NOTIFICATION]	= "ext_notification",
 	[NF_GTPU_STAT_REPLY_ERROR]	= "reply_error",
+	[NF_GTPU_STAT_REPLY_REFUSED]	= "reply_refused",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)

@@ -5,7 +5,8 @@
 #
 # docs/gateway.nft (everything in the kernel): an Echo Request from scapy
 # gets an Echo Response that scapy and tshark decode; malformed requests
-# get nothing; a T-PDU of an unknown TEID gets an Error Indication, and a
+# get nothing, nor do requests from forged sources; a T-PDU of an unknown
+# TEID gets an Error Indication, and a
 # flood of them no more than the rule's "limit" lets through; a T-PDU with
 # an unsupported comprehension-required extension gets one Supported
 # Extension Headers Notification and is dropped; an End Marker is counted,
@@ -92,6 +93,61 @@ for fam in 4 6; do
 		"$(stat_delta unsupported_extension "$unsupp")/$(stat_delta ext_notification "$notif")" 1/1
 	expect_eq "IPv$fam: unsupported extension not decapsulated" "$(stat_delta decap "$decap")" 0
 done
+
+# Forged sources: Echo Requests from port 5555 of loopback or of the
+# gateway's own addresses, one in a link-layer broadcast and one from
+# port 0, sent as frames on acc-tr, get no reply (the reply would go back
+# into the gateway, to a port the sender chose) and are counted as
+# reply_refused (IPv6 itself drops ::1, as Ip6InAddrErrors); the same
+# request from acc's address is answered.
+forge() { # forge SRC DST [broadcast|sport0]: an Echo Request from SRC:5555 to DST
+	ip netns exec "$acc" /usr/bin/python3 - "$@" "$(ip -n "$gw" -br link show gw-tr | awk '{ print $3 }')" <<'PY'
+import sys
+
+from scapy.all import Ether, IP, IPv6, UDP, sendp
+from scapy.contrib.gtp import GTPEchoRequest, GTPHeader
+
+src, dst, how = sys.argv[1:4]
+mac = "ff:ff:ff:ff:ff:ff" if how == "broadcast" else sys.argv[-1]
+ip = IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
+sendp(Ether(dst=mac) / ip / UDP(sport=0 if how == "sport0" else 5555, dport=2152) /
+      GTPHeader(S=1, seq=0x4321, gtp_type=1, teid=0) / GTPEchoRequest(),
+      iface="acc-tr", verbose=False)
+PY
+}
+ip netns exec "$gw" socat -u UDP4-RECV:5555 OPEN:"$tmp/forged4",creat,append &
+ip netns exec "$gw" socat -u UDP6-RECV:5555 OPEN:"$tmp/forged6",creat,append &
+busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -eq 2 ]"
+addr_errors() { ip netns exec "$gw" nstat -asz Ip6InAddrErrors | awk '{ print $2 + 0 }'; }
+for src_dst in 127.0.0.1/192.0.2.2 192.0.2.2/192.0.2.2 198.51.100.1/192.0.2.2 \
+	       ::1/2001:db8:1::2 2001:db8:1::2/2001:db8:1::2 2001:db8:100::1/2001:db8:1::2 \
+	       "192.0.2.1/192.0.2.2 broadcast" "2001:db8:1::1/2001:db8:1::2 broadcast" \
+	       "192.0.2.1/192.0.2.2 sport0" "2001:db8:1::1/2001:db8:1::2 sport0"; do
+	read -r src_dst how <<<"$src_dst"
+	src=${src_dst%/*}
+	refused=$(gtpu_stat "$gw" reply_refused)
+	echo_rsp=$(gtpu_stat "$gw" echo_response)
+	errors=$(addr_errors)
+	forge "$src" "${src_dst#*/}" "$how"
+	if [ "$src" = ::1 ]; then
+		busywait 5000 exceeds "$errors" addr_errors
+		want=0/0
+	else
+		busywait 5000 exceeds "$refused" gtpu_stat "$gw" reply_refused
+		want=1/0
+	fi
+	expect_eq "Echo Request from $src ${how:-to ${src_dst#*/}}: refused/answered" \
+		"$(stat_delta reply_refused "$refused")/$(stat_delta echo_response "$echo_rsp")" "$want"
+done
+for fam in 4 6; do
+	echo_rsp=$(gtpu_stat "$gw" echo_response)
+	forge "$(outer_addr acc $fam)" "$(outer_addr gw $fam)"
+	busywait 5000 exceeds "$echo_rsp" gtpu_stat "$gw" echo_response
+	expect_eq "IPv$fam: the same Echo Request from acc's address answered" \
+		"$(stat_delta echo_response "$echo_rsp")" 1
+done
+expect_eq "no Echo Response reached the gateway's own port 5555" \
+	"$(cat "$tmp/forged4" "$tmp/forged6" 2>/dev/null | wc -c)" 0
 
 # End Marker: matched by type, counted, logged, dropped, never answered
 # nor decapsulated.
