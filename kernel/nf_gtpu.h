@@ -34,6 +34,7 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_EXT_NOTIFICATION,	/* Supported Extension Headers Notif. sent */
 	NF_GTPU_STAT_REPLY_ERROR,	/* reply not sent: no route, no memory */
 	NF_GTPU_STAT_REPLY_REFUSED,	/* no reply to a forged or foreign source */
+	NF_GTPU_STAT_REPLY_TOO_BIG,	/* no reply larger than its request */
 	__NF_GTPU_STAT_MAX
 };
 
@@ -105,6 +106,7 @@ void nf_gtpu_defrag_disable(struct net *net, u8 family);
 /* A received GTP-U message, see nf_gtpu_rx_parse(). */
 struct nf_gtpu_rx {
 	int			thoff;	/* offset of the UDP header */
+	unsigned int		len;	/* UDP payload: the GTP-U message */
 	__be16			sport;	/* UDP source port */
 	enum nf_gtpu_stat	stat;	/* NF_GTPU_RX_BAD: why */
 	enum gtpu_parse_result	ret;	/* NF_GTPU_RX_OK: the parser's result */

@@ -77,6 +77,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_EXT_NOTIFICATION]	= "ext_notification",
 	[NF_GTPU_STAT_REPLY_ERROR]	= "reply_error",
 	[NF_GTPU_STAT_REPLY_REFUSED]	= "reply_refused",
+	[NF_GTPU_STAT_REPLY_TOO_BIG]	= "reply_too_big",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -242,12 +243,13 @@ enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
 	ulen = ntohs(uh->len);
 	if (ulen < sizeof(*uh) || ulen > skb->len - rx->thoff)
 		return NF_GTPU_RX_BAD;
+	rx->len = ulen - sizeof(*uh);
 	rx->stat = NF_GTPU_STAT_BAD_CSUM;
 	if (state && !nf_gtpu_csum_ok(skb, rx->thoff, state, uh))
 		return NF_GTPU_RX_BAD;
 	rx->stat = NF_GTPU_STAT_BAD_HEADER;
-	if (!nf_gtpu_read_header(skb, rx->thoff + sizeof(*uh),
-				 ulen - sizeof(*uh), &rx->info, &rx->ret))
+	if (!nf_gtpu_read_header(skb, rx->thoff + sizeof(*uh), rx->len,
+				 &rx->info, &rx->ret))
 		return NF_GTPU_RX_BAD;
 	if (rx->info.version != (uh->dest == htons(GTPU_V0_PORT) ? 0 : 1))
 		return NF_GTPU_RX_BAD;

@@ -38,10 +38,14 @@
 /* The longest reply: Error Indication over IPv6. */
 #define GTPU_REPLY_MAX	(GTPU_V1_HLEN + GTPU_V1_OPT_LEN + 4 + 5 + 3 + 16)
 
-/* A message to send: the GTP-U header and what follows it. */
+/*
+ * A message to send: the GTP-U header and what follows it.  @slack is by
+ * how much it may exceed the message it answers (see nf_gtpu_reply()).
+ */
 struct nf_gtpu_msg {
 	u8		buf[GTPU_REPLY_MAX];
 	unsigned int	len;
+	unsigned int	slack;
 	__be16		dport;
 	enum nf_gtpu_stat stat;
 };
@@ -66,6 +70,7 @@ static void nf_gtpu_msg_init(struct nf_gtpu_msg *m, u8 type, u16 seq, u8 ext)
 	};
 
 	m->len = 0;
+	m->slack = 0;
 	nf_gtpu_msg_put(m, hdr, sizeof(hdr));
 }
 
@@ -74,7 +79,11 @@ static void nf_gtpu_msg_finish(struct nf_gtpu_msg *m)
 	put_unaligned_be16(m->len - GTPU_V1_HLEN, m->buf + 2);
 }
 
-/* 7.2.2: the request's sequence number, and Recovery with counter 0. */
+/*
+ * 7.2.2: the request's sequence number, and Recovery with counter 0.  The
+ * IE is mandatory, so the response is two octets longer than a request
+ * without IEs, the usual one: a fixed slack.
+ */
 static void nf_gtpu_echo_response(struct nf_gtpu_msg *m,
 				  const struct gtpu_info *info, __be16 sport)
 {
@@ -82,6 +91,7 @@ static void nf_gtpu_echo_response(struct nf_gtpu_msg *m,
 
 	nf_gtpu_msg_init(m, GTPU_TYPE_ECHO_RSP, info->seq, GTPU_EXT_NONE);
 	nf_gtpu_msg_put(m, recovery, sizeof(recovery));
+	m->slack = sizeof(recovery);
 	m->dport = sport;
 	m->stat = NF_GTPU_STAT_ECHO_RESPONSE;
 }
@@ -237,7 +247,8 @@ static int nf_gtpu_send_msg(struct net *net, struct sk_buff *skb,
  * consumed (NF_GTPU_STOLEN), or dropped if the reply cannot be sent
  * (NF_GTPU_DROP).  Anything else, malformed messages included, gets no
  * reply and is left to the ruleset: NF_GTPU_PASS.  So is a message from
- * a forged source (or source port 0, RFC 768's "no reply").
+ * a forged source (or source port 0, RFC 768's "no reply") and one
+ * shorter than its reply would be: a reflector must not amplify.
  */
 enum nf_gtpu_verdict nf_gtpu_reply(struct sk_buff *skb,
 				   const struct nf_hook_state *state)
@@ -264,6 +275,10 @@ enum nf_gtpu_verdict nf_gtpu_reply(struct sk_buff *skb,
 		return NF_GTPU_PASS;
 	if (!rx.sport || !nf_gtpu_reply_addrs_ok(net, skb)) {
 		nf_gtpu_stat_inc(net, NF_GTPU_STAT_REPLY_REFUSED);
+		return NF_GTPU_PASS;
+	}
+	if (m.len > rx.len + m.slack) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_REPLY_TOO_BIG);
 		return NF_GTPU_PASS;
 	}
 

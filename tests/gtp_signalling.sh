@@ -6,7 +6,7 @@
 # docs/gateway.nft (everything in the kernel): an Echo Request from scapy
 # gets an Echo Response that scapy and tshark decode; malformed requests
 # get nothing, nor do requests from forged sources; a T-PDU of an unknown
-# TEID gets an Error Indication, and a
+# TEID gets an Error Indication, unless it is shorter than that, and a
 # flood of them no more than the rule's "limit" lets through; a T-PDU with
 # an unsupported comprehension-required extension gets one Supported
 # Extension Headers Notification and is dropped; an End Marker is counted,
@@ -82,6 +82,11 @@ for fam in 4 6; do
 	out=$(sig $fam tpdu 0xdead)
 	expect_reply "IPv$fam: unknown TEID answered with an Error Indication" "$out" \
 		"error-indication teid=0xdead peer=$gw_addr udp-port=2152 from=$gw_addr:2152"
+
+	too_big=$(gtpu_stat "$gw" reply_too_big)
+	out=$(sig $fam tpdu-empty 0xdead --wait 1)
+	expect_eq "IPv$fam: an empty T-PDU gets no Error Indication, which would be larger" \
+		"$(tail -n 1 <<<"$out")/$(stat_delta reply_too_big "$too_big")" "replies 0/1"
 
 	unsupp=$(gtpu_stat "$gw" unsupported_extension)
 	notif=$(gtpu_stat "$gw" ext_notification)
