@@ -7,10 +7,11 @@
 # gets an Echo Response that scapy and tshark decode; malformed requests
 # get nothing, nor do requests from forged sources; a T-PDU of an unknown
 # TEID gets an Error Indication, unless it is shorter than that, and a
-# flood of them no more than the rule's "limit" lets through; a T-PDU with
-# an unsupported comprehension-required extension gets one Supported
-# Extension Headers Notification and is dropped; an End Marker is counted,
-# logged to nflog group 1, and neither decapsulated nor answered.
+# flood of them no more than the source's bucket lets through, leaving
+# other sources theirs; a T-PDU with an unsupported comprehension-required
+# extension gets one Supported Extension Headers Notification and is
+# dropped; an End Marker is counted, logged to nflog group 1, and neither
+# decapsulated nor answered.
 #
 # docs/gateway-daemon.nft on top (a daemon supervises the paths): a UDP
 # listener on port 2152 of the gateway receives an Echo Request and an End
@@ -170,8 +171,8 @@ expect_eq "End Marker logged to nflog group 1" "$got" "0xfe 0x00000100"
 expect_eq "End Marker left to the ruleset, not decapsulated" \
 	"$(stat_delta not_tpdu "$not_tpdu")/$(stat_delta decap "$decap")" 1/0
 
-# A flood of unknown TEIDs: the rule's limit (10/second, burst 5) bounds
-# the Error Indications, and every one sent arrives.
+# A flood of unknown TEIDs: the source's bucket (10/second, burst 5)
+# bounds the Error Indications, and every one sent arrives.
 ei=$(gtpu_stat "$gw" error_indication)
 out=$(sig 4 tpdu 0xbad --count 10000 --wait 3)
 secs=$(sed -n 's/^sent 10000 in \([0-9.]*\) s$/\1/p' <<<"$out")
@@ -183,6 +184,43 @@ else
 	FAIL "10000 unknown TEIDs in ${secs}s: ${replies:-no} Error Indications, limit allows $bound"
 fi
 expect_eq "every Error Indication sent arrived" "$(stat_delta error_indication "$ei")" "$replies"
+
+# The limit is per source: while one source floods, another still gets
+# its Error Indications.  From acc's address, 2000 unknown-TEID T-PDUs,
+# then straight away 3 from a second address of acc, which gets 3.
+addr "$acc" acc-tr 192.0.2.3/24
+addr "$acc" acc-tr 2001:db8:1::3/64
+for fam in 4 6; do
+	got=$(ip netns exec "$acc" /usr/bin/python3 - "$(outer_addr acc $fam)" \
+		"$([ $fam = 4 ] && echo 192.0.2.3 || echo 2001:db8:1::3)" "$(outer_addr gw $fam)" <<'PY'
+import select
+import socket
+import struct
+import sys
+import time
+
+flooder, second, gw = sys.argv[1:4]
+fam = socket.AF_INET6 if ":" in gw else socket.AF_INET
+socks = []
+for addr in (flooder, second):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, 2152))
+    socks.append(s)
+tpdu = struct.pack("!BBHI", 0x30, 255, 48, 0xbad) + bytes(48)
+for _ in range(2000):
+    socks[0].sendto(tpdu, (gw, 2152))
+for _ in range(3):
+    socks[1].sendto(tpdu, (gw, 2152))
+replies = 0
+end = time.monotonic() + 3
+while select.select([socks[1]], [], [], max(0, end - time.monotonic()))[0]:
+    socks[1].recv(100)
+    replies += 1
+print(replies)
+PY
+)
+	expect_eq "IPv$fam: a flood from one source leaves another its Error Indications" "$got" 3
+done
 
 kill "$tpid"; wait "$tpid" 2>/dev/null
 warn=$(tshark -n -r "$tmp/replies.pcap" -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
