@@ -34,7 +34,7 @@ EOF
 
 ip netns exec "$gw" socat -u UDP4-RECV:5555,bind=198.51.100.1 \
 	OPEN:"$tmp/rx4",creat,append &
-ip netns exec "$gw" socat -u UDP6-RECV:5555,bind=[2001:db8:100::1] \
+ip netns exec "$gw" socat -u "UDP6-RECV:5555,bind=[2001:db8:100::1]" \
 	OPEN:"$tmp/rx6",creat,append &
 busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -eq 2 ]"
 
