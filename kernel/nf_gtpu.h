@@ -34,6 +34,8 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_EXT_NOTIFICATION,	/* Supported Extension Headers Notif. sent */
 	NF_GTPU_STAT_REPLY_ERROR,	/* reply not sent: no route, no memory */
 	NF_GTPU_STAT_WRONG_HOOK,	/* xt rule reached from a hook not its mode's */
+	NF_GTPU_STAT_REPLY_REFUSED,	/* no reply to a forged or foreign source */
+	NF_GTPU_STAT_REPLY_TOO_BIG,	/* no reply larger than its request */
 	__NF_GTPU_STAT_MAX
 };
 
@@ -106,6 +108,7 @@ void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat);
 /* A received GTP-U message, see nf_gtpu_rx_parse(). */
 struct nf_gtpu_rx {
 	int			thoff;	/* offset of the UDP header */
+	unsigned int		len;	/* UDP payload: the GTP-U message */
 	__be16			sport;	/* UDP source port */
 	enum nf_gtpu_stat	stat;	/* NF_GTPU_RX_BAD: why */
 	enum gtpu_parse_result	ret;	/* NF_GTPU_RX_OK: the parser's result */

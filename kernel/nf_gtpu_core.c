@@ -81,6 +81,8 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_EXT_NOTIFICATION]	= "ext_notification",
 	[NF_GTPU_STAT_REPLY_ERROR]	= "reply_error",
 	[NF_GTPU_STAT_WRONG_HOOK]	= "wrong_hook",
+	[NF_GTPU_STAT_REPLY_REFUSED]	= "reply_refused",
+	[NF_GTPU_STAT_REPLY_TOO_BIG]	= "reply_too_big",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -179,20 +181,31 @@ static bool nf_gtpu_csum_short_ok(const struct sk_buff *skb, int thoff,
 				ulen, IPPROTO_UDP, csum);
 }
 
-/* A zero checksum means none over IPv4, and is invalid over IPv6. */
+/*
+ * A zero checksum means none over IPv4, and is invalid over IPv6.
+ *
+ * nf_checksum() marks a CHECKSUM_COMPLETE packet it verified
+ * CHECKSUM_UNNECESSARY, which would vouch for the inner packet too: keep
+ * the sum instead, which decap carries over to the inner packet.
+ */
 static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
 			    const struct nf_hook_state *state,
 			    const struct udphdr *uh)
 {
 	u8 family = skb->protocol == htons(ETH_P_IP) ? NFPROTO_IPV4 :
 						       NFPROTO_IPV6;
+	u8 ip_summed = skb->ip_summed;
 	unsigned int ulen = ntohs(uh->len);
 
 	if (!uh->check)
 		return family == NFPROTO_IPV4;
 	if (ulen < skb->len - thoff)
 		return nf_gtpu_csum_short_ok(skb, thoff, ulen);
-	return !nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family);
+	if (nf_checksum(skb, state->hook, thoff, IPPROTO_UDP, family))
+		return false;
+	if (ip_summed == CHECKSUM_COMPLETE)
+		skb->ip_summed = CHECKSUM_COMPLETE;
+	return true;
 }
 
 /**
@@ -235,12 +248,13 @@ enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
 	ulen = ntohs(uh->len);
 	if (ulen < sizeof(*uh) || ulen > skb->len - rx->thoff)
 		return NF_GTPU_RX_BAD;
+	rx->len = ulen - sizeof(*uh);
 	rx->stat = NF_GTPU_STAT_BAD_CSUM;
 	if (state && !nf_gtpu_csum_ok(skb, rx->thoff, state, uh))
 		return NF_GTPU_RX_BAD;
 	rx->stat = NF_GTPU_STAT_BAD_HEADER;
-	if (!nf_gtpu_read_header(skb, rx->thoff + sizeof(*uh),
-				 ulen - sizeof(*uh), &rx->info, &rx->ret))
+	if (!nf_gtpu_read_header(skb, rx->thoff + sizeof(*uh), rx->len,
+				 &rx->info, &rx->ret))
 		return NF_GTPU_RX_BAD;
 	if (rx->info.version != (uh->dest == htons(GTPU_V0_PORT) ? 0 : 1))
 		return NF_GTPU_RX_BAD;
@@ -396,8 +410,17 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 	if (!dev || !netif_is_apn(dev) || !(dev->flags & IFF_UP))
 		return nf_gtpu_drop(net, NF_GTPU_STAT_NO_DEVICE);
 
-	if (pskb_trim_rcsum(skb, off + ip_len) ||
-	    iptunnel_pull_header(skb, off, proto, !net_eq(net, dev_net(dev))))
+	if (pskb_trim_rcsum(skb, off + ip_len))
+		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
+	/*
+	 * CHECKSUM_UNNECESSARY (a device's or GRO's) counts the outer UDP
+	 * checksum as its first level: spend it, as the UDP layer does for
+	 * its tunnels, so that the inner one is verified unless the device
+	 * verified it too.  A CHECKSUM_COMPLETE sum is pulled with the outer
+	 * headers and then covers the inner packet alone.
+	 */
+	__skb_decr_checksum_unnecessary(skb);
+	if (iptunnel_pull_header(skb, off, proto, !net_eq(net, dev_net(dev))))
 		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
 
 	nf_gtpu_stat_inc(net, NF_GTPU_STAT_DECAP);

@@ -38,10 +38,14 @@
 /* The longest reply: Error Indication over IPv6. */
 #define GTPU_REPLY_MAX	(GTPU_V1_HLEN + GTPU_V1_OPT_LEN + 4 + 5 + 3 + 16)
 
-/* A message to send: the GTP-U header and what follows it. */
+/*
+ * A message to send: the GTP-U header and what follows it.  @slack is by
+ * how much it may exceed the message it answers (see nf_gtpu_reply()).
+ */
 struct nf_gtpu_msg {
 	u8		buf[GTPU_REPLY_MAX];
 	unsigned int	len;
+	unsigned int	slack;
 	__be16		dport;
 	enum nf_gtpu_stat stat;
 };
@@ -66,6 +70,7 @@ static void nf_gtpu_msg_init(struct nf_gtpu_msg *m, u8 type, u16 seq, u8 ext)
 	};
 
 	m->len = 0;
+	m->slack = 0;
 	nf_gtpu_msg_put(m, hdr, sizeof(hdr));
 }
 
@@ -74,7 +79,11 @@ static void nf_gtpu_msg_finish(struct nf_gtpu_msg *m)
 	put_unaligned_be16(m->len - GTPU_V1_HLEN, m->buf + 2);
 }
 
-/* 7.2.2: the request's sequence number, and Recovery with counter 0. */
+/*
+ * 7.2.2: the request's sequence number, and Recovery with counter 0.  The
+ * IE is mandatory, so the response is two octets longer than a request
+ * without IEs, the usual one: a fixed slack.
+ */
 static void nf_gtpu_echo_response(struct nf_gtpu_msg *m,
 				  const struct gtpu_info *info, __be16 sport)
 {
@@ -82,6 +91,7 @@ static void nf_gtpu_echo_response(struct nf_gtpu_msg *m,
 
 	nf_gtpu_msg_init(m, GTPU_TYPE_ECHO_RSP, info->seq, GTPU_EXT_NONE);
 	nf_gtpu_msg_put(m, recovery, sizeof(recovery));
+	m->slack = sizeof(recovery);
 	m->dport = sport;
 	m->stat = NF_GTPU_STAT_ECHO_RESPONSE;
 }
@@ -135,23 +145,31 @@ static void nf_gtpu_ext_notification(struct nf_gtpu_msg *m, __be16 sport)
 /*
  * Only between unicast addresses, and only from one of ours: a reply
  * never goes to a broadcast or multicast group, nor claims another
- * host's address (IPv4 routing refuses a foreign source by itself).
+ * host's address (IPv4 routing refuses a foreign source by itself).  Nor
+ * does it go back into this host: a source that is loopback or one of
+ * our own addresses is forged (the reply rule may run before the
+ * martian and rp_filter checks; IPv6 drops ::1 itself, and has it on
+ * lo), as is a frame not sent to us.
  */
 static bool nf_gtpu_reply_addrs_ok(struct net *net, const struct sk_buff *skb)
 {
 	const struct ipv6hdr *ip6h;
 	const struct iphdr *iph;
 
+	if (skb->pkt_type != PACKET_HOST)
+		return false;
 	if (skb->protocol == htons(ETH_P_IP)) {
 		iph = ip_hdr(skb);
-		return !ipv4_is_multicast(iph->saddr) &&
-		       !ipv4_is_lbcast(iph->saddr) &&
-		       !ipv4_is_zeronet(iph->saddr) &&
+		return !ipv4_is_loopback(iph->saddr) &&
+		       inet_addr_type_dev_table(net, skb->dev, iph->saddr) ==
+		       RTN_UNICAST &&
 		       !ipv4_is_multicast(iph->daddr) &&
 		       !ipv4_is_lbcast(iph->daddr);
 	}
 	ip6h = ipv6_hdr(skb);
 	return (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_UNICAST) &&
+	       !ipv6_chk_addr_and_flags(net, &ip6h->saddr, skb->dev, true, 0,
+					IFA_F_TENTATIVE) &&
 	       (ipv6_addr_type(&ip6h->daddr) & IPV6_ADDR_UNICAST) &&
 	       ipv6_chk_addr(net, &ip6h->daddr, NULL, 0);
 }
@@ -228,7 +246,9 @@ static int nf_gtpu_send_msg(struct net *net, struct sk_buff *skb,
  * comprehension-required extension that is not supported.  The message is
  * consumed (NF_GTPU_STOLEN), or dropped if the reply cannot be sent
  * (NF_GTPU_DROP).  Anything else, malformed messages included, gets no
- * reply and is left to the ruleset: NF_GTPU_PASS.
+ * reply and is left to the ruleset: NF_GTPU_PASS.  So is a message from
+ * a forged source (or source port 0, RFC 768's "no reply") and one
+ * shorter than its reply would be: a reflector must not amplify.
  */
 enum nf_gtpu_verdict nf_gtpu_reply(struct sk_buff *skb,
 				   const struct nf_hook_state *state)
@@ -253,8 +273,14 @@ enum nf_gtpu_verdict nf_gtpu_reply(struct sk_buff *skb,
 		nf_gtpu_ext_notification(&m, rx.sport);
 	else
 		return NF_GTPU_PASS;
-	if (!nf_gtpu_reply_addrs_ok(net, skb))
+	if (!rx.sport || !nf_gtpu_reply_addrs_ok(net, skb)) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_REPLY_REFUSED);
 		return NF_GTPU_PASS;
+	}
+	if (m.len > rx.len + m.slack) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_REPLY_TOO_BIG);
+		return NF_GTPU_PASS;
+	}
 
 	nf_gtpu_msg_finish(&m);
 	if (nf_gtpu_send_msg(net, skb, htons(GTPU_V1_PORT), &m)) {

@@ -5,11 +5,13 @@
 #
 # docs/gateway.nft (everything in the kernel): an Echo Request from scapy
 # gets an Echo Response that scapy and tshark decode; malformed requests
-# get nothing; a T-PDU of an unknown TEID gets an Error Indication, and a
-# flood of them no more than the rule's "limit" lets through; a T-PDU with
-# an unsupported comprehension-required extension gets one Supported
-# Extension Headers Notification and is dropped; an End Marker is counted,
-# logged to nflog group 1, and neither decapsulated nor answered.
+# get nothing, nor do requests from forged sources; a T-PDU of an unknown
+# TEID gets an Error Indication, unless it is shorter than that, and a
+# flood of them no more than the source's bucket lets through, leaving
+# other sources theirs; a T-PDU with an unsupported comprehension-required
+# extension gets one Supported Extension Headers Notification and is
+# dropped; an End Marker is counted, logged to nflog group 1, and neither
+# decapsulated nor answered.
 #
 # docs/gateway-daemon.nft on top (a daemon supervises the paths): a UDP
 # listener on port 2152 of the gateway receives an Echo Request and an End
@@ -82,6 +84,11 @@ for fam in 4 6; do
 	expect_reply "IPv$fam: unknown TEID answered with an Error Indication" "$out" \
 		"error-indication teid=0xdead peer=$gw_addr udp-port=2152 from=$gw_addr:2152"
 
+	too_big=$(gtpu_stat "$gw" reply_too_big)
+	out=$(sig $fam tpdu-empty 0xdead --wait 1)
+	expect_eq "IPv$fam: an empty T-PDU gets no Error Indication, which would be larger" \
+		"$(tail -n 1 <<<"$out")/$(stat_delta reply_too_big "$too_big")" "replies 0/1"
+
 	unsupp=$(gtpu_stat "$gw" unsupported_extension)
 	notif=$(gtpu_stat "$gw" ext_notification)
 	decap=$(gtpu_stat "$gw" decap)
@@ -92,6 +99,74 @@ for fam in 4 6; do
 		"$(stat_delta unsupported_extension "$unsupp")/$(stat_delta ext_notification "$notif")" 1/1
 	expect_eq "IPv$fam: unsupported extension not decapsulated" "$(stat_delta decap "$decap")" 0
 done
+
+# Forged sources: Echo Requests from port 5555 of loopback or of the
+# gateway's own addresses, one in a link-layer broadcast and one from
+# port 0, sent as frames on acc-tr, get no reply (the reply would go back
+# into the gateway, to a port the sender chose) and are counted as
+# reply_refused (IPv6 itself drops ::1, as Ip6InHdrErrors); the same
+# request from acc's address is answered.
+ip netns exec "$gw" socat -u UDP4-RECV:5555 OPEN:"$tmp/forged4",creat,append &
+ip netns exec "$gw" socat -u UDP6-RECV:5555 OPEN:"$tmp/forged6",creat,append &
+busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -eq 2 ]"
+# One scapy process sends each request as a frame on acc-tr and prints
+# "SRC HOW refused/answered/v6-addr-errors" from gw's counters.
+ip netns exec "$acc" /usr/bin/python3 - "$gw" \
+	"$(ip -n "$gw" -br link show gw-tr | awk '{ print $3 }')" >"$tmp/forged" <<'PY'
+import subprocess
+import sys
+import time
+
+from scapy.all import Ether, IP, IPv6, UDP, sendp
+from scapy.contrib.gtp import GTPEchoRequest, GTPHeader
+
+gw, mac = sys.argv[1:3]
+CASES = [("127.0.0.1", "192.0.2.2", "to"), ("192.0.2.2", "192.0.2.2", "to"),
+         ("198.51.100.1", "192.0.2.2", "to"), ("::1", "2001:db8:1::2", "to"),
+         ("2001:db8:1::2", "2001:db8:1::2", "to"),
+         ("2001:db8:100::1", "2001:db8:1::2", "to"),
+         ("192.0.2.1", "192.0.2.2", "broadcast"),
+         ("2001:db8:1::1", "2001:db8:1::2", "broadcast"),
+         ("192.0.2.1", "192.0.2.2", "sport0"),
+         ("2001:db8:1::1", "2001:db8:1::2", "sport0"),
+         ("192.0.2.1", "192.0.2.2", "peer"),
+         ("2001:db8:1::1", "2001:db8:1::2", "peer")]
+
+
+def counters():
+    out = subprocess.run(["ip", "netns", "exec", gw, "sh", "-c",
+                          "cat /proc/net/nf_gtpu; nstat -asz Ip6InHdrErrors"],
+                         capture_output=True, text=True).stdout
+    c = {line.split()[0]: int(line.split()[1]) for line in out.splitlines()
+         if len(line.split()) >= 2 and line.split()[1].isdigit()}
+    return (c.get("reply_refused", 0), c.get("echo_response", 0),
+            c.get("Ip6InHdrErrors", 0))
+
+
+for src, dst, how in CASES:
+    ip = IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
+    before = counters()
+    sendp(Ether(dst="ff:ff:ff:ff:ff:ff" if how == "broadcast" else mac) / ip /
+          UDP(sport=0 if how == "sport0" else 5555, dport=2152) /
+          GTPHeader(S=1, seq=0x4321, gtp_type=1, teid=0) / GTPEchoRequest(),
+          iface="acc-tr", verbose=False)
+    end = time.monotonic() + 5
+    while (now := counters()) == before and time.monotonic() < end:
+        time.sleep(0.1)
+    delta = "/".join(str(n - b) for n, b in zip(now, before))
+    print(f"{src} {how} {delta}", flush=True)
+PY
+for want in "127.0.0.1 to 1/0/0" "192.0.2.2 to 1/0/0" "198.51.100.1 to 1/0/0" \
+	    "::1 to 0/0/1" "2001:db8:1::2 to 1/0/0" "2001:db8:100::1 to 1/0/0" \
+	    "192.0.2.1 broadcast 1/0/0" "2001:db8:1::1 broadcast 1/0/0" \
+	    "192.0.2.1 sport0 1/0/0" "2001:db8:1::1 sport0 1/0/0" \
+	    "192.0.2.1 peer 0/1/0" "2001:db8:1::1 peer 0/1/0"; do
+	set -- $want
+	expect_eq "Echo Request from $1 ($2): refused/answered/dropped by IPv6" \
+		"$(awk -v s="$1" -v h="$2" '$1 == s && $2 == h { print $3 }' "$tmp/forged")" "$3"
+done
+expect_eq "no Echo Response reached the gateway's own port 5555" \
+	"$(cat "$tmp/forged4" "$tmp/forged6" 2>/dev/null | wc -c)" 0
 
 # End Marker: matched by type, counted, logged, dropped, never answered
 # nor decapsulated.
@@ -109,8 +184,8 @@ expect_eq "End Marker logged to nflog group 1" "$got" "0xfe 0x00000100"
 expect_eq "End Marker left to the ruleset, not decapsulated" \
 	"$(stat_delta not_tpdu "$not_tpdu")/$(stat_delta decap "$decap")" 1/0
 
-# A flood of unknown TEIDs: the rule's limit (10/second, burst 5) bounds
-# the Error Indications, and every one sent arrives.
+# A flood of unknown TEIDs: the source's bucket (10/second, burst 5)
+# bounds the Error Indications, and every one sent arrives.
 ei=$(gtpu_stat "$gw" error_indication)
 out=$(sig 4 tpdu 0xbad --count 10000 --wait 3)
 secs=$(sed -n 's/^sent 10000 in \([0-9.]*\) s$/\1/p' <<<"$out")
@@ -122,6 +197,43 @@ else
 	FAIL "10000 unknown TEIDs in ${secs}s: ${replies:-no} Error Indications, limit allows $bound"
 fi
 expect_eq "every Error Indication sent arrived" "$(stat_delta error_indication "$ei")" "$replies"
+
+# The limit is per source: while one source floods, another still gets
+# its Error Indications.  From acc's address, 2000 unknown-TEID T-PDUs,
+# then straight away 3 from a second address of acc, which gets 3.
+addr "$acc" acc-tr 192.0.2.3/24
+addr "$acc" acc-tr 2001:db8:1::3/64
+for fam in 4 6; do
+	got=$(ip netns exec "$acc" /usr/bin/python3 - "$(outer_addr acc $fam)" \
+		"$([ $fam = 4 ] && echo 192.0.2.3 || echo 2001:db8:1::3)" "$(outer_addr gw $fam)" <<'PY'
+import select
+import socket
+import struct
+import sys
+import time
+
+flooder, second, gw = sys.argv[1:4]
+fam = socket.AF_INET6 if ":" in gw else socket.AF_INET
+socks = []
+for addr in (flooder, second):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, 2152))
+    socks.append(s)
+tpdu = struct.pack("!BBHI", 0x30, 255, 48, 0xbad) + bytes(48)
+for _ in range(2000):
+    socks[0].sendto(tpdu, (gw, 2152))
+for _ in range(3):
+    socks[1].sendto(tpdu, (gw, 2152))
+replies = 0
+end = time.monotonic() + 3
+while select.select([socks[1]], [], [], max(0, end - time.monotonic()))[0]:
+    socks[1].recv(100)
+    replies += 1
+print(replies)
+PY
+)
+	expect_eq "IPv$fam: a flood from one source leaves another its Error Indications" "$got" 3
+done
 
 kill "$tpid"; wait "$tpid" 2>/dev/null
 warn=$(tshark -n -r "$tmp/replies.pcap" -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \

@@ -12,7 +12,8 @@
       and, last, "replies N" (and "sent N in T s" with --count), each
       line prefixed with "KIND: " when several kinds are given.
       KIND: echo, echo-bad-length, echo-truncated, echo-v2, echo-no-seq,
-      echo-teid, tpdu, tpdu-unsupported-ext, end-marker.
+      echo-teid, tpdu, tpdu-empty (no payload: shorter than its Error
+      Indication would be), tpdu-unsupported-ext, end-marker.
   gtpu_sig.py listen LADDR OUT SECONDS
       a daemon's socket: bind LADDR port 2152 and write the type of every
       GTP-U message received to OUT, one line each, for SECONDS.
@@ -38,8 +39,9 @@ TYPES = {2: "echo-response", 26: "error-indication",
 
 
 def tpdu(teid):
+    # 46 octets: no shorter than an Error Indication over IPv6 (40).
     return bytes(GTPHeader(gtp_type=255, teid=teid) /
-                 IP(src=MS4, dst=PDN4) / ICMP() / Raw(b"sig"))
+                 IP(src=MS4, dst=PDN4) / ICMP() / Raw(b"signalling"))
 
 
 def message(kind, teid):
@@ -61,6 +63,8 @@ def message(kind, teid):
                      GTPEchoRequest())
     if kind == "tpdu":
         return tpdu(teid)
+    if kind == "tpdu-empty":
+        return bytes(GTPHeader(gtp_type=255, teid=teid))
     if kind == "tpdu-unsupported-ext":
         # E set, one extension of type 0xa0: unknown, bit 8 set
         # (comprehension required by the receiving endpoint).

@@ -34,8 +34,8 @@ gtp_rule_translation() {
 		     "payload:nh:8:16:r0 lookup:uplink6:r0:r4 gtp-encap:ip:r4:r5" ;;
 	"udp dport 2152 gtp type echo-request gtp reply")
 		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=1 gtp-reply" ;;
-	"udp dport 2152 gtp type t-pdu limit rate 10/second gtp reply")
-		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=255 limit:10:5 gtp-reply" ;;
+	"udp dport 2152 gtp type t-pdu limit rate 100/second gtp reply")
+		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=255 limit:100:5 gtp-reply" ;;
 	"udp dport 2152 gtp type end-marker counter log group 1 drop")
 		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=254 counter log:1 verdict:drop" ;;
 	"udp dport 2152 gtp decap to gtp teid map @downlink")
