@@ -37,7 +37,7 @@ host_check "gtpu: command-line parsing (libnfgtpu/tests/parse.sh)" \
 host_check "modules build against the oldest and newest 6.1 and 6.12 headers" \
 	build/build-matrix.log tools/build-matrix.sh --ends
 for kver in "$@"; do
-	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4200}"
+	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4800}"
 done
 collect_suites
 suite_summary
