@@ -45,73 +45,32 @@ static uint64_t get64(const uint8_t *p)
  */
 typedef uint8_t (*pfcp_dec_fn)(const uint8_t *v, uint16_t len, void *out);
 
-static uint8_t dec_u8(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 1)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint8_t *)out = v[0];
-	return 0;
+/*
+ * Fixed-size values: at least "min" octets, "expr" of them into a
+ * "type" at *out.
+ */
+#define DEC_FIXED(name, type, min, expr)				\
+static uint8_t name(const uint8_t *v, uint16_t len, void *out)		\
+{									\
+	if (len < (min))						\
+		return PFCP_CAUSE_INVALID_LENGTH;			\
+	*(type *)out = (type)(expr);					\
+	return 0;							\
 }
 
-/* Source and Destination Interface: the value is the low 4 bits */
-static uint8_t dec_interface(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 1)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint8_t *)out = v[0] & 0x0f;
-	return 0;
-}
-
-static uint8_t dec_qfi(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 1)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint8_t *)out = v[0] & 0x3f;
-	return 0;
-}
-
-static uint8_t dec_u16(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 2)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint16_t *)out = get16(v);
-	return 0;
-}
-
+DEC_FIXED(dec_u8, uint8_t, 1, v[0])
+DEC_FIXED(dec_u16, uint16_t, 2, get16(v))
+DEC_FIXED(dec_u32, uint32_t, 4, get32(v))
 /* PDR ID: 16 bits on the wire, kept in 32 like the other rule IDs */
-static uint8_t dec_id16(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 2)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint32_t *)out = get16(v);
-	return 0;
-}
-
-static uint8_t dec_u32(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 4)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint32_t *)out = get32(v);
-	return 0;
-}
-
+DEC_FIXED(dec_id16, uint32_t, 2, get16(v))
+/* Source and Destination Interface: the value is the low 4 bits */
+DEC_FIXED(dec_interface, uint8_t, 1, v[0] & 0x0f)
+DEC_FIXED(dec_qfi, uint8_t, 1, v[0] & 0x3f)
 /* Apply Action: one octet up to Rel-15, two since */
-static uint8_t dec_apply_action(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 1)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint16_t *)out = (uint16_t)(v[0] | (len > 1 ? v[1] << 8 : 0));
-	return 0;
-}
-
+DEC_FIXED(dec_apply_action, uint16_t, 1, v[0] | (len > 1 ? v[1] << 8 : 0))
 /* Reporting Triggers: two octets in Rel-15, a third since */
-static uint8_t dec_triggers(const uint8_t *v, uint16_t len, void *out)
-{
-	if (len < 2)
-		return PFCP_CAUSE_INVALID_LENGTH;
-	*(uint32_t *)out = v[0] | v[1] << 8 | (len > 2 ? v[2] << 16 : 0);
-	return 0;
-}
+DEC_FIXED(dec_triggers, uint32_t, 2,
+	  v[0] | v[1] << 8 | (len > 2 ? v[2] << 16 : 0))
 
 /* UP and CP Function Features: as many octets as the peer knows */
 static uint8_t dec_features(const uint8_t *v, uint16_t len, void *out)
@@ -146,6 +105,29 @@ static uint8_t dec_node_id(const uint8_t *v, uint16_t len, void *out)
 	return 0;
 }
 
+/*
+ * An IPv4 address, then an IPv6 address, each when its flag is set: the
+ * layout of F-SEID, F-TEID, UE IP Address and Outer Header Creation.
+ */
+static size_t addrs_len(bool has4, bool has6)
+{
+	return (has4 ? 4 : 0) + (has6 ? 16 : 0);
+}
+
+static const uint8_t *get_addrs(const uint8_t *v, bool has4, uint8_t *v4,
+				bool has6, uint8_t *v6)
+{
+	if (has4) {
+		memcpy(v4, v, 4);
+		v += 4;
+	}
+	if (has6) {
+		memcpy(v6, v, 16);
+		v += 16;
+	}
+	return v;
+}
+
 static uint8_t dec_fseid(const uint8_t *v, uint16_t len, void *out)
 {
 	struct pfcp_fseid *f = out;
@@ -154,21 +136,16 @@ static uint8_t dec_fseid(const uint8_t *v, uint16_t len, void *out)
 	if (len < 9)
 		return PFCP_CAUSE_INVALID_LENGTH;
 	f->flags = v[0] & (PFCP_FSEID_V4 | PFCP_FSEID_V6);
-	need = 9 + (f->flags & PFCP_FSEID_V4 ? 4 : 0) +
-	       (f->flags & PFCP_FSEID_V6 ? 16 : 0);
+	need = 9 + addrs_len(f->flags & PFCP_FSEID_V4,
+			     f->flags & PFCP_FSEID_V6);
 	if (len < need)
 		return PFCP_CAUSE_INVALID_LENGTH;
 	/* the CP function's address is what the SEID is bound to */
 	if (!f->flags)
 		return PFCP_CAUSE_MANDATORY_INCORRECT;
 	f->seid = get64(v + 1);
-	v += 9;
-	if (f->flags & PFCP_FSEID_V4) {
-		memcpy(f->v4, v, 4);
-		v += 4;
-	}
-	if (f->flags & PFCP_FSEID_V6)
-		memcpy(f->v6, v, 16);
+	get_addrs(v + 9, f->flags & PFCP_FSEID_V4, f->v4,
+		  f->flags & PFCP_FSEID_V6, f->v6);
 	return 0;
 }
 
@@ -194,18 +171,13 @@ static uint8_t dec_fteid(const uint8_t *v, uint16_t len, void *out)
 	}
 	if (f->flags & PFCP_FTEID_CHID)	/* CHID only with CH */
 		return PFCP_CAUSE_MANDATORY_INCORRECT;
-	need = 5 + (f->flags & PFCP_FTEID_V4 ? 4 : 0) +
-	       (f->flags & PFCP_FTEID_V6 ? 16 : 0);
+	need = 5 + addrs_len(f->flags & PFCP_FTEID_V4,
+			     f->flags & PFCP_FTEID_V6);
 	if (len < need)
 		return PFCP_CAUSE_INVALID_LENGTH;
 	f->teid = get32(v + 1);
-	v += 5;
-	if (f->flags & PFCP_FTEID_V4) {
-		memcpy(f->v4, v, 4);
-		v += 4;
-	}
-	if (f->flags & PFCP_FTEID_V6)
-		memcpy(f->v6, v, 16);
+	get_addrs(v + 5, f->flags & PFCP_FTEID_V4, f->v4,
+		  f->flags & PFCP_FTEID_V6, f->v6);
 	return 0;
 }
 
@@ -217,21 +189,13 @@ static uint8_t dec_ue_ip(const uint8_t *v, uint16_t len, void *out)
 	if (len < 1)
 		return PFCP_CAUSE_INVALID_LENGTH;
 	u->flags = v[0] & 0x7f;
-	need = 1 + (u->flags & PFCP_UEIP_V4 ? 4 : 0) +
-	       (u->flags & PFCP_UEIP_V6 ? 16 : 0) +
+	need = 1 + addrs_len(u->flags & PFCP_UEIP_V4, u->flags & PFCP_UEIP_V6) +
 	       (u->flags & PFCP_UEIP_IPV6D ? 1 : 0) +
 	       (u->flags & PFCP_UEIP_IP6PL ? 1 : 0);
 	if (len < need)
 		return PFCP_CAUSE_INVALID_LENGTH;
-	v++;
-	if (u->flags & PFCP_UEIP_V4) {
-		memcpy(u->v4, v, 4);
-		v += 4;
-	}
-	if (u->flags & PFCP_UEIP_V6) {
-		memcpy(u->v6, v, 16);
-		v += 16;
-	}
+	v = get_addrs(v + 1, u->flags & PFCP_UEIP_V4, u->v4,
+		      u->flags & PFCP_UEIP_V6, u->v6);
 	if (u->flags & PFCP_UEIP_IPV6D)
 		u->v6_pd_bits = *v++;
 	if (u->flags & PFCP_UEIP_IP6PL)
@@ -257,8 +221,8 @@ static uint8_t dec_ohc(const uint8_t *v, uint16_t len, void *out)
 	o->desc = get16(v);
 	if (!(o->desc & 0xff00))
 		return PFCP_CAUSE_MANDATORY_INCORRECT;
-	need = 2 + (o->desc & gtpu ? 4 : 0) + (o->desc & v4 ? 4 : 0) +
-	       (o->desc & v6 ? 16 : 0) + (o->desc & udp ? 2 : 0) +
+	need = 2 + (o->desc & gtpu ? 4 : 0) +
+	       addrs_len(o->desc & v4, o->desc & v6) + (o->desc & udp ? 2 : 0) +
 	       (o->desc & PFCP_OHC_CTAG ? 3 : 0) +
 	       (o->desc & PFCP_OHC_STAG ? 3 : 0);
 	if (len < need)
@@ -268,14 +232,7 @@ static uint8_t dec_ohc(const uint8_t *v, uint16_t len, void *out)
 		o->teid = get32(v);
 		v += 4;
 	}
-	if (o->desc & v4) {
-		memcpy(o->v4, v, 4);
-		v += 4;
-	}
-	if (o->desc & v6) {
-		memcpy(o->v6, v, 16);
-		v += 16;
-	}
+	v = get_addrs(v, o->desc & v4, o->v4, o->desc & v6, o->v6);
 	if (o->desc & udp)
 		o->port = get16(v);
 	return 0;
