@@ -8,12 +8,13 @@
 # the same builders the host test plays the SMF with; the bad variants
 # are cut or patched from them here.  Deterministic.
 
+import importlib.util
 import os
 import struct
 import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "pfcpd", "tests"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pfcpd", "tests"))
 import smf_msgs as s  # noqa: E402
 from scapy.contrib.pfcp import (  # noqa: E402
     PFCPAssociationReleaseResponse, PFCPAssociationUpdateResponse,
@@ -92,14 +93,16 @@ def bad_variants(good):
 
 
 def main():
-    outdir = sys.argv[1] if len(sys.argv) > 1 else "corpus-pfcp"
-    os.makedirs(outdir, exist_ok=True)
+    # make-seeds.py (GTP-U) has the corpus writer; its name has a dash
+    spec = importlib.util.spec_from_file_location(
+        "gtpu_seeds", os.path.join(HERE, "make-seeds.py"))
+    gtpu_seeds = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gtpu_seeds)
     seeds = {k: bytes(v) for k, v in GOOD.items()}
     seeds.update(bad_variants(GOOD))
-    for name, data in sorted(seeds.items()):
-        with open(os.path.join(outdir, name), "wb") as f:
-            f.write(data)
-    print(f"{len(seeds)} seeds in {outdir}")
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE,
+                                                             "corpus-pfcp")
+    gtpu_seeds.write_corpus(out, seeds)
 
 
 if __name__ == "__main__":
