@@ -31,6 +31,7 @@ static void check_rules(const struct pfcp_msg *m)
 		CHECK(counts[i] <= PFCP_MAX_RULES);
 	for (i = 0; i < m->n_create_pdr; i++) {
 		CHECK(m->create_pdr[i].n_urr_id <= PFCP_MAX_URR_IDS);
+		CHECK(m->create_pdr[i].n_qer_id <= PFCP_MAX_QER_IDS);
 		CHECK(m->create_pdr[i].pdr_id <= 0xffff);
 		CHECK(m->create_pdr[i].pdi.ni.len <= PFCP_NI_MAX);
 		CHECK(m->create_pdr[i].pdi.qfi <= 63);

@@ -350,7 +350,8 @@ static const struct pfcp_group pdi = GROUP_OF(pdi_ies);
 	LEAF(PFCP_IE_FAR_ID, dec_u32, 0, struct pfcp_pdr, far_id),	\
 	MULTI(PFCP_IE_URR_ID, dec_u32, NULL, 0, struct pfcp_pdr, urr_id, \
 	      n_urr_id),						\
-	LEAF(PFCP_IE_QER_ID, dec_u32, 0, struct pfcp_pdr, qer_id)
+	MULTI(PFCP_IE_QER_ID, dec_u32, NULL, 0, struct pfcp_pdr, qer_id, \
+	      n_qer_id)
 
 static const struct pfcp_ie_desc create_pdr_ies[] = { PDR_IES(IE_M) };
 static const struct pfcp_ie_desc update_pdr_ies[] = { PDR_IES(0) };

@@ -130,6 +130,7 @@ enum pfcp_result {
  */
 #define PFCP_MAX_RULES		32
 #define PFCP_MAX_URR_IDS	8
+#define PFCP_MAX_QER_IDS	8
 #define PFCP_MAX_DEPTH		4
 #define PFCP_NI_MAX		100	/* an APN/DNN: TS 23.003 9.1 */
 #define PFCP_FQDN_MAX		255
@@ -270,7 +271,8 @@ struct pfcp_pdr {
 	uint32_t far_id;
 	uint8_t n_urr_id;
 	uint32_t urr_id[PFCP_MAX_URR_IDS];
-	uint32_t qer_id;
+	uint8_t n_qer_id;	/* free5gc sends one per QoS rule */
+	uint32_t qer_id[PFCP_MAX_QER_IDS];
 };
 
 struct pfcp_fwd {

@@ -79,7 +79,8 @@ def fseid(seid, addr=SMF_V4):
 
 
 def uplink_pdr(pdr_id=1, far_id=1, choose=True):
-    """open5gs' uplink PDR: Local F-TEID (CHOOSE), UE address, removal."""
+    """open5gs' uplink PDR: Local F-TEID (CHOOSE), UE address, removal;
+    two QER IDs as free5gc sends them."""
     fteid = (IE_FTEID(V4=1, CH=1, CHID=1, choose_id=5) if choose else
              IE_FTEID(V4=1, TEID=0x1234, ipv4="10.0.0.1"))
     return IE_CreatePDR(IE_list=[
@@ -89,7 +90,7 @@ def uplink_pdr(pdr_id=1, far_id=1, choose=True):
             IE_NetworkInstance(instance="internet"),
             IE_UE_IP_Address(V4=1, ipv4="10.45.0.2"), IE_QFI(QFI=1)]),
         IE_OuterHeaderRemoval(header=0), IE_FAR_Id(id=far_id),
-        IE_URR_Id(id=1), IE_QER_Id(id=1)])
+        IE_URR_Id(id=1), IE_QER_Id(id=1), IE_QER_Id(id=2)])
 
 
 def downlink_pdr(pdr_id=2, far_id=2):
