@@ -554,12 +554,19 @@ static int open_socket(const struct pfcpd *d, const struct sockaddr_storage *a)
 	return fd;
 }
 
+/*
+ * At most RX_BATCH datagrams a socket and wakeup: a flood on one
+ * address must not starve the others nor the agent's own heartbeats.
+ */
+#define RX_BATCH	64
+
 static void receive(struct pfcpd *d, int fd)
 {
 	static uint8_t buf[65536];
 	ssize_t n;
+	int i;
 
-	for (;;) {
+	for (i = 0; i < RX_BATCH; i++) {
 		d->fromlen = sizeof(d->from);
 		n = recvfrom(fd, buf, sizeof(buf), 0,
 			     (struct sockaddr *)&d->from, &d->fromlen);
