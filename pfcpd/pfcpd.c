@@ -73,8 +73,10 @@ struct pfcpd {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
 	int rx_fd;
+	uint8_t rx_buf[65536];	/* any UDP payload */
 };
 
+/* The only state outside struct pfcpd: what a signal handler may set */
 static volatile sig_atomic_t got_term, got_usr1;
 
 static void on_signal(int sig)
@@ -562,18 +564,17 @@ static int open_socket(const struct pfcpd *d, const struct sockaddr_storage *a)
 
 static void receive(struct pfcpd *d, int fd)
 {
-	static uint8_t buf[65536];
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < RX_BATCH; i++) {
 		d->fromlen = sizeof(d->from);
-		n = recvfrom(fd, buf, sizeof(buf), 0,
+		n = recvfrom(fd, d->rx_buf, sizeof(d->rx_buf), 0,
 			     (struct sockaddr *)&d->from, &d->fromlen);
 		if (n < 0)
 			return;
 		d->rx_fd = fd;
-		handle(d, buf, (size_t)n);
+		handle(d, d->rx_buf, (size_t)n);
 	}
 }
 
