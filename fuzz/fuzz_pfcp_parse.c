@@ -6,9 +6,10 @@
  *
  * The payload is copied into a heap buffer of exactly its size, so that
  * AddressSanitizer catches any read past the datagram.  Every result is
- * checked against the parser's invariants, and every accepted node
- * message is answered with the builder and the answer parsed back: the
- * builder's output must parse, and carry what was put in.
+ * checked against the parser's invariants, and every accepted
+ * Association Setup and Session Establishment Request is answered with
+ * the builder and the answer parsed back: the builder's output must
+ * parse, and carry what was put in.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,32 @@ static void check_ok(const uint8_t *buf, size_t len,
 }
 
 /*
+ * A Session Establishment Request is answered, as the daemon does, with
+ * the CP function's SEID in the header, Node ID, Cause and Offending IE.
+ */
+static void check_session_roundtrip(const struct pfcp_parsed *res,
+				    const struct pfcp_msg *m)
+{
+	static struct pfcp_msg back;
+	struct pfcp_parsed bres;
+	struct pfcp_out o;
+	uint8_t buf[512];
+	int n;
+
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_EST_RSP,
+		       res->hdr.seq, true, m->fseid.seid);
+	pfcp_put_node_id(&o, &m->node_id);
+	pfcp_put_u8(&o, PFCP_IE_CAUSE, PFCP_CAUSE_SERVICE_NOT_SUPPORTED);
+	pfcp_put_u16(&o, PFCP_IE_OFFENDING_IE, PFCP_IE_CREATE_PDR);
+	n = pfcp_out_finish(&o);
+	CHECK(n > 0);
+	CHECK(pfcp_parse(buf, n, &bres, &back) == PFCP_OK);
+	CHECK(bres.hdr.seid == m->fseid.seid && bres.hdr.seq == res->hdr.seq);
+	CHECK(back.cause == PFCP_CAUSE_SERVICE_NOT_SUPPORTED);
+	CHECK(back.offending_ie == PFCP_IE_CREATE_PDR);
+}
+
+/*
  * Answer the way the daemon does (Node ID, Cause, Recovery Time Stamp,
  * UP Function Features) and parse the answer back.
  */
@@ -75,6 +102,10 @@ static void check_roundtrip(const struct pfcp_parsed *res,
 	struct pfcp_out o;
 	int n;
 
+	if (res->hdr.type == PFCP_SESSION_EST_REQ) {
+		check_session_roundtrip(res, m);
+		return;
+	}
 	if (res->hdr.type != PFCP_ASSOC_SETUP_REQ)
 		return;
 	pfcp_out_start(&o, buf, sizeof(buf), PFCP_ASSOC_SETUP_RSP,

@@ -19,8 +19,8 @@ import smf_msgs as s  # noqa: E402
 from scapy.contrib.pfcp import (  # noqa: E402
     PFCPAssociationReleaseResponse, PFCPAssociationUpdateResponse,
     PFCPSessionDeletionResponse, PFCPSessionEstablishmentResponse,
-    PFCPSessionModificationResponse, PFCPVersionNotSupportedResponse,
-    IE_Cause, IE_OffendingIE)
+    PFCPSessionEstablishmentRequest, PFCPSessionModificationResponse,
+    PFCPVersionNotSupportedResponse, IE_Cause, IE_OffendingIE, IE_URR_Id)
 
 SEID = 0x1000
 
@@ -89,6 +89,13 @@ def bad_variants(good):
         "enterprise-ie": with_ie(hb, s.enterprise_ie()),
         "unknown-ie": with_ie(hb, bytes.fromhex("ff0000020102")),
         "bundled-fo": bytes([hb[0] | 4]) + hb[1:] + hb,
+        # 9 URR IDs in a PDR, one more than the codec keeps: cause 75
+        "bad-too-many-urr-ids": bytes(s.hdr(18, 0) /
+                                      PFCPSessionEstablishmentRequest(
+            IE_list=[s.node_id(), s.fseid(SEID),
+                     s.uplink_pdr() / b"".join(
+                         bytes(IE_URR_Id(id=i)) for i in range(2, 10)),
+                     s.far_forw()])),
     }
 
 
