@@ -128,24 +128,32 @@ static const uint8_t *get_addrs(const uint8_t *v, bool has4, uint8_t *v4,
 	return v;
 }
 
+/* F-SEID and F-TEID: flags, an ID of idlen octets, the addresses */
+static uint8_t get_id_addrs(const uint8_t *v, uint16_t len, size_t idlen,
+			    bool has4, uint8_t *v4, bool has6, uint8_t *v6)
+{
+	if (len < 1 + idlen + addrs_len(has4, has6))
+		return PFCP_CAUSE_INVALID_LENGTH;
+	get_addrs(v + 1 + idlen, has4, v4, has6, v6);
+	return 0;
+}
+
 static uint8_t dec_fseid(const uint8_t *v, uint16_t len, void *out)
 {
 	struct pfcp_fseid *f = out;
-	size_t need;
+	uint8_t cause;
 
 	if (len < 9)
 		return PFCP_CAUSE_INVALID_LENGTH;
 	f->flags = v[0] & (PFCP_FSEID_V4 | PFCP_FSEID_V6);
-	need = 9 + addrs_len(f->flags & PFCP_FSEID_V4,
-			     f->flags & PFCP_FSEID_V6);
-	if (len < need)
-		return PFCP_CAUSE_INVALID_LENGTH;
+	cause = get_id_addrs(v, len, 8, f->flags & PFCP_FSEID_V4, f->v4,
+			     f->flags & PFCP_FSEID_V6, f->v6);
+	if (cause)
+		return cause;
 	/* the CP function's address is what the SEID is bound to */
 	if (!f->flags)
 		return PFCP_CAUSE_MANDATORY_INCORRECT;
 	f->seid = get64(v + 1);
-	get_addrs(v + 9, f->flags & PFCP_FSEID_V4, f->v4,
-		  f->flags & PFCP_FSEID_V6, f->v6);
 	return 0;
 }
 
@@ -154,7 +162,7 @@ static uint8_t dec_fteid(const uint8_t *v, uint16_t len, void *out)
 {
 	const uint8_t fams = PFCP_FTEID_V4 | PFCP_FTEID_V6;
 	struct pfcp_fteid *f = out;
-	size_t need;
+	uint8_t cause;
 
 	if (len < 1)
 		return PFCP_CAUSE_INVALID_LENGTH;
@@ -171,13 +179,11 @@ static uint8_t dec_fteid(const uint8_t *v, uint16_t len, void *out)
 	}
 	if (f->flags & PFCP_FTEID_CHID)	/* CHID only with CH */
 		return PFCP_CAUSE_MANDATORY_INCORRECT;
-	need = 5 + addrs_len(f->flags & PFCP_FTEID_V4,
-			     f->flags & PFCP_FTEID_V6);
-	if (len < need)
-		return PFCP_CAUSE_INVALID_LENGTH;
+	cause = get_id_addrs(v, len, 4, f->flags & PFCP_FTEID_V4, f->v4,
+			     f->flags & PFCP_FTEID_V6, f->v6);
+	if (cause)
+		return cause;
 	f->teid = get32(v + 1);
-	get_addrs(v + 5, f->flags & PFCP_FTEID_V4, f->v4,
-		  f->flags & PFCP_FTEID_V6, f->v6);
 	return 0;
 }
 
