@@ -13,6 +13,7 @@
 #include "pfcpd.h"
 
 #define MAX_WORDS	4
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct conf_ctx {
 	const char *path;
@@ -163,10 +164,10 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 	};
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(keys); i++)
 		if (!strcmp(w[0], keys[i].key))
 			break;
-	if (i == sizeof(keys) / sizeof(keys[0]))
+	if (i == ARRAY_SIZE(keys))
 		return conf_err(x, "unknown keyword: %s", w[0]);
 	if (n - 1 != keys[i].args)
 		return conf_err(x, "%s: %d value(s) expected", w[0],

@@ -647,10 +647,13 @@ static uint8_t decode_one(const struct pfcp_ie_desc *d, unsigned int idx,
 	} else if (*present & 1u << idx) {
 		return 0;
 	}
-	if (d->group)
+	if (d->group) {
 		cause = walk(d->group, v, len, dst, depth + 1, res);
-	else if ((cause = d->dec(v, len, dst)))
-		fail(res, cause, d->type);
+	} else {
+		cause = d->dec(v, len, dst);
+		if (cause)
+			fail(res, cause, d->type);
+	}
 	if (cause)
 		return cause;
 	if (cnt)

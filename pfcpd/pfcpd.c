@@ -470,20 +470,22 @@ static void dispatch(struct pfcpd *d)
 
 static void handle(struct pfcpd *d, const uint8_t *buf, size_t len)
 {
-	enum pfcp_result r = pfcp_parse(buf, len, &d->res, &d->msg);
-	const struct pfcp_hdr *h = &d->res.hdr;
 	static const enum drop_reason drops[] = {
 		[PFCP_ERR_TRUNCATED] = DROP_TRUNCATED,
 		[PFCP_ERR_LENGTH] = DROP_LENGTH, [PFCP_ERR_TYPE] = DROP_TYPE,
 		[PFCP_ERR_SEID_FLAG] = DROP_SEID_FLAG,
 	};
+	enum pfcp_result r = pfcp_parse(buf, len, &d->res, &d->msg);
+	const struct pfcp_hdr *h = &d->res.hdr;
+	int cause;
 
 	logmsg(d, true, "rx %s seq %u: %s", pfcp_type_name(h->type), h->seq,
 	       pfcp_result_name(r));
 	switch (r) {
 	case PFCP_OK:
-		count(d, false, h->type, pfcp_msg_has(&d->msg, h->type,
-			PFCP_IE_CAUSE) ? d->msg.cause : CAUSE_NONE);
+		cause = pfcp_msg_has(&d->msg, h->type, PFCP_IE_CAUSE) ?
+			d->msg.cause : CAUSE_NONE;
+		count(d, false, h->type, cause);
 		if (h->flags & PFCP_HDR_FO && (size_t)h->length + 4 < len)
 			drop(d, DROP_BUNDLED);
 		dispatch(d);
@@ -624,12 +626,24 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "c:s:tdh")) != -1) {
 		switch (opt) {
-		case 'c': conf = optarg; break;
-		case 's': d.stats_path = optarg; break;
-		case 't': test = true; break;
-		case 'd': d.debug = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			d.stats_path = optarg;
+			break;
+		case 't':
+			test = true;
+			break;
+		case 'd':
+			d.debug = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
