@@ -277,6 +277,25 @@ def run(agent, me, fam):
     return recovery
 
 
+def test_timeout(agent, me, fam):
+    """A peer that stops answering heartbeats is lost after
+    heartbeat-misses (3) intervals of 1 s."""
+    smf = Smf(agent, me)
+    key = 'nf_gtpu_pfcp_peer_events_total{event="timeout"}'
+    before = stats().get(key, 0)
+    rsp = smf.ask(s.assoc_setup_req(smf.next_seq(), smf.me))
+    check(cause_of(rsp) == 1, f"{fam}: associated, heartbeats unanswered")
+    deadline = time.time() + 8
+    while stats().get(key, 0) == before and time.time() < deadline:
+        time.sleep(0.5)
+    check(stats().get(key, 0) == before + 1,
+          f"{fam}: the silent peer is lost and counted")
+    # drain the unanswered heartbeats, then the association is gone
+    while smf.recv(0.1) is not None:
+        pass
+    test_session_rejected(smf, fam, 72, "after the peer was lost")
+
+
 AGENT_NODE = AGENT_V4
 RECOVERY_AGENT = None
 # wait for the agent to listen
@@ -293,6 +312,7 @@ if not check(RECOVERY_AGENT, "the agent answers on IPv4"):
     sys.exit(1)
 run(AGENT_V4, SMF_V4, "IPv4")
 run(AGENT_V6, SMF_V6, "IPv6")
+test_timeout(AGENT_V4, SMF_V4, "IPv4")
 wrpcap(pcap_file, sent_by_agent)
 check(len(sent_by_agent) >= 30, f"{len(sent_by_agent)} messages from the "
       f"agent written to {os.path.basename(pcap_file)}")

@@ -42,7 +42,7 @@ node-id 127.0.0.1
 listen 127.0.0.1
 listen fd00::1
 heartbeat-interval 1
-heartbeat-misses 30
+heartbeat-misses 3
 network-instance internet apn0
 EOF
 "$agent" -d -c "$tmp/pfcpd.conf" -s "$tmp/stats" 2>"$tmp/agent.log" &
