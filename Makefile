@@ -5,7 +5,7 @@
 #   make demo            install dependencies, build, and run a small mobile
 #                        network through the tunnels in a VM (Debian 6.1)
 #   make                 build the kernel modules (for KDIR), libxt_GTPU.so,
-#                        libnfgtpu and the gtpu tool
+#                        libnfgtpu, the gtpu tool and nf-gtpu-pfcpd
 #   make KDIR=<dir>      build the modules against other kernel headers
 #   make check           install dependencies, build, run the test suite in
 #                        a VM on Debian's 6.1 and 6.12 kernels
@@ -26,9 +26,10 @@
 #   make deps            only install the dependencies (Debian packages)
 #   make sparse          sparse (C=2) over the kernel code
 #   make checkpatch      checkpatch.pl --strict over the kernel code
-#   make install         install modules, the iptables extension, libnfgtpu
-#                        and gtpu (INSTALL_MOD_PATH=, DESTDIR= for a staging
-#                        root, PREFIX= for libnfgtpu's, default /usr/local)
+#   make install         install modules, the iptables extension, libnfgtpu,
+#                        gtpu and nf-gtpu-pfcpd (INSTALL_MOD_PATH=, DESTDIR=
+#                        for a staging root, PREFIX= for the userspace
+#                        programs', default /usr/local)
 #   make deb             the Debian packages nf-gtpu-dkms and nf-gtpu, in
 #                        build/deb/
 #   make check-deb       install them with apt in a VM on Debian's 6.12
@@ -51,11 +52,11 @@ kobj      = build/$(call kname,$(1))/kernel
 KSOURCES := $(wildcard kernel/*.c kernel/*.h) kernel/Kbuild
 KOBJ     := $(call kobj,$(KDIR))
 
-.PHONY: all modules xtables libnfgtpu tests deps check demo fuzz sparse checkpatch install clean \
+.PHONY: all modules xtables libnfgtpu pfcpd tests deps check demo fuzz sparse checkpatch install clean \
 	bench bench-quick check-debug check-quick check-fresh have-kernels deb check-deb check-build \
 	run-demo run-check run-check-quick run-check-deb run-bench run-bench-quick
 
-all: modules xtables libnfgtpu
+all: modules xtables libnfgtpu pfcpd
 
 define build_modules
 	@test -d $(1) || { echo "no kernel headers in $(1): run 'make deps'" >&2; exit 1; }
@@ -72,6 +73,9 @@ xtables:
 
 libnfgtpu:
 	$(MAKE) -C libnfgtpu
+
+pfcpd:
+	$(MAKE) -C pfcpd
 
 tests:
 	$(MAKE) -C tests KSFT=$(KSRC)/tools/testing/selftests OUTPUT=$(CURDIR)/tests all
@@ -162,9 +166,11 @@ install: all
 	depmod -a $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(call kname,$(KDIR))
 	$(MAKE) -C xtables install
 	$(MAKE) -C libnfgtpu install
+	$(MAKE) -C pfcpd install
 
 clean:
 	rm -rf build
 	$(MAKE) -C xtables clean
 	$(MAKE) -C libnfgtpu clean
+	$(MAKE) -C pfcpd clean
 	$(MAKE) -C tests clean KSFT=$(KSRC)/tools/testing/selftests 2>/dev/null || true

@@ -201,14 +201,19 @@ SEEDS = {
 }
 
 
+def write_corpus(out, seeds):
+    """One file a seed; make-pfcp-seeds.py writes its corpus with it too."""
+    os.makedirs(out, exist_ok=True)
+    for name, data in sorted(seeds.items()):
+        with open(os.path.join(out, name), "wb") as f:
+            f.write(data)
+    print(f"{len(seeds)} seeds in {out}")
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "corpus")
-    os.makedirs(out, exist_ok=True)
-    for name, data in sorted(SEEDS.items()):
-        with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
-    print(f"{len(SEEDS)} seeds in {out}")
+    write_corpus(out, SEEDS)
 
 
 if __name__ == "__main__":

@@ -25,10 +25,14 @@ host_check() {
 	fi
 }
 
-# The GTP-U parser is a pure function: its fuzzer runs on the host, over
-# the committed corpus and regressions, then briefly on new inputs.
-host_check "parser: fuzz corpus, regressions and 30 s smoke run" \
+# The GTP-U parser and the PFCP codec are pure functions: their fuzzers
+# run on the host, over the committed corpora and regressions, then
+# briefly on new inputs.
+host_check "parsers: GTP-U and PFCP fuzz corpora, regressions and 2 x 20 s smoke runs" \
 	build/fuzz-smoke.log make -s -C fuzz regress smoke
+# The PFCP agent's node procedures, scapy playing the SMF (unshare -n).
+host_check "pfcpd: node procedures against scapy's SMF (pfcpd/tests/pfcpd.sh)" \
+	build/pfcpd-check.log make -s -C pfcpd check
 # gtpu's command-line parser, table-driven.
 host_check "gtpu: command-line parsing (libnfgtpu/tests/parse.sh)" \
 	build/libnfgtpu-check.log make -s -C libnfgtpu check

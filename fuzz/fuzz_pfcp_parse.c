@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer target for pfcp_parse(), the PFCP (TS 29.244) codec of
+ * nf-gtpu-pfcpd (pfcpd/pfcp_msg.c).  The input is one UDP payload, as
+ * the daemon receives it on port 8805.
+ *
+ * The payload is copied into a heap buffer of exactly its size, so that
+ * AddressSanitizer catches any read past the datagram.  Every result is
+ * checked against the parser's invariants, and every accepted
+ * Association Setup and Session Establishment Request is answered with
+ * the builder and the answer parsed back: the builder's output must
+ * parse, and carry what was put in.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../pfcpd/pfcp_msg.c"
+
+#define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)
+
+static void check_rules(const struct pfcp_msg *m)
+{
+	const uint8_t counts[] = {
+		m->n_create_pdr, m->n_update_pdr, m->n_remove_pdr,
+		m->n_create_far, m->n_update_far, m->n_remove_far,
+		m->n_create_urr, m->n_update_urr, m->n_remove_urr,
+		m->n_create_qer, m->n_update_qer, m->n_remove_qer,
+	};
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		CHECK(counts[i] <= PFCP_MAX_RULES);
+	for (i = 0; i < m->n_create_pdr; i++) {
+		CHECK(m->create_pdr[i].n_urr_id <= PFCP_MAX_URR_IDS);
+		CHECK(m->create_pdr[i].n_qer_id <= PFCP_MAX_QER_IDS);
+		CHECK(m->create_pdr[i].pdr_id <= 0xffff);
+		CHECK(m->create_pdr[i].pdi.ni.len <= PFCP_NI_MAX);
+		CHECK(m->create_pdr[i].pdi.qfi <= 63);
+		CHECK(m->create_pdr[i].pdi.source_interface <= 15);
+	}
+	for (i = 0; i < m->n_create_far; i++) {
+		CHECK(m->create_far[i].fwd.ni.len <= PFCP_NI_MAX);
+		CHECK(m->create_far[i].fwd.dest_interface <= 15);
+	}
+}
+
+static void check_ok(const uint8_t *buf, size_t len,
+		     const struct pfcp_parsed *res, const struct pfcp_msg *m)
+{
+	const struct pfcp_hdr *h = &res->hdr;
+
+	CHECK(h->version == 1 && h->type == buf[1]);
+	CHECK(h->hlen == (buf[0] & PFCP_HDR_S ? 16 : 8));
+	CHECK((size_t)h->length + 4 <= len && h->length + 4 >= h->hlen);
+	CHECK(pfcp_type_known(h->type));
+	CHECK(pfcp_type_has_seid(h->type) == !!(h->flags & PFCP_HDR_S));
+	CHECK(h->seq <= 0xffffff && res->cause == 0);
+	CHECK(m->node_id.type <= PFCP_NODE_ID_FQDN);
+	CHECK(m->up_features.len <= PFCP_FEATURES_MAX);
+	CHECK(m->cp_features.len <= PFCP_FEATURES_MAX);
+	if (pfcp_msg_has(m, h->type, PFCP_IE_NODE_ID))
+		CHECK(m->node_id.len >= 1);
+	check_rules(m);
+}
+
+/*
+ * A Session Establishment Request is answered, as the daemon does, with
+ * the CP function's SEID in the header, Node ID, Cause and Offending IE.
+ */
+static void check_session_roundtrip(const struct pfcp_parsed *res,
+				    const struct pfcp_msg *m)
+{
+	static struct pfcp_msg back;
+	struct pfcp_parsed bres;
+	struct pfcp_out o;
+	uint8_t buf[512];
+	int n;
+
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_EST_RSP,
+		       res->hdr.seq, true, m->fseid.seid);
+	pfcp_put_node_id(&o, &m->node_id);
+	pfcp_put_u8(&o, PFCP_IE_CAUSE, PFCP_CAUSE_SERVICE_NOT_SUPPORTED);
+	pfcp_put_u16(&o, PFCP_IE_OFFENDING_IE, PFCP_IE_CREATE_PDR);
+	n = pfcp_out_finish(&o);
+	CHECK(n > 0);
+	CHECK(pfcp_parse(buf, n, &bres, &back) == PFCP_OK);
+	CHECK(bres.hdr.seid == m->fseid.seid && bres.hdr.seq == res->hdr.seq);
+	CHECK(back.cause == PFCP_CAUSE_SERVICE_NOT_SUPPORTED);
+	CHECK(back.offending_ie == PFCP_IE_CREATE_PDR);
+}
+
+/*
+ * Answer the way the daemon does (Node ID, Cause, Recovery Time Stamp,
+ * UP Function Features) and parse the answer back.
+ */
+static void check_roundtrip(const struct pfcp_parsed *res,
+			    const struct pfcp_msg *m)
+{
+	static struct pfcp_msg back;
+	struct pfcp_parsed bres;
+	uint8_t buf[512], ff[2] = { 0, 0 };
+	struct pfcp_out o;
+	int n;
+
+	if (res->hdr.type == PFCP_SESSION_EST_REQ) {
+		check_session_roundtrip(res, m);
+		return;
+	}
+	if (res->hdr.type != PFCP_ASSOC_SETUP_REQ)
+		return;
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_ASSOC_SETUP_RSP,
+		       res->hdr.seq, false, 0);
+	pfcp_put_node_id(&o, &m->node_id);
+	pfcp_put_u8(&o, PFCP_IE_CAUSE, PFCP_CAUSE_ACCEPTED);
+	pfcp_put_u32(&o, PFCP_IE_RECOVERY_TIME_STAMP, m->recovery_ts);
+	pfcp_put_ie(&o, PFCP_IE_UP_FUNCTION_FEATURES, ff, sizeof(ff));
+	n = pfcp_out_finish(&o);
+	CHECK(n > 0);
+	CHECK(pfcp_parse(buf, n, &bres, &back) == PFCP_OK);
+	CHECK(bres.hdr.seq == res->hdr.seq);
+	CHECK(back.cause == PFCP_CAUSE_ACCEPTED);
+	CHECK(back.recovery_ts == m->recovery_ts);
+	CHECK(back.node_id.type == m->node_id.type &&
+	      back.node_id.len == m->node_id.len &&
+	      !memcmp(back.node_id.val, m->node_id.val, m->node_id.len));
+	/* a buffer too small must fail cleanly, not write past its end */
+	pfcp_out_start(&o, buf, 20, PFCP_ASSOC_SETUP_RSP, 0, false, 0);
+	pfcp_put_node_id(&o, &m->node_id);
+	pfcp_put_u32(&o, PFCP_IE_RECOVERY_TIME_STAMP, 0);
+	CHECK(pfcp_out_finish(&o) == -1 || o.len <= 20);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct pfcp_msg msg;
+	struct pfcp_parsed res;
+	enum pfcp_result r;
+	uint8_t *buf;
+
+	if (size > 65535)
+		return 0;
+	buf = malloc(size ? size : 1);
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	memset(&msg, 0xa5, sizeof(msg));
+
+	r = pfcp_parse(buf, size, &res, &msg);
+	CHECK((unsigned int)r < __PFCP_RESULT_MAX);
+	switch (r) {
+	case PFCP_OK:
+		check_ok(buf, size, &res, &msg);
+		check_roundtrip(&res, &msg);
+		break;
+	case PFCP_ERR_IE:
+		CHECK(res.cause == PFCP_CAUSE_MANDATORY_MISSING ||
+		      res.cause == PFCP_CAUSE_INVALID_LENGTH ||
+		      res.cause == PFCP_CAUSE_MANDATORY_INCORRECT ||
+		      res.cause == PFCP_CAUSE_NO_RESOURCES);
+		CHECK(pfcp_type_known(res.hdr.type));
+		break;
+	case PFCP_ERR_TRUNCATED:
+		CHECK(size < 16);
+		break;
+	case PFCP_ERR_VERSION:
+		CHECK(size >= 8 && buf[0] >> 5 != 1);
+		break;
+	default:
+		CHECK(res.cause == 0);
+		break;
+	}
+	free(buf);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* nf-gtpu-pfcpd: the daemon's configuration and state */
+#ifndef PFCPD_H
+#define PFCPD_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "pfcp_msg.h"
+
+#define PROG		"nf-gtpu-pfcpd"
+#define MAX_LISTEN	8
+#define MAX_NI		64
+#define MAX_PEERS	8
+#define MAX_COUNTERS	256
+
+enum table_mode { TABLE_PERSISTENT, TABLE_OWNED };
+
+struct ni_map {
+	char name[PFCP_NI_MAX + 1];	/* dotted, as configured */
+	char dev[IFNAMSIZ];
+};
+
+struct pfcpd_conf {
+	struct pfcp_node_id node_id;
+	char node_id_text[PFCP_FQDN_MAX + 1];
+	struct sockaddr_storage listen[MAX_LISTEN];
+	int n_listen;
+	unsigned int hb_interval;	/* seconds, 0: no heartbeats */
+	unsigned int hb_misses;		/* unanswered before the peer is lost */
+	struct ni_map ni[MAX_NI];
+	int n_ni;
+	enum table_mode table_mode;
+};
+
+/* 0, or -1 with a message "FILE:LINE: ..." in err */
+int conf_load(struct pfcpd_conf *c, const char *path, char *err,
+	      size_t errlen);
+void conf_print(FILE *f, const struct pfcpd_conf *c);
+
+#endif /* PFCPD_H */

@@ -1,0 +1,85 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Host test of nf-gtpu-pfcpd (no kernel module needed): in a network
+# namespace of its own (unshare -n), the agent listens on 127.0.0.1 and
+# fd00::1; pfcpd.py plays the SMF from 127.0.0.2 and fd00::2 with scapy's
+# PFCP layer; tshark then decodes every message the agent sent and must
+# find nothing malformed and no expert warning.
+#
+#   SMF 127.0.0.2:8805, [fd00::2]:8805  <-- lo -->  agent 127.0.0.1:8805,
+#                                                   [fd00::1]:8805
+#
+# usage: pfcpd.sh PATH_TO_NF_GTPU_PFCPD   (as root)
+set -u
+ksft_skip=4
+agent=$(realpath "${1:?usage: pfcpd.sh PATH_TO_NF_GTPU_PFCPD}")
+here=$(dirname "$(realpath "$0")")
+
+if [ -z "${PFCPD_TEST_NETNS:-}" ]; then
+	exec unshare -n env PFCPD_TEST_NETNS=1 "$0" "$agent"
+fi
+for tool in /usr/bin/python3 tshark ip; do
+	command -v $tool >/dev/null || { echo "SKIP: no $tool"; exit $ksft_skip; }
+done
+/usr/bin/python3 -c 'import scapy.contrib.pfcp' 2>/dev/null ||
+	{ echo "SKIP: no scapy.contrib.pfcp (python3-scapy)"; exit $ksft_skip; }
+
+tmp=$(mktemp -d)
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid"
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ip link set lo up
+ip addr add fd00::1/128 dev lo nodad
+ip addr add fd00::2/128 dev lo nodad
+
+cat >"$tmp/pfcpd.conf" <<EOF
+node-id 127.0.0.1
+listen 127.0.0.1
+listen fd00::1
+heartbeat-interval 1
+heartbeat-misses 3
+network-instance internet apn0
+EOF
+"$agent" -d -c "$tmp/pfcpd.conf" -s "$tmp/stats" 2>"$tmp/agent.log" &
+pid=$!
+
+ret=0
+cd "$here" && /usr/bin/python3 pfcpd.py "$pid" "$tmp/stats" "$tmp/sent.pcap" \
+	127.0.0.1 127.0.0.2 fd00::1 fd00::2 || ret=1
+
+# tshark: every message decoded as PFCP, none malformed, no expert
+# warning or error
+if [ -s "$tmp/sent.pcap" ]; then
+	n=$(tshark -r "$tmp/sent.pcap" -Y pfcp 2>/dev/null | wc -l)
+	total=$(tshark -r "$tmp/sent.pcap" 2>/dev/null | wc -l)
+	# tshark's own errors (a bad filter) land in $bad too, and fail
+	bad=$(tshark -r "$tmp/sent.pcap" -Y '_ws.malformed || _ws.expert.severity >= warning' 2>&1 |
+	      grep -v '^Running as user')
+	if [ "$n" -eq "$total" ] && [ "$n" -gt 0 ] && [ -z "$bad" ]; then
+		echo "PASS: tshark decodes all $n messages of the agent, no malformed or expert warning"
+	else
+		echo "FAIL: tshark: $n of $total decoded as PFCP; flagged:"
+		echo "$bad"
+		ret=1
+	fi
+else
+	echo "FAIL: no capture of the agent's messages"
+	ret=1
+fi
+
+kill "$pid" && wait "$pid"
+status=$?
+pid=
+if [ $status -eq 0 ] && grep -q 'nf_gtpu_pfcp_messages_total' "$tmp/stats"; then
+	echo "PASS: SIGTERM: clean exit, counters written"
+else
+	echo "FAIL: SIGTERM: exit status $status"
+	ret=1
+fi
+[ $ret -eq 0 ] || { echo "# agent log:"; tail -n 40 "$tmp/agent.log"; }
+exit $ret
