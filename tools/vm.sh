@@ -87,7 +87,7 @@ mount -t devtmpfs devtmpfs /dev
 for m in $(cat /modules.order); do
 	insmod /lib/modules/$m || echo "initramfs: insmod $m failed"
 done
-mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000 hostroot /lower &&
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroot /lower &&
 mount -t tmpfs -o size=75% tmpfs /upper &&
 mkdir -p /upper/data /upper/work &&
 mount -t overlay overlay \
