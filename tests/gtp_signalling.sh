@@ -43,11 +43,20 @@ EOF
 # the capture shows it.
 ip netns exec "$gw" ethtool -K gw-tr tx off >/dev/null
 
+# One scapy peer on acc serves every exchange of the test (gtpu_sig.py
+# serve): starting Python and scapy takes seconds in the emulated guest.
+mkfifo "$tmp/sig.in" "$tmp/sig.out"
+ip netns exec "$acc" $SIG serve <"$tmp/sig.in" >"$tmp/sig.out" &
+exec 7>"$tmp/sig.in" 8<"$tmp/sig.out"
+
 # sig FAMILY KIND [ARGS...]: send KIND from acc to gw, print the replies.
 sig() {
-	local fam=$1
+	local fam=$1 line
 	shift
-	ip netns exec "$acc" $SIG send "$(outer_addr acc "$fam")" "$(outer_addr gw "$fam")" "$@"
+	echo "$(outer_addr acc "$fam") $(outer_addr gw "$fam") $*" >&7
+	while read -r -t $((60 * TIME_SCALE)) line <&8 && [ "$line" != done ]; do
+		echo "$line"
+	done
 }
 
 # expect_reply WHAT OUTPUT LINE: OUTPUT holds exactly one reply, LINE.

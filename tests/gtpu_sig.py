@@ -14,6 +14,11 @@
       KIND: echo, echo-bad-length, echo-truncated, echo-v2, echo-no-seq,
       echo-teid, tpdu, tpdu-empty (no payload: shorter than its Error
       Indication would be), tpdu-unsupported-ext, end-marker.
+  gtpu_sig.py serve
+      "send" over and over, without paying for Python and scapy's start
+      (seconds in an emulated guest) each time: read one line of send's
+      arguments (LADDR RADDR KIND... as above) at a time from standard
+      input and answer with send's output followed by a line "done".
   gtpu_sig.py listen LADDR OUT SECONDS
       a daemon's socket: bind LADDR port 2152 and write the type of every
       GTP-U message received to OUT, one line each, for SECONDS.
@@ -145,11 +150,21 @@ def send(argv):
     teid = int(argv[3], 0) if len(argv) > 3 and not argv[3].startswith("--") else 0
     count = int(argv[argv.index("--count") + 1]) if "--count" in argv else 1
     wait = float(argv[argv.index("--wait") + 1]) if "--wait" in argv else 2.0
-    s = udp_socket(laddr)
     kinds = kinds.split(",")
-    for kind in kinds:
-        exchange(s, raddr, kind, teid, count, wait,
-                 f"{kind}: " if len(kinds) > 1 else "")
+    with udp_socket(laddr) as s:
+        for kind in kinds:
+            exchange(s, raddr, kind, teid, count, wait,
+                     f"{kind}: " if len(kinds) > 1 else "")
+
+
+def serve(argv):
+    sys.stdout.reconfigure(line_buffering=True)
+    for line in sys.stdin:
+        try:
+            send(line.split())
+        except (OSError, ValueError) as e:
+            print(f"error: {e}")
+        print("done")
 
 
 def listen(argv):
@@ -166,6 +181,6 @@ def listen(argv):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in ("send", "listen"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("send", "serve", "listen"):
         sys.exit(__doc__)
-    {"send": send, "listen": listen}[sys.argv[1]](sys.argv[2:])
+    {"send": send, "serve": serve, "listen": listen}[sys.argv[1]](sys.argv[2:])
