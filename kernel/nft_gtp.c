@@ -158,6 +158,21 @@ static void nft_gtp_reply_eval(const struct nft_expr *expr,
 	nft_gtp_verdict(regs, nf_gtpu_reply(pkt->skb, pkt->state));
 }
 
+/*
+ * Each op takes only its own attributes: one that does not apply is
+ * refused rather than ignored, or the rule would list back without it.
+ */
+static int nft_gtp_attrs_only(const struct nlattr * const tb[],
+			      unsigned long allowed)
+{
+	int i;
+
+	for (i = NFTA_GTP_OP + 1; i <= NFTA_GTP_MAX; i++)
+		if (tb[i] && !(allowed & BIT(i)))
+			return -EINVAL;
+	return 0;
+}
+
 static int nft_gtp_load_init(const struct nft_ctx *ctx,
 			     const struct nft_expr *expr,
 			     const struct nlattr * const tb[])
@@ -165,6 +180,8 @@ static int nft_gtp_load_init(const struct nft_ctx *ctx,
 	struct nft_gtp *priv = nft_expr_priv(expr);
 	u32 key;
 
+	if (nft_gtp_attrs_only(tb, BIT(NFTA_GTP_KEY) | BIT(NFTA_GTP_DREG)))
+		return -EINVAL;
 	if (!tb[NFTA_GTP_KEY] || !tb[NFTA_GTP_DREG])
 		return -EINVAL;
 	key = ntohl(nla_get_be32(tb[NFTA_GTP_KEY]));
@@ -249,6 +266,11 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 
 	if (!nft_gtp_family_ok(ctx))
 		return -EOPNOTSUPP;
+	if (nft_gtp_attrs_only(tb, BIT(NFTA_GTP_NFPROTO) |
+				   BIT(NFTA_GTP_SREG_DEV) |
+				   BIT(NFTA_GTP_SREG_MS_ADDR) |
+				   BIT(NFTA_GTP_FLAGS)))
+		return -EINVAL;
 	if (!tb[NFTA_GTP_SREG_DEV])
 		return -EINVAL;
 	if (tb[NFTA_GTP_FLAGS]) {
@@ -261,14 +283,21 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 	if (err < 0)
 		return err;
 
-	if (tb[NFTA_GTP_SREG_MS_ADDR]) {
-		if (!tb[NFTA_GTP_NFPROTO])
-			return -EINVAL;
+	/*
+	 * Without an MS address the family checks nothing, but it is kept
+	 * all the same: what was accepted is what lists back.
+	 */
+	if (tb[NFTA_GTP_NFPROTO]) {
 		err = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto);
 		if (err < 0)
 			return err;
+	}
+	if (tb[NFTA_GTP_SREG_MS_ADDR]) {
+		if (!priv->nfproto)
+			return -EINVAL;
 		err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_MS_ADDR],
-					      &priv->sreg_ms_addr, err);
+					      &priv->sreg_ms_addr,
+					      nft_gtp_addr_len(priv->nfproto));
 		if (err < 0)
 			return err;
 	}
@@ -291,6 +320,13 @@ static int nft_gtp_encap_init(const struct nft_ctx *ctx,
 	if (ctx->family != NFPROTO_IPV4 && ctx->family != NFPROTO_IPV6 &&
 	    ctx->family != NFPROTO_INET)
 		return -EOPNOTSUPP;
+	if (nft_gtp_attrs_only(tb, BIT(NFTA_GTP_NFPROTO) |
+				   BIT(NFTA_GTP_SREG_ADDR) |
+				   BIT(NFTA_GTP_SREG_TEID) |
+				   BIT(NFTA_GTP_SREG_SADDR) |
+				   BIT(NFTA_GTP_SREG_QFI) |
+				   BIT(NFTA_GTP_FLAGS)))
+		return -EINVAL;
 	if (!tb[NFTA_GTP_NFPROTO] || !tb[NFTA_GTP_SREG_ADDR] ||
 	    !tb[NFTA_GTP_SREG_TEID])
 		return -EINVAL;
@@ -331,9 +367,7 @@ static int nft_gtp_reply_init(const struct nft_ctx *ctx,
 {
 	if (ctx->family == NFPROTO_NETDEV || !nft_gtp_family_ok(ctx))
 		return -EOPNOTSUPP;
-	if (tb[NFTA_GTP_FLAGS] || tb[NFTA_GTP_NFPROTO])
-		return -EINVAL;
-	return 0;
+	return nft_gtp_attrs_only(tb, 0);
 }
 
 static int nft_gtp_validate_hooks(const struct nft_ctx *ctx,

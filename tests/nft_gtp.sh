@@ -298,6 +298,42 @@ refused "MS address without its family" "Invalid argument" inet gtpgw pre \
 	imm:r0:u32=1 imm:r1:u32=1 raw-gtp:1=1,5=8,6=9
 refused "QFI with GTPv0" "Invalid argument" inet gtpgw post \
 	imm:r0:ip4=192.0.2.1 imm:r1:u32=1 imm:r2:u32=1 gtp-encap:ip:r0:r1,qfi=r2,v0
+# An attribute of another operation is refused, not ignored (raw-gtp
+# ATTR numbers: nft_gtp.h's enum nft_gtp_attributes; 8 is r0).
+refused "load with a device register" "Invalid argument" inet gtpgw pre \
+	imm:r0:u32=1 raw-gtp:1=0,2=0,3=9,5=8
+refused "decap with a header field" "Invalid argument" inet gtpgw pre \
+	imm:r0:u32=1 raw-gtp:1=1,2=0,5=8
+refused "decap with an outer source register" "Invalid argument" \
+	inet gtpgw pre imm:r0:u32=1 raw-gtp:1=1,5=8,9=8
+refused "encap with a device register" "Invalid argument" inet gtpgw post \
+	imm:r0:u32=1 imm:r1:u32=1 raw-gtp:1=2,4=2,7=8,8=9,5=9
+refused "reply with a device register" "Invalid argument" inet gtpgw pre \
+	imm:r0:u32=1 raw-gtp:1=3,5=8
+# Every accepted gtp expression lists back with exactly the attributes
+# it was loaded with; a cmp that never matches keeps them from running.
+# The kernel lists a 32-bit register that starts a 128-bit one under the
+# latter's number (nft_dump_register()): r0, 8, lists as NFT_REG_1, 1.
+lists_back() { # lists_back WHAT CHAIN GTP_ATTRS [AS_LISTED]
+	local got
+
+	if ! ip netns exec "$gw" "$RULE" inet gtpgw "$2" imm:r0:u32=1 \
+	     imm:r1:u32=1 imm:r2:u32=1 imm:r3:u32=1 imm:r4:u32=1 \
+	     cmp:r0:eq:u32=2 "raw-gtp:$3"; then
+		FAIL "refused: $1"
+		return
+	fi
+	got=$(ip netns exec "$gw" "$RULE" -l inet gtpgw "$2" | tail -n 1 |
+	      sed -n 's/.* gtp:\([^ ]*\).*/\1/p')
+	expect_eq "lists back as loaded: $1" "$got" "${4:-$3}"
+}
+lists_back "load teid" pre 1=0,2=0,3=9
+lists_back "decap ip, no MS address" pre 1=1,4=2,5=8 1=1,4=2,5=1
+lists_back "decap ip6, MS address, v0" pre 1=1,4=10,5=8,6=9,11=2 \
+	1=1,4=10,5=1,6=9,11=2
+lists_back "encap ip, saddr, qfi, sport hash" post \
+	1=2,4=2,7=8,8=9,9=10,10=11,11=1 1=2,4=2,7=1,8=9,9=10,10=11,11=1
+lists_back "reply" pre 1=3
 # Decap in netdev ingress, the device from a constant.
 ip netns exec "$gw" "$RULE" netdev tn in $UDP_GTPU gtp-load:teid:r0 \
 	cmp:r0:eq:u32=0x4444 imm:r1:ifindex=apn0 gtp-decap:r1

@@ -1338,17 +1338,49 @@ static void wait_end(bool watch_stdin)
 }
 
 /* -l: one line per rule of a chain, "handle N: expr expr ...", which the
- * stock nft cannot show for rules holding gtp expressions */
+ * stock nft cannot show for rules holding gtp expressions; a gtp
+ * expression as "gtp:ATTR=VAL,...", what raw-gtp takes, in attribute order,
+ * so that a test can compare what the kernel lists with what it was sent */
+
+static void list_gtp_attrs(const struct nlattr *data)
+{
+	uint32_t val[NFTA_GTP_MAX + 1];
+	bool set[NFTA_GTP_MAX + 1] = {};
+	const struct nlattr *attr;
+	const char *sep = ":";
+	int i;
+
+	mnl_attr_for_each_nested(attr, data) {
+		i = mnl_attr_get_type(attr);
+		if (i > NFTA_GTP_MAX ||
+		    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+			continue;
+		val[i] = ntohl(mnl_attr_get_u32(attr));
+		set[i] = true;
+	}
+	for (i = 0; i <= NFTA_GTP_MAX; i++) {
+		if (!set[i])
+			continue;
+		printf("%s%d=%u", sep, i, val[i]);
+		sep = ",";
+	}
+}
 
 static int list_expr_cb(const struct nlattr *attr, void *data)
 {
-	const struct nlattr *name;
+	const struct nlattr *a;
+	bool gtp = false;
 
 	if (mnl_attr_get_type(attr) != NFTA_LIST_ELEM)
 		return MNL_CB_OK;
-	name = mnl_attr_get_payload(attr);
-	if (mnl_attr_get_type(name) == NFTA_EXPR_NAME)
-		printf(" %s", mnl_attr_get_str(name));
+	mnl_attr_for_each_nested(a, attr) {
+		if (mnl_attr_get_type(a) == NFTA_EXPR_NAME) {
+			printf(" %s", mnl_attr_get_str(a));
+			gtp = !strcmp(mnl_attr_get_str(a), "gtp");
+		} else if (mnl_attr_get_type(a) == NFTA_EXPR_DATA && gtp) {
+			list_gtp_attrs(a);
+		}
+	}
 	(void)data;
 	return MNL_CB_OK;
 }
