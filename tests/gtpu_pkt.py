@@ -18,6 +18,12 @@
       assert every GTP-U packet in PCAP byte by byte: flags, type,
       length, TEID, the PDU Session Container when QFI is given, and a
       correct UDP checksum
+  gtpu_pkt.py serve
+      run the commands above over and over, without paying for Python
+      and scapy's start (seconds in an emulated guest) each time: read
+      one command line at a time from standard input, answer with its
+      output (a failed assertion as "AssertionError: ...") and a line
+      "done STATUS", STATUS being the exit status it would have had
 """
 import socket
 import struct
@@ -252,8 +258,24 @@ def main(argv):
         check_delivered(argv[2], int(argv[3], 0), argv[4], argv[5])
     elif argv[1] == "check":
         check_pcap(argv[2], int(argv[3], 0), int(argv[4]) if len(argv) > 4 else None)
+    elif argv[1] == "serve":
+        serve()
     else:
         sys.exit(__doc__)
+
+
+def serve():
+    sys.stdout.reconfigure(line_buffering=True)
+    for line in sys.stdin:
+        status = 0
+        try:
+            main([sys.argv[0]] + line.split())
+        except SystemExit as e:
+            status = e.code if isinstance(e.code, int) else 1
+        except (AssertionError, OSError, ValueError, IndexError) as e:
+            print(f"{type(e).__name__}: {e}")
+            status = 1
+        print(f"done {status}")
 
 
 if __name__ == "__main__":

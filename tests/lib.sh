@@ -42,9 +42,12 @@ require_modules() {
 	done
 }
 
+# Debian's python3-scapy, its GTP layers included; looked for rather than
+# imported, which takes seconds in the emulated guest.
+SCAPY_DIR=/usr/lib/python3/dist-packages/scapy
+have_scapy() { [ -r "$SCAPY_DIR/contrib/gtp.py" ]; }
 require_scapy() {
-	/usr/bin/python3 -c 'import scapy' 2>/dev/null ||
-		SKIP "python3-scapy is not installed"
+	have_scapy || SKIP "python3-scapy is not installed"
 }
 
 # require_xt_gtpu: the iptables extension for xt_GTPU.
@@ -110,6 +113,34 @@ exceeds() {
 	shift
 	value=$("$@") || return 1
 	[ "$value" -gt "$limit" ] 2>/dev/null
+}
+
+# pkt NS CMD ARGS...: "$PKT CMD ARGS..." in namespace NS (empty: the
+# test's own), output and status included, through one "gtpu_pkt.py
+# serve" per namespace started on first use: starting Python and scapy
+# takes seconds in the emulated guest.  Not from a subshell (such as
+# "$(...)"), which would start its own.  Needs $tmp.
+declare -A PKT_FD
+pkt() {
+	local ns=$1 key=${1:-self} line fd_in fd_out
+	shift
+	if [ -z "${PKT_FD[$key]:-}" ]; then
+		mkfifo "$tmp/pkt-$key.in" "$tmp/pkt-$key.out" || return 1
+		${ns:+ip netns exec "$ns"} $PKT serve <"$tmp/pkt-$key.in" \
+			>"$tmp/pkt-$key.out" 2>&1 &
+		exec {fd_in}>"$tmp/pkt-$key.in" {fd_out}<"$tmp/pkt-$key.out"
+		PKT_FD[$key]="$fd_in $fd_out"
+	fi
+	read -r fd_in fd_out <<<"${PKT_FD[$key]}"
+	echo "$*" >&"$fd_in"
+	while read -r -t $((120 * TIME_SCALE)) line <&"$fd_out"; do
+		case $line in
+		"done "*) return "${line#done }" ;;
+		*) echo "$line" ;;
+		esac
+	done
+	echo "pkt: no answer from gtpu_pkt.py serve"
+	return 1
 }
 
 # pcap_has FILE N: the capture FILE holds at least N packets.
@@ -238,10 +269,10 @@ traffic() {
 	fi
 	busywait 5000 pcap_has "$cap" 3
 	kill "$tpid"; wait "$tpid" 2>/dev/null
-	if out_check=$($PKT check "$cap" "$ul" $qfi 2>&1); then
-		PASS "$what: uplink on the wire ($out_check)"
+	if pkt "" check "$cap" "$ul" $qfi >"$tmp/check.out"; then
+		PASS "$what: uplink on the wire ($(cat "$tmp/check.out"))"
 	else
-		FAIL "$what: uplink on the wire: $out_check"
+		FAIL "$what: uplink on the wire: $(cat "$tmp/check.out")"
 	fi
 	tshark_check "$what" "$cap" "$ul" "$qfi"
 

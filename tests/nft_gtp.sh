@@ -225,7 +225,7 @@ probe_count() {
 probe() { # probe CASE TEID WHAT PASSED: send CASE, PASSED 1 if it gets through
 	local n0
 	n0=$(probe_count)
-	ip netns exec "$acc" $PKT send "$1" 192.0.2.1 192.0.2.2 "$2" 10.45.0.2 198.51.100.2
+	pkt "$acc" send "$1" 192.0.2.1 192.0.2.2 "$2" 10.45.0.2 198.51.100.2
 	sleep 1
 	expect_eq "$3" "$(( $(probe_count) - n0 ))" "$4"
 }
@@ -338,7 +338,7 @@ lists_back "reply" pre 1=3
 ip netns exec "$gw" "$RULE" netdev tn in $UDP_GTPU gtp-load:teid:r0 \
 	cmp:r0:eq:u32=0x4444 imm:r1:ifindex=apn0 gtp-decap:r1
 n0=$(gtpu_stat "$gw" decap)
-ip netns exec "$acc" $PKT send valid 192.0.2.1 192.0.2.2 0x4444 10.45.0.2 198.51.100.2
+pkt "$acc" send valid 192.0.2.1 192.0.2.2 0x4444 10.45.0.2 198.51.100.2
 busywait 3000 exceeds "$n0" gtpu_stat "$gw" decap
 expect_eq "netdev ingress: gtp decap to a constant device" \
 	"$(( $(gtpu_stat "$gw" decap) - n0 ))" 1

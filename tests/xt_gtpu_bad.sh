@@ -65,7 +65,7 @@ cap=$!
 busywait 10000 grep -q "listening on" "$tmp/tcpdump.log"
 for f in 4 6; do
 	if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
-	ip netns exec "$peer" $PKT corpus "$gw" "$src" "$dst" "$TEID" 10.45.0.2 198.51.100.2 || ret=1
+	pkt "$peer" corpus "$gw" "$src" "$dst" "$TEID" 10.45.0.2 198.51.100.2 || ret=1
 done
 sleep 1
 kill "$cap"
@@ -81,7 +81,7 @@ if command -v iptables-legacy >/dev/null && modprobe -q ip_tables; then
 	ip netns exec "$gw" iptables-legacy -t raw -A PREROUTING -p udp --dport 2152 \
 		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid 0x4321
 	n0=$(gtpu_stat "$gw" decap)
-	ip netns exec "$peer" $PKT send valid 192.0.2.1 192.0.2.2 0x4321 10.45.0.2 198.51.100.2
+	pkt "$peer" send valid 192.0.2.1 192.0.2.2 0x4321 10.45.0.2 198.51.100.2
 	busywait 3000 exceeds "$n0" gtpu_stat "$gw" decap
 	expect_eq "iptables-legacy -j GTPU decapsulates" "$(( $(gtpu_stat "$gw" decap) - n0 ))" 1
 	ip netns exec "$gw" iptables-legacy -t raw -F

@@ -54,8 +54,7 @@ not_run() {
 peer_ping() { ip netns exec "$peer" ping -c 1 -W 1 198.51.100.2 >/dev/null; }
 # A dropped packet fails the sender's sendto() with EPERM: expected.
 gw_send() {
-	ip netns exec "$gw" $PKT send "$1" 192.0.2.2 192.0.2.1 0x1234 10.45.0.2 \
-		198.51.100.2 2>/dev/null
+	pkt "$gw" send "$1" 192.0.2.2 192.0.2.1 0x1234 10.45.0.2 198.51.100.2 >/dev/null
 }
 
 in_user_chain dec OUTPUT -p udp -j GTPU --decap --dev apn0 ||
@@ -77,7 +76,7 @@ gwipt -F PREROUTING
 # In its own hook, the same user chain works.
 gwipt -A PREROUTING -j rep
 e0=$(gtpu_stat "$gw" echo_response)
-ip netns exec "$peer" $PKT send echo_request 192.0.2.1 192.0.2.2 0 10.45.0.2 198.51.100.2
+pkt "$peer" send echo_request 192.0.2.1 192.0.2.2 0 10.45.0.2 198.51.100.2
 if busywait 3000 exceeds "$e0" gtpu_stat "$gw" echo_response; then
 	PASS "reply in a user chain reached from PREROUTING answers"
 else
