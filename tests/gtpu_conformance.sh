@@ -27,8 +27,7 @@ cleanup() {
 trap cleanup EXIT
 
 require_gtpu_peer
-/usr/bin/python3 -c 'import scapy.contrib.gtp' 2>/dev/null ||
-	SKIP "python3-scapy is not installed"
+require_scapy
 
 setup_gtpu_peer 1500 || { FAIL "setting up the gateway"; exit 1; }
 gtpu_rules || { FAIL "adding the decap rules"; exit 1; }

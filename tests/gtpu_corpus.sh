@@ -54,7 +54,7 @@ require_modules nfnetlink_log
 # The files are what the generator makes (scapy needed, else not checked).
 # Over a minute in the emulated VM, so in the background, while the
 # gateway is set up and the corpus runs.
-if /usr/bin/python3 -c 'import scapy' 2>/dev/null; then
+if have_scapy; then
 	/usr/bin/python3 "$CORPUS/generate.py" --check "$CORPUS" >"$tmp/regen" 2>&1 &
 	regen=$!
 else
