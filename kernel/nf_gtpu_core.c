@@ -589,7 +589,11 @@ static void nf_gtpu_xmit_one(struct sk_buff *skb, struct dst_entry *dst,
 				    p->peer.ip, tos, ip4_dst_hoplimit(dst), df,
 				    sport, dport, false, false);
 	} else {
+		bool ignore_df = skb->ignore_df;
+
 		skb_scrub_packet(skb, false);
+		/* IPv6 fragments only what may be: keep nf_gtpu_fits()' word. */
+		skb->ignore_df = ignore_df;
 		/* 6.1 takes non-const addresses, 6.12 const ones. */
 		udp_tunnel6_xmit_skb(dst, NULL, skb, apn,
 				     (struct in6_addr *)&saddr->in6,
