@@ -523,9 +523,10 @@ struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 /*
  * Path MTU (RFC 1191, RFC 8201): an inner packet that does not fit is
  * refused with the ICMP error its sender understands, except IPv4 without
- * DF, which the outer header may carry in fragments.
+ * DF, which the outer header may carry in fragments if it is no longer
+ * than @max_len, the most the outer 16-bit length fields can say.
  */
-static bool nf_gtpu_fits(struct sk_buff *skb, int mtu)
+static bool nf_gtpu_fits(struct sk_buff *skb, int mtu, unsigned int max_len)
 {
 	/* A route MTU smaller than the outer headers fits nothing. */
 	if (mtu > 0 && (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
@@ -534,6 +535,9 @@ static bool nf_gtpu_fits(struct sk_buff *skb, int mtu)
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		if (!(ip_hdr(skb)->frag_off & htons(IP_DF))) {
+			/* A reassembled datagram can be up to 65535 octets. */
+			if (skb->len > max_len)
+				return false;
 			skb->ignore_df = 1;
 			return true;
 		}
@@ -589,7 +593,11 @@ static void nf_gtpu_xmit_one(struct sk_buff *skb, struct dst_entry *dst,
 				    p->peer.ip, tos, ip4_dst_hoplimit(dst), df,
 				    sport, dport, false, false);
 	} else {
+		bool ignore_df = skb->ignore_df;
+
 		skb_scrub_packet(skb, false);
+		/* IPv6 fragments only what may be: keep nf_gtpu_fits()' word. */
+		skb->ignore_df = ignore_df;
 		/* 6.1 takes non-const addresses, 6.12 const ones. */
 		udp_tunnel6_xmit_skb(dst, NULL, skb, apn,
 				     (struct in6_addr *)&saddr->in6,
@@ -612,6 +620,7 @@ static enum nf_gtpu_verdict __nf_gtpu_encap(struct sk_buff *skb,
 	struct net *net = state->net;
 	struct sk_buff *segs, *next;
 	union nf_inet_addr saddr;
+	unsigned int max_len;
 	struct dst_entry *dst;
 	int mtu;
 
@@ -633,7 +642,10 @@ static enum nf_gtpu_verdict __nf_gtpu_encap(struct sk_buff *skb,
 	mtu = (int)dst_mtu(dst) - (int)nf_gtpu_encap_hlen(p) -
 	      (p->family == NFPROTO_IPV4 ? (int)sizeof(struct iphdr) :
 					   (int)sizeof(struct ipv6hdr));
-	if (!nf_gtpu_fits(skb, mtu)) {
+	/* IPv4's total length counts its header, IPv6's payload length not. */
+	max_len = IP_MAX_MTU - nf_gtpu_encap_hlen(p) -
+		  (p->family == NFPROTO_IPV4 ? sizeof(struct iphdr) : 0);
+	if (!nf_gtpu_fits(skb, mtu, max_len)) {
 		dst_release(dst);
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_TOO_BIG);
 	}

@@ -47,9 +47,35 @@ flush_rules() {
 	done
 }
 
+# nonzero_stats NS: the statistics of NS that are not 0, for a FAIL line.
+nonzero_stats() { ip netns exec "$1" grep -v ' 0$' /proc/net/nf_gtpu | xargs; }
+
+# big_ping OUTER: the largest IPv4 datagrams without DF, fragmented on
+# the wire and reassembled on gw (decap enabled defrag): one as large as
+# the outer 16-bit lengths can carry (IPv4's total length counts 20 + 8 +
+# 8 octets of outer headers, IPv6's payload length 8 + 8) crosses both
+# ways; one octet more is refused and counted, not sent with its lengths
+# wrapped.
+big_ping() {
+	local out=$1 fit n0
+	fit=$((65535 - (out == 4 ? 36 : 16) - 28))
+	ip netns exec "$pdn" ping -c 1 -W $((20 * TIME_SCALE)) -M dont -s "$fit" \
+		10.45.0.2 >/dev/null &&
+		PASS "IPv4 over IPv$out: $((fit + 28))-octet datagram crosses" ||
+		FAIL "IPv4 over IPv$out: $((fit + 28))-octet datagram lost;" \
+			"gw: $(nonzero_stats "$gw"); acc: $(nonzero_stats "$acc")"
+	n0=$(gtpu_stat "$gw" encap_too_big)
+	ip netns exec "$pdn" ping -c 1 -W $((5 * TIME_SCALE)) -M dont \
+		-s $((fit + 1)) 10.45.0.2 >/dev/null &&
+		FAIL "IPv4 over IPv$out: $((fit + 29)) octets with wrapped lengths answered"
+	expect_eq "IPv4 over IPv$out: $((fit + 29)) octets refused, encap_too_big" \
+		"$(( $(gtpu_stat "$gw" encap_too_big) - n0 ))" 1
+}
+
 tunnel 4 4 0x100 0x200
 tunnel 6 6 0x101 0x201
 traffic 4 4 0x100
+big_ping 4
 traffic 6 6 0x101
 rx_before=$(link_stat "$gw" apn0 rx_packets)
 [ "$rx_before" -gt 0 ] && PASS "apn0 counts received packets ($rx_before)" ||
@@ -61,6 +87,7 @@ flush_rules
 tunnel 4 6 0x300 0x400
 tunnel 6 4 0x301 0x401
 traffic 4 6 0x300
+big_ping 6
 traffic 6 4 0x301
 
 # Two APNs, the same MS address.
