@@ -112,11 +112,24 @@ bool netif_is_apn(const struct net_device *dev)
 }
 EXPORT_SYMBOL_GPL(netif_is_apn);
 
+/*
+ * GRO merges TCP segments here; anything else it would only try to merge
+ * and pass on, at the cost of a lookup per packet (UDP's included, for a
+ * tunnel socket).
+ */
+static bool apn_gro_can_merge(const struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return ip_hdr(skb)->protocol == IPPROTO_TCP;
+	return ipv6_hdr(skb)->nexthdr == IPPROTO_TCP;
+}
+
 /* Receive a decapsulated packet as if it had arrived on @dev. */
 void nf_gtpu_apn_rx(struct net_device *dev, struct sk_buff *skb)
 {
 	struct apn_dev *apn = netdev_priv(dev);
 	unsigned int len = skb->len;
+	int ret;
 
 	skb->dev = dev;
 	skb->pkt_type = PACKET_HOST;
@@ -125,7 +138,11 @@ void nf_gtpu_apn_rx(struct net_device *dev, struct sk_buff *skb)
 	skb_reset_transport_header(skb);
 	skb_reset_mac_len(skb);
 
-	if (gro_cells_receive(&apn->gro_cells, skb) == NET_RX_SUCCESS)
+	if (apn_gro_can_merge(skb))
+		ret = gro_cells_receive(&apn->gro_cells, skb);
+	else
+		ret = netif_rx(skb);
+	if (ret == NET_RX_SUCCESS)
 		dev_sw_netstats_rx_add(dev, len);
 }
 

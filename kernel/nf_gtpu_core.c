@@ -6,7 +6,7 @@
  * Decapsulation validates the outer UDP header, the GTP-U header with its
  * whole extension chain and the inner IP header before it touches the
  * packet, then strips the outer headers with iptunnel_pull_header() and
- * lets the packet be received on an APN device through GRO.
+ * lets the packet be received on an APN device (TCP through GRO).
  * Encapsulation routes toward the peer, enforces the path MTU with the
  * ICMP helpers, segments GSO packets (the GTP-U length field must describe
  * each segment) and sends through the UDP tunnel helpers.
