@@ -74,7 +74,7 @@ xtables:
 libnfgtpu:
 	$(MAKE) -C libnfgtpu
 
-pfcpd:
+pfcpd: libnfgtpu
 	$(MAKE) -C pfcpd
 
 tests:

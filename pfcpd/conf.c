@@ -154,13 +154,41 @@ static int set_table_mode(struct conf_ctx *x, struct pfcpd_conf *c,
 	return 0;
 }
 
+static int set_gtpu_address(struct conf_ctx *x, struct pfcpd_conf *c,
+			    const char *s)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, s, a) == 1 && !c->has_gtpu4) {
+		memcpy(c->gtpu4, a, 4);
+		c->has_gtpu4 = true;
+	} else if (inet_pton(AF_INET6, s, a) == 1 && !c->has_gtpu6) {
+		memcpy(c->gtpu6, a, 16);
+		c->has_gtpu6 = true;
+	} else {
+		return conf_err(x, "gtpu-address: not an address, or a second one of its family: %s",
+				s);
+	}
+	return 0;
+}
+
+static int set_gateway_qfi(struct conf_ctx *x, struct pfcpd_conf *c,
+			   const char *s)
+{
+	if (strcmp(s, "yes") && strcmp(s, "no"))
+		return conf_err(x, "gateway-qfi: yes or no, not %s", s);
+	c->gw_qfi = !strcmp(s, "yes");
+	return 0;
+}
+
 static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		     int n)
 {
 	static const struct { const char *key; int args; } keys[] = {
 		{ "node-id", 1 }, { "listen", 1 }, { "heartbeat-interval", 1 },
 		{ "heartbeat-misses", 1 }, { "network-instance", 2 },
-		{ "table-mode", 1 },
+		{ "table-mode", 1 }, { "gtpu-address", 1 },
+		{ "gateway-qfi", 1 },
 	};
 	size_t i;
 
@@ -183,8 +211,12 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		return parse_uint(x, w[0], w[1], 100, &c->hb_misses);
 	case 4:
 		return add_ni(x, c, w[1], w[2]);
-	default:
+	case 5:
 		return set_table_mode(x, c, w[1]);
+	case 6:
+		return set_gtpu_address(x, c, w[1]);
+	default:
+		return set_gateway_qfi(x, c, w[1]);
 	}
 }
 
@@ -255,4 +287,48 @@ void conf_print(FILE *f, const struct pfcpd_conf *c)
 			c->ni[i].dev);
 	fprintf(f, "table-mode %s\n",
 		c->table_mode == TABLE_OWNED ? "owned" : "persistent");
+	if (c->has_gtpu4)
+		fprintf(f, "gtpu-address %s\n",
+			inet_ntop(AF_INET, c->gtpu4, buf, sizeof(buf)));
+	if (c->has_gtpu6)
+		fprintf(f, "gtpu-address %s\n",
+			inet_ntop(AF_INET6, c->gtpu6, buf, sizeof(buf)));
+	fprintf(f, "gateway-qfi %s\n", c->gw_qfi ? "yes" : "no");
+}
+
+/*
+ * A Network Instance on the wire is DNS labels (open5gs encodes the
+ * DNN so) or plain text (free5gc): dotted text either way.
+ */
+static void ni_text(const struct pfcp_ni *ni, char *s)
+{
+	size_t i = 0, n = 0, l;
+
+	while (i < ni->len) {
+		l = ni->val[i];
+		if (!l || l > 63 || i + 1 + l > ni->len)
+			break;
+		if (n)
+			s[n++] = '.';
+		memcpy(s + n, ni->val + i + 1, l);
+		n += l;
+		i += 1 + l;
+	}
+	if (i != ni->len) {
+		memcpy(s, ni->val, ni->len);
+		n = ni->len;
+	}
+	s[n] = '\0';
+}
+
+const char *conf_ni_dev(const struct pfcpd_conf *c, const struct pfcp_ni *ni)
+{
+	char name[PFCP_NI_MAX + 1];
+	int i;
+
+	ni_text(ni, name);
+	for (i = 0; i < c->n_ni; i++)
+		if (!strcasecmp(c->ni[i].name, name))
+			return c->ni[i].dev;
+	return NULL;
 }

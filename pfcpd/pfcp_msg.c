@@ -847,6 +847,60 @@ void pfcp_put_node_id(struct pfcp_out *o, const struct pfcp_node_id *id)
 	put(o, id->val, id->len);
 }
 
+/* F-SEID and F-TEID: flags, the identifier, then IPv4 before IPv6 */
+static void put_addrs(struct pfcp_out *o, bool v4, const uint8_t *a4,
+		      bool v6, const uint8_t *a6)
+{
+	if (v4)
+		put(o, a4, 4);
+	if (v6)
+		put(o, a6, 16);
+}
+
+void pfcp_put_fseid(struct pfcp_out *o, const struct pfcp_fseid *f)
+{
+	bool v4 = f->flags & PFCP_FSEID_V4, v6 = f->flags & PFCP_FSEID_V6;
+
+	put16(o, PFCP_IE_F_SEID);
+	put16(o, 9 + (v4 ? 4 : 0) + (v6 ? 16 : 0));
+	put(o, &f->flags, 1);
+	put32(o, f->seid >> 32);
+	put32(o, f->seid & 0xffffffff);
+	put_addrs(o, v4, f->v4, v6, f->v6);
+}
+
+/* A chosen F-TEID: never with CH or CHID */
+void pfcp_put_fteid(struct pfcp_out *o, const struct pfcp_fteid *f)
+{
+	uint8_t flags = f->flags & (PFCP_FTEID_V4 | PFCP_FTEID_V6);
+	bool v4 = flags & PFCP_FTEID_V4, v6 = flags & PFCP_FTEID_V6;
+
+	put16(o, PFCP_IE_F_TEID);
+	put16(o, 5 + (v4 ? 4 : 0) + (v6 ? 16 : 0));
+	put(o, &flags, 1);
+	put32(o, f->teid);
+	put_addrs(o, v4, f->v4, v6, f->v6);
+}
+
+size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type)
+{
+	put16(o, type);
+	put16(o, 0);
+	return o->len;
+}
+
+void pfcp_group_end(struct pfcp_out *o, size_t at)
+{
+	size_t n = o->len - at;
+
+	if (n > 0xffff)
+		o->overflow = true;
+	if (o->overflow)
+		return;
+	o->buf[at - 2] = n >> 8;
+	o->buf[at - 1] = n & 0xff;
+}
+
 int pfcp_out_finish(struct pfcp_out *o)
 {
 	if (o->overflow || o->len > 0xffff + 4)

@@ -50,6 +50,7 @@ enum {
 	PFCP_IE_FORWARDING_PARAMS	= 4,
 	PFCP_IE_CREATE_URR		= 6,
 	PFCP_IE_CREATE_QER		= 7,
+	PFCP_IE_CREATED_PDR		= 8,
 	PFCP_IE_UPDATE_PDR		= 9,
 	PFCP_IE_UPDATE_FAR		= 10,
 	PFCP_IE_UPDATE_FORWARDING_PARAMS = 11,
@@ -88,6 +89,7 @@ enum {
 	PFCP_IE_RECOVERY_TIME_STAMP	= 96,
 	PFCP_IE_FAR_ID			= 108,
 	PFCP_IE_QER_ID			= 109,
+	PFCP_IE_FAILED_RULE_ID		= 114,
 	PFCP_IE_QFI			= 124,
 };
 
@@ -103,6 +105,7 @@ enum {
 	PFCP_CAUSE_CONDITIONAL_MISSING	= 67,
 	PFCP_CAUSE_INVALID_LENGTH	= 68,
 	PFCP_CAUSE_MANDATORY_INCORRECT	= 69,
+	PFCP_CAUSE_INVALID_FTEID_ALLOC	= 71,
 	PFCP_CAUSE_NO_ASSOCIATION	= 72,
 	PFCP_CAUSE_RULE_FAILURE		= 73,
 	PFCP_CAUSE_NO_RESOURCES		= 75,
@@ -251,8 +254,42 @@ struct pfcp_mbr {
 /*
  * Every struct holding IEs starts with "present": bit i says that the
  * i-th IE of its table (pfcp_msg.c) was there.  Test them with the
- * pfcp_has() helpers below, not with raw bits.
+ * PFCP_HAS_* bits below, which follow the order of those tables.
  */
+enum {	/* struct pfcp_pdi, pdi_ies[] */
+	PFCP_PDI_HAS_SOURCE_INTERFACE	= 1u << 0,
+	PFCP_PDI_HAS_FTEID		= 1u << 1,
+	PFCP_PDI_HAS_NI			= 1u << 2,
+	PFCP_PDI_HAS_UE_IP		= 1u << 3,
+	PFCP_PDI_HAS_QFI		= 1u << 4,
+};
+enum {	/* struct pfcp_pdr, PDR_IES() */
+	PFCP_PDR_HAS_PRECEDENCE		= 1u << 1,
+	PFCP_PDR_HAS_PDI		= 1u << 2,
+	PFCP_PDR_HAS_OHR		= 1u << 3,
+	PFCP_PDR_HAS_FAR_ID		= 1u << 4,
+};
+enum {	/* struct pfcp_fwd, FWD_IES() */
+	PFCP_FWD_HAS_DEST_INTERFACE	= 1u << 0,
+	PFCP_FWD_HAS_NI			= 1u << 1,
+	PFCP_FWD_HAS_OHC		= 1u << 2,
+};
+enum {	/* struct pfcp_far, FAR_IES() */
+	PFCP_FAR_HAS_APPLY_ACTION	= 1u << 1,
+	PFCP_FAR_HAS_FWD		= 1u << 2,
+};
+enum {	/* struct pfcp_qer, QER_IES() */
+	PFCP_QER_HAS_GATE		= 1u << 1,
+	PFCP_QER_HAS_MBR		= 1u << 2,
+	PFCP_QER_HAS_QFI		= 1u << 3,
+};
+
+/* Source and Destination Interface values (TS 29.244 8.2.2) */
+#define PFCP_IF_ACCESS		0
+#define PFCP_IF_CORE		1
+
+/* Gate Status: either direction closed */
+#define PFCP_GATE_CLOSED	0x05
 struct pfcp_pdi {
 	uint32_t present;
 	uint8_t source_interface;
@@ -388,6 +425,11 @@ void pfcp_put_u8(struct pfcp_out *o, uint16_t type, uint8_t v);
 void pfcp_put_u16(struct pfcp_out *o, uint16_t type, uint16_t v);
 void pfcp_put_u32(struct pfcp_out *o, uint16_t type, uint32_t v);
 void pfcp_put_node_id(struct pfcp_out *o, const struct pfcp_node_id *id);
+void pfcp_put_fseid(struct pfcp_out *o, const struct pfcp_fseid *f);
+void pfcp_put_fteid(struct pfcp_out *o, const struct pfcp_fteid *f);
+/* A grouped IE: begin returns where its length goes, end writes it */
+size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type);
+void pfcp_group_end(struct pfcp_out *o, size_t at);
 /* Sets the Message Length; the message's size, or -1 if it did not fit */
 int pfcp_out_finish(struct pfcp_out *o);
 

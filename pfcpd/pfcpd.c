@@ -2,11 +2,11 @@
 /*
  * nf-gtpu-pfcpd: the PFCP user-plane agent of nf-gtpu (docs/pfcp.md).
  *
- * Phase 1: the node procedures.  UDP 8805 on the configured IPv4 and
- * IPv6 addresses; Heartbeat both ways; Association Setup, Update and
- * Release; Version Not Supported.  Session messages are answered with a
- * rejection until sessions are implemented.  One context struct, one
- * poll() loop, no threads.
+ * UDP 8805 on the configured IPv4 and IPv6 addresses; Heartbeat both
+ * ways; Association Setup, Update and Release; Version Not Supported;
+ * Session Establishment, Modification and Deletion, each one libnfgtpu
+ * transaction (session.c translates the rules).  One context struct,
+ * one poll() loop, no threads.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pfcpd.h"
+#include "session.h"
 
 #define NTP_EPOCH_OFFSET	2208988800u	/* 1900 to 1970, seconds */
 #define CAUSE_NONE		(-1)
@@ -35,6 +35,13 @@ struct peer {
 	uint32_t hb_seq;		/* outstanding heartbeat, 0 if none */
 	unsigned int hb_missed;
 	time_t next_hb;
+};
+
+/* A PFCP session: our SEID is its slot and a generation */
+struct session {
+	uint64_t seid, cp_seid;
+	struct pfcp_node_id peer;
+	struct sess_rules rules;
 };
 
 struct counter {
@@ -67,6 +74,12 @@ struct pfcpd {
 	uint64_t peer_restarts, peer_timeouts;
 	const char *stats_path;
 	bool debug;
+	bool node_only;		/* -n: no gateway, sessions refused */
+	struct nfgtpu *nft;
+	bool gw_qfi;		/* the gateway's downlink carries a QFI */
+	struct session **sess;	/* by slot */
+	uint32_t n_slots, n_sess, sess_gen;
+	struct teid_alloc alloc;
 	/* the message being handled, and its sender */
 	struct pfcp_msg msg;
 	struct pfcp_parsed res;
@@ -153,6 +166,9 @@ static void write_stats(const struct pfcpd *d, FILE *f)
 		"nf_gtpu_pfcp_peer_events_total{event=\"timeout\"} %llu\n",
 		(unsigned long long)d->peer_restarts,
 		(unsigned long long)d->peer_timeouts);
+	fprintf(f, "# HELP nf_gtpu_pfcp_sessions PFCP sessions established.\n"
+		"# TYPE nf_gtpu_pfcp_sessions gauge\n"
+		"nf_gtpu_pfcp_sessions %u\n", d->n_sess);
 }
 
 /* To a temporary file renamed into place: a reader never sees half */
@@ -208,12 +224,20 @@ static void rsp_send(struct pfcpd *d, struct pfcp_out *o, int cause)
 	send_msg(d, o, d->rx_fd, &d->from, d->fromlen, cause);
 }
 
-static void put_ff(struct pfcp_out *o)
-{
-	/* UP Function Features: nothing optional is implemented yet */
-	static const uint8_t none[2];
+/*
+ * UP Function Features: FTUP (octet 5 bit 5) when the agent can choose
+ * F-TEIDs, that is installs sessions and has a GTP-U address; nothing
+ * else optional is implemented.
+ */
+#define UP_FTUP		0x10
 
-	pfcp_put_ie(o, PFCP_IE_UP_FUNCTION_FEATURES, none, sizeof(none));
+static void put_ff(const struct pfcpd *d, struct pfcp_out *o)
+{
+	uint8_t ff[2] = {};
+
+	if (d->nft && (d->conf.has_gtpu4 || d->conf.has_gtpu6))
+		ff[0] |= UP_FTUP;
+	pfcp_put_ie(o, PFCP_IE_UP_FUNCTION_FEATURES, ff, sizeof(ff));
 }
 
 /* Association responses: Node ID and Cause, and more for a setup */
@@ -227,30 +251,109 @@ static void node_rsp(struct pfcpd *d, uint8_t cause)
 	pfcp_put_u8(&o, PFCP_IE_CAUSE, cause);
 	if (d->res.hdr.type == PFCP_ASSOC_SETUP_REQ) {
 		pfcp_put_u32(&o, PFCP_IE_RECOVERY_TIME_STAMP, d->recovery_ts);
-		put_ff(&o);
+		put_ff(d, &o);
 	}
 	rsp_send(d, &o, cause);
 }
 
+/* Our F-SEID: the SEID and the address the request came to */
+static void put_up_fseid(const struct pfcpd *d, struct pfcp_out *o,
+			 uint64_t seid)
+{
+	struct pfcp_fseid f = { .seid = seid };
+	const struct sockaddr_storage *a = &d->conf.listen[0];
+	int i;
+
+	for (i = 0; i < d->conf.n_listen; i++)
+		if (d->fd[i] == d->rx_fd)
+			a = &d->conf.listen[i];
+	if (a->ss_family == AF_INET) {
+		f.flags = PFCP_FSEID_V4;
+		memcpy(f.v4, &((const struct sockaddr_in *)a)->sin_addr, 4);
+	} else {
+		f.flags = PFCP_FSEID_V6;
+		memcpy(f.v6, &((const struct sockaddr_in6 *)a)->sin6_addr, 16);
+	}
+	pfcp_put_fseid(o, &f);
+}
+
+/* Created PDR: the F-TEIDs the agent chose for this message's PDRs */
+static void put_created(const struct pfcpd *d, struct pfcp_out *o,
+			const struct session *s)
+{
+	const struct pfcp_pdr *c;
+	unsigned int i, j;
+	size_t at;
+
+	for (i = 0; i < d->msg.n_create_pdr; i++) {
+		c = &d->msg.create_pdr[i];
+		if (!(c->pdi.present & PFCP_PDI_HAS_FTEID) ||
+		    !(c->pdi.fteid.flags & PFCP_FTEID_CH))
+			continue;
+		for (j = 0; j < s->rules.n_pdr; j++) {
+			if (s->rules.pdr[j].pdr_id != c->pdr_id)
+				continue;
+			at = pfcp_group_begin(o, PFCP_IE_CREATED_PDR);
+			pfcp_put_u16(o, PFCP_IE_PDR_ID, c->pdr_id);
+			pfcp_put_fteid(o, &s->rules.pdr[j].pdi.fteid);
+			pfcp_group_end(o, at);
+		}
+	}
+}
+
+static void put_failed_rule(struct pfcp_out *o, const struct sess_fail *f)
+{
+	uint8_t b[5] = { f->rule_type };
+
+	if (f->rule_type == SESS_RULE_PDR) {
+		b[1] = f->rule_id >> 8;
+		b[2] = f->rule_id & 0xff;
+		pfcp_put_ie(o, PFCP_IE_FAILED_RULE_ID, b, 3);
+		return;
+	}
+	b[1] = f->rule_id >> 24;
+	b[2] = f->rule_id >> 16 & 0xff;
+	b[3] = f->rule_id >> 8 & 0xff;
+	b[4] = f->rule_id & 0xff;
+	pfcp_put_ie(o, PFCP_IE_FAILED_RULE_ID, b, sizeof(b));
+}
+
 /*
  * Session responses: Node ID only in the Establishment Response, the
- * Offending IE when a cause names one.  The SEID is the CP function's
- * (from its F-SEID), or 0 when the session or F-SEID is unknown
- * (TS 29.244 7.2.2.4.2).
+ * Offending IE and Failed Rule ID when a refusal names them, our F-SEID
+ * and the chosen F-TEIDs when an Establishment succeeds.  The SEID is
+ * the CP function's (from its F-SEID), or 0 when the session or F-SEID
+ * is unknown (TS 29.244 7.2.2.4.2).
  */
-static void session_rsp(struct pfcpd *d, uint8_t cause, uint16_t offending,
-			uint64_t seid)
+static void session_rsp(struct pfcpd *d, uint64_t seid,
+			const struct sess_fail *f, const struct session *s)
 {
+	uint8_t cause = f ? f->cause : PFCP_CAUSE_ACCEPTED;
+	bool est = d->res.hdr.type == PFCP_SESSION_EST_REQ;
 	struct pfcp_out o;
-	uint8_t buf[512];
+	uint8_t buf[2048];
 
 	rsp_start(d, &o, buf, sizeof(buf), true, seid);
-	if (d->res.hdr.type == PFCP_SESSION_EST_REQ)
+	if (est)
 		pfcp_put_node_id(&o, &d->conf.node_id);
 	pfcp_put_u8(&o, PFCP_IE_CAUSE, cause);
-	if (offending)
-		pfcp_put_u16(&o, PFCP_IE_OFFENDING_IE, offending);
+	if (f && f->offending_ie)
+		pfcp_put_u16(&o, PFCP_IE_OFFENDING_IE, f->offending_ie);
+	if (!f && est)
+		put_up_fseid(d, &o, s->seid);
+	if (!f && s)
+		put_created(d, &o, s);
+	if (f && f->rule_type != SESS_RULE_NONE)
+		put_failed_rule(&o, f);
 	rsp_send(d, &o, cause);
+}
+
+static void session_refuse(struct pfcpd *d, uint8_t cause, uint16_t ie,
+			   uint64_t seid)
+{
+	struct sess_fail f = { cause, ie, SESS_RULE_NONE, 0 };
+
+	session_rsp(d, seid, &f, NULL);
 }
 
 static void version_not_supported(struct pfcpd *d)
@@ -264,6 +367,9 @@ static void version_not_supported(struct pfcpd *d)
 }
 
 /* Peers */
+
+static void sessions_of_peer_gone(struct pfcpd *d,
+				  const struct pfcp_node_id *peer);
 
 static bool same_node(const struct pfcp_node_id *a,
 		      const struct pfcp_node_id *b)
@@ -305,8 +411,8 @@ static struct peer *find_peer_addr(struct pfcpd *d,
 static void peer_recovery(struct pfcpd *d, struct peer *p, uint32_t ts)
 {
 	if (p->recovery_ts && p->recovery_ts != ts) {
-		/* phase 2: delete the peer's sessions (TS 29.244 6.2.6) */
 		d->peer_restarts++;
+		sessions_of_peer_gone(d, &p->node_id);
 		logmsg(d, false, "peer restarted: Recovery Time Stamp %u, was %u",
 		       ts, p->recovery_ts);
 	}
@@ -388,30 +494,333 @@ static void assoc_update_release(struct pfcpd *d)
 		return;
 	}
 	if (d->res.hdr.type == PFCP_ASSOC_RELEASE_REQ) {
-		/* phase 2: its sessions go with it */
+		sessions_of_peer_gone(d, &p->node_id);
 		p->used = false;
 		logmsg(d, false, "association released");
 	}
 	node_rsp(d, PFCP_CAUSE_ACCEPTED);
 }
 
+/* Sessions */
+
+static struct session *sess_find(const struct pfcpd *d, uint64_t seid)
+{
+	uint32_t slot = (uint32_t)seid;
+	struct session *s;
+
+	if (!slot || slot > d->n_slots)
+		return NULL;
+	s = d->sess[slot - 1];
+	return s && s->seid == seid ? s : NULL;
+}
+
+/* A free slot, the table grown when full; NULL when out of memory */
+static struct session *sess_new(struct pfcpd *d)
+{
+	struct session **t, *s;
+	uint32_t i, n;
+
+	for (i = 0; i < d->n_slots && d->sess[i]; i++)
+		;
+	if (i == d->n_slots) {
+		n = d->n_slots ? d->n_slots * 2 : 64;
+		t = realloc(d->sess, n * sizeof(*t));
+		if (!t)
+			return NULL;
+		memset(t + d->n_slots, 0, (n - d->n_slots) * sizeof(*t));
+		d->sess = t;
+		d->n_slots = n;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->seid = (uint64_t)++d->sess_gen << 32 | (i + 1);
+	d->sess[i] = s;
+	d->n_sess++;
+	return s;
+}
+
+static void sess_free(struct pfcpd *d, struct session *s)
+{
+	d->sess[(uint32_t)s->seid - 1] = NULL;
+	d->n_sess--;
+	free(s);
+}
+
+/* TEIDs in use by any session: scanned, fine for thousands of them */
+static bool teid_used(void *data, uint32_t teid)
+{
+	const struct pfcpd *d = data;
+	const struct pfcp_pdr *p;
+	const struct session *s;
+	uint32_t i, j;
+
+	for (i = 0; i < d->n_slots; i++) {
+		s = d->sess[i];
+		for (j = 0; s && j < s->rules.n_pdr; j++) {
+			p = &s->rules.pdr[j];
+			if (p->pdi.present & PFCP_PDI_HAS_FTEID &&
+			    p->pdi.fteid.teid == teid)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Same decap element: TEID, APN device, MS address */
+static bool same_uplink(const struct nfgtpu_ctx *a, const struct nfgtpu_ctx *b)
+{
+	return a->teid == b->teid && !strcmp(a->apn, b->apn) &&
+	       (a->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) ==
+	       (b->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) &&
+	       !memcmp(&a->ms4, &b->ms4, sizeof(a->ms4)) &&
+	       !memcmp(&a->ms6, &b->ms6, sizeof(a->ms6));
+}
+
+static const struct sess_ctx *by_teid(const struct sess_ctx *v, int n,
+				      uint32_t teid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].c.teid == teid)
+			return &v[i];
+	return NULL;
+}
+
+/* The contexts of a session's rules before and after a message */
+struct change {
+	struct sess_ctx from[PFCP_MAX_RULES], to[PFCP_MAX_RULES];
+	int n_from, n_to;
+	uint32_t pdr_id[2 * PFCP_MAX_RULES];	/* by batch index */
+	size_t n;
+};
+
+static int change_put(struct nfgtpu_batch *b, struct change *ch,
+		      enum nfgtpu_op op, const struct sess_ctx *c)
+{
+	ch->pdr_id[ch->n++] = c->pdr_id;
+	return nfgtpu_batch_put(b, op, &c->c);
+}
+
+/* Deletions first: a TEID may change hands within the message */
+static int change_batch(struct nfgtpu_batch *b, struct change *ch)
+{
+	const struct sess_ctx *o;
+	int i;
+
+	for (i = 0; i < ch->n_from; i++) {
+		o = by_teid(ch->to, ch->n_to, ch->from[i].c.teid);
+		if ((!o || !same_uplink(&o->c, &ch->from[i].c)) &&
+		    change_put(b, ch, NFGTPU_OP_DELETE, &ch->from[i]))
+			return -1;
+	}
+	for (i = 0; i < ch->n_to; i++) {
+		o = by_teid(ch->from, ch->n_from, ch->to[i].c.teid);
+		if (o && same_uplink(&o->c, &ch->to[i].c)) {
+			if (memcmp(&o->c, &ch->to[i].c, sizeof(o->c)) &&
+			    change_put(b, ch, NFGTPU_OP_MODIFY, &ch->to[i]))
+				return -1;
+		} else if (change_put(b, ch, NFGTPU_OP_ADD, &ch->to[i])) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The IE that brought a PDR in this message, for the Offending IE */
+static uint16_t pdr_ie(const struct pfcp_msg *m, uint32_t pdr_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n_create_pdr; i++)
+		if (m->create_pdr[i].pdr_id == pdr_id)
+			return PFCP_IE_CREATE_PDR;
+	return m->n_update_pdr ? PFCP_IE_UPDATE_PDR : PFCP_IE_CREATE_PDR;
+}
+
 /*
- * Sessions are phase 2: an associated peer hears "Service not
- * supported", an unassociated one "No established PFCP Association";
- * no session exists to modify or delete.
+ * Move the kernel from the contexts of rules "from" to those of rules
+ * "to" in one transaction.  0, or -1 with *f: nothing changed.
+ */
+static int sess_commit(struct pfcpd *d, const struct sess_rules *from,
+		       const struct sess_rules *to, struct sess_fail *f)
+{
+	struct nfgtpu_batch *b;
+	struct change *ch;
+	long idx;
+	int ret = -1;
+
+	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
+				 SESS_RULE_NONE, 0 };
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -1;
+	ch->n_from = from ? sess_contexts(from, &d->conf, d->gw_qfi,
+					  ch->from, f) : 0;
+	ch->n_to = to ? sess_contexts(to, &d->conf, d->gw_qfi, ch->to, f) : 0;
+	if (ch->n_from < 0 || ch->n_to < 0)
+		goto out;
+	b = nfgtpu_batch_new(d->nft);
+	if (b && !change_batch(b, ch) && !nfgtpu_batch_commit(b))
+		ret = 0;
+	if (ret) {
+		idx = nfgtpu_error_index(d->nft);
+		logmsg(d, false, "session: %s", nfgtpu_error(d->nft));
+		if (idx >= 0 && (size_t)idx < ch->n)
+			*f = (struct sess_fail){ PFCP_CAUSE_RULE_FAILURE,
+				pdr_ie(&d->msg, ch->pdr_id[idx]),
+				SESS_RULE_PDR, ch->pdr_id[idx] };
+		else
+			*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
+				SESS_RULE_NONE, 0 };
+	}
+	nfgtpu_batch_free(b);
+out:
+	free(ch);
+	return ret;
+}
+
+/* Apply the message to a copy of the rules, then to the kernel */
+static int sess_change(struct pfcpd *d, struct session *s,
+		       const struct sess_rules *from, struct sess_fail *f)
+{
+	struct sess_rules *r = malloc(sizeof(*r));
+	int ret = -1;
+
+	if (!r) {
+		*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
+					 SESS_RULE_NONE, 0 };
+		return -1;
+	}
+	*r = s->rules;
+	if (!sess_apply(r, &d->msg, &d->alloc, f) &&
+	    !sess_commit(d, from, r, f)) {
+		s->rules = *r;
+		ret = 0;
+	}
+	free(r);
+	return ret;
+}
+
+static void session_est(struct pfcpd *d)
+{
+	uint64_t cp_seid = d->msg.fseid.seid;
+	struct sess_fail f;
+	struct session *s;
+
+	if (!find_peer(d, &d->msg.node_id)) {
+		session_refuse(d, PFCP_CAUSE_NO_ASSOCIATION, 0, cp_seid);
+		return;
+	}
+	s = sess_new(d);
+	if (!s) {
+		session_refuse(d, PFCP_CAUSE_NO_RESOURCES, 0, cp_seid);
+		return;
+	}
+	s->cp_seid = cp_seid;
+	s->peer = d->msg.node_id;
+	if (sess_change(d, s, NULL, &f)) {
+		sess_free(d, s);
+		session_rsp(d, cp_seid, &f, NULL);
+		return;
+	}
+	logmsg(d, true, "session 0x%llx established",
+	       (unsigned long long)s->seid);
+	session_rsp(d, cp_seid, NULL, s);
+}
+
+static void session_mod(struct pfcpd *d, struct session *s)
+{
+	struct sess_fail f;
+
+	/* free5gc sends its F-SEID again: it may move the session */
+	if (pfcp_msg_has(&d->msg, PFCP_SESSION_MOD_REQ, PFCP_IE_F_SEID))
+		s->cp_seid = d->msg.fseid.seid;
+	if (sess_change(d, s, &s->rules, &f))
+		session_rsp(d, s->cp_seid, &f, NULL);
+	else
+		session_rsp(d, s->cp_seid, NULL, s);
+}
+
+static void session_del(struct pfcpd *d, struct session *s)
+{
+	uint64_t cp_seid = s->cp_seid;
+	struct sess_fail f;
+
+	if (sess_commit(d, &s->rules, NULL, &f)) {
+		session_rsp(d, cp_seid, &f, NULL);
+		return;
+	}
+	logmsg(d, true, "session 0x%llx deleted", (unsigned long long)s->seid);
+	sess_free(d, s);
+	session_rsp(d, cp_seid, NULL, NULL);
+}
+
+/*
+ * The sessions of a peer that released its association, restarted or
+ * went silent (TS 29.244 6.2.6, 6.2.8): removed one by one, so that one
+ * the kernel refuses does not keep the others.
+ */
+static void sessions_of_peer_gone(struct pfcpd *d,
+				  const struct pfcp_node_id *peer)
+{
+	struct sess_fail f;
+	struct session *s;
+	uint32_t i;
+
+	for (i = 0; i < d->n_slots; i++) {
+		s = d->sess[i];
+		if (!s || !same_node(&s->peer, peer))
+			continue;
+		if (sess_commit(d, &s->rules, NULL, &f))
+			logmsg(d, false, "session 0x%llx: contexts left behind",
+			       (unsigned long long)s->seid);
+		sess_free(d, s);
+	}
+}
+
+/*
+ * Without a gateway (-n) an associated peer hears "Service not
+ * supported", an unassociated one "No established PFCP Association".
  */
 static void session_req(struct pfcpd *d)
 {
 	uint64_t seid = d->msg.fseid.seid;
+	struct session *s;
 
-	if (d->res.hdr.type != PFCP_SESSION_EST_REQ) {
-		session_rsp(d, PFCP_CAUSE_SESSION_NOT_FOUND, 0, 0);
+	if (d->res.hdr.type == PFCP_SESSION_EST_REQ) {
+		if (d->nft)
+			session_est(d);
+		else if (!find_peer(d, &d->msg.node_id))
+			session_refuse(d, PFCP_CAUSE_NO_ASSOCIATION, 0, seid);
+		else
+			session_refuse(d, PFCP_CAUSE_SERVICE_NOT_SUPPORTED, 0,
+				       seid);
 		return;
 	}
-	if (!find_peer(d, &d->msg.node_id))
-		session_rsp(d, PFCP_CAUSE_NO_ASSOCIATION, 0, seid);
+	s = d->nft ? sess_find(d, d->res.hdr.seid) : NULL;
+	if (!s)
+		session_refuse(d, PFCP_CAUSE_SESSION_NOT_FOUND, 0, 0);
+	else if (d->res.hdr.type == PFCP_SESSION_MOD_REQ)
+		session_mod(d, s);
 	else
-		session_rsp(d, PFCP_CAUSE_SERVICE_NOT_SUPPORTED, 0, seid);
+		session_del(d, s);
+}
+
+/*
+ * The SEID of the response to a bad request: the CP function's F-SEID
+ * in an Establishment, the session's in a Modification, else 0.
+ */
+static uint64_t bad_request_seid(const struct pfcpd *d)
+{
+	const struct session *s;
+
+	if (d->res.hdr.type == PFCP_SESSION_EST_REQ)
+		return pfcp_msg_has(&d->msg, PFCP_SESSION_EST_REQ,
+				    PFCP_IE_F_SEID) ? d->msg.fseid.seid : 0;
+	s = d->nft ? sess_find(d, d->res.hdr.seid) : NULL;
+	return s ? s->cp_seid : 0;
 }
 
 /*
@@ -429,10 +838,8 @@ static void bad_request(struct pfcpd *d)
 		break;
 	case PFCP_SESSION_EST_REQ:
 	case PFCP_SESSION_MOD_REQ:
-		session_rsp(d, d->res.cause, d->res.offending_ie,
-			    d->res.hdr.type == PFCP_SESSION_EST_REQ &&
-			    pfcp_msg_has(&d->msg, PFCP_SESSION_EST_REQ,
-					 PFCP_IE_F_SEID) ? d->msg.fseid.seid : 0);
+		session_refuse(d, d->res.cause, d->res.offending_ie,
+			       bad_request_seid(d));
 		break;
 	default:
 		drop(d, DROP_BAD_IE);
@@ -520,6 +927,7 @@ static void heartbeats(struct pfcpd *d, time_t now)
 			continue;
 		if (p->hb_seq && ++p->hb_missed >= d->conf.hb_misses) {
 			d->peer_timeouts++;
+			sessions_of_peer_gone(d, &p->node_id);
 			p->used = false;
 			logmsg(d, false, "peer lost: no heartbeat response");
 			continue;
@@ -604,14 +1012,46 @@ static int run(struct pfcpd *d)
 	return 0;
 }
 
+/*
+ * The gateway the sessions go into.  Persistent mode keeps one that is
+ * there (with its contexts); owned mode sets up its own, which the
+ * kernel removes when the agent exits.
+ */
+static int gateway_open(struct pfcpd *d)
+{
+	unsigned int flags = 0;
+
+	d->nft = nfgtpu_open(-1);
+	if (!d->nft) {
+		logmsg(d, false, "nf_tables: %s", strerror(errno));
+		return -1;
+	}
+	if (d->conf.table_mode == TABLE_OWNED ||
+	    nfgtpu_gateway_flags(d->nft, &flags)) {
+		flags = d->conf.table_mode == TABLE_OWNED ? NFGTPU_GW_OWNED : 0;
+		if (d->conf.gw_qfi)
+			flags |= NFGTPU_GW_QFI;
+		if (d->conf.has_gtpu6 && !d->conf.has_gtpu4)
+			flags |= NFGTPU_GW_PEER6;
+		if (nfgtpu_gateway_setup(d->nft, flags)) {
+			logmsg(d, false, "gateway: %s", nfgtpu_error(d->nft));
+			return -1;
+		}
+	}
+	d->gw_qfi = flags & NFGTPU_GW_QFI;
+	d->alloc = (struct teid_alloc){ &d->conf, 1, teid_used, d };
+	return 0;
+}
+
 static void usage(FILE *f)
 {
-	fputs("usage: " PROG " [-d] [-t] [-c FILE] [-s FILE]\n"
+	fputs("usage: " PROG " [-d] [-n] [-t] [-c FILE] [-s FILE]\n"
 	      "  -c FILE  configuration (default /etc/nf-gtpu/pfcpd.conf)\n"
 	      "  -s FILE  write counters in Prometheus text there on SIGUSR1\n"
 	      "           and at exit ('-': standard output)\n"
 	      "  -t       check the configuration, print it and exit\n"
 	      "  -d       debug log: every message received and dropped\n"
+	      "  -n       node procedures only: no gateway, sessions refused\n"
 	      "See nf-gtpu-pfcpd(8).\n", f);
 }
 
@@ -624,7 +1064,7 @@ int main(int argc, char **argv)
 	char err[512];
 	int i, opt;
 
-	while ((opt = getopt(argc, argv, "c:s:tdh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:s:tdnh")) != -1) {
 		switch (opt) {
 		case 'c':
 			conf = optarg;
@@ -637,6 +1077,9 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			d.debug = true;
+			break;
+		case 'n':
+			d.node_only = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -658,6 +1101,8 @@ int main(int argc, char **argv)
 		conf_print(stdout, &d.conf);
 		return 0;
 	}
+	if (!d.node_only && gateway_open(&d))
+		return 1;
 	for (i = 0; i < d.conf.n_listen; i++) {
 		d.fd[i] = open_socket(&d, &d.conf.listen[i]);
 		if (d.fd[i] < 0)
@@ -674,6 +1119,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	dump_stats(&d);
+	/* owned mode: the gateway and every context go with the handle */
+	if (d.nft)
+		nfgtpu_close(d.nft);
 	logmsg(&d, false, "exiting");
 	return 0;
 }

@@ -5,6 +5,7 @@
 
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/socket.h>
 
@@ -33,11 +34,17 @@ struct pfcpd_conf {
 	struct ni_map ni[MAX_NI];
 	int n_ni;
 	enum table_mode table_mode;
+	/* GTP-U addresses for the F-TEIDs the agent chooses (FTUP) */
+	bool has_gtpu4, has_gtpu6;
+	uint8_t gtpu4[4], gtpu6[16];
+	bool gw_qfi;		/* set the gateway up with a QFI downlink */
 };
 
 /* 0, or -1 with a message "FILE:LINE: ..." in err */
 int conf_load(struct pfcpd_conf *c, const char *path, char *err,
 	      size_t errlen);
 void conf_print(FILE *f, const struct pfcpd_conf *c);
+/* The APN device of a Network Instance, NULL if it is not configured */
+const char *conf_ni_dev(const struct pfcpd_conf *c, const struct pfcp_ni *ni);
 
 #endif /* PFCPD_H */

@@ -45,7 +45,7 @@ heartbeat-interval 1
 heartbeat-misses 3
 network-instance internet apn0
 EOF
-"$agent" -d -c "$tmp/pfcpd.conf" -s "$tmp/stats" 2>"$tmp/agent.log" &
+"$agent" -d -n -c "$tmp/pfcpd.conf" -s "$tmp/stats" 2>"$tmp/agent.log" &
 pid=$!
 
 ret=0

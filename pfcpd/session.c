@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * nf-gtpu-pfcpd: PFCP session rules into libnfgtpu contexts (session.h).
+ *
+ * A context is an uplink PDR (Source Interface Access, Local F-TEID, UE
+ * IP Address) paired with the downlink PDR of the same UE address
+ * (Source Interface Core) whose FAR forwards with an Outer Header
+ * Creation.  libnfgtpu installs a context whole (decap and encap
+ * element): while the downlink FAR buffers, drops or has no peer yet,
+ * or a gate is closed, the UE address has no context.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "session.h"
+
+static int fail(struct sess_fail *f, uint8_t cause, uint16_t ie,
+		uint8_t rule_type, uint32_t rule_id)
+{
+	*f = (struct sess_fail){ cause, ie, rule_type, rule_id };
+	return -1;
+}
+
+static int rule_fail(struct sess_fail *f, uint16_t ie, uint8_t rule_type,
+		     uint32_t rule_id)
+{
+	return fail(f, PFCP_CAUSE_RULE_FAILURE, ie, rule_type, rule_id);
+}
+
+/* Lookups by rule ID: the rule or NULL */
+#define FIND(name, type, arr, cnt, idf)					\
+static type *name(const struct sess_rules *r, uint32_t id)		\
+{									\
+	unsigned int i;							\
+									\
+	for (i = 0; i < r->cnt; i++)					\
+		if (r->arr[i].idf == id)				\
+			return (type *)&r->arr[i];			\
+	return NULL;							\
+}
+FIND(find_pdr, struct pfcp_pdr, pdr, n_pdr, pdr_id)
+FIND(find_far, struct pfcp_far, far, n_far, far_id)
+FIND(find_qer, struct pfcp_qer, qer, n_qer, qer_id)
+
+/* TEID allocation (F-TEID CH) */
+
+static bool teid_taken(const struct sess_rules *r, const struct pfcp_pdr *p,
+		       const struct teid_alloc *a, uint32_t teid)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_pdr; i++)
+		if (&r->pdr[i] != p &&
+		    r->pdr[i].pdi.present & PFCP_PDI_HAS_FTEID &&
+		    !(r->pdr[i].pdi.fteid.flags & PFCP_FTEID_CH) &&
+		    r->pdr[i].pdi.fteid.teid == teid)
+			return true;
+	return a->used && a->used(a->data, teid);
+}
+
+/*
+ * PDRs with the same CHOOSE ID share the TEID chosen for the first
+ * (TS 29.244 5.5.3); the addresses are the configured ones of the
+ * families asked for.
+ */
+static int choose_fteid(struct sess_rules *r, struct pfcp_pdr *p,
+			struct teid_alloc *a, uint16_t ie, struct sess_fail *f)
+{
+	struct pfcp_fteid *t = &p->pdi.fteid, *o;
+	unsigned int i, tries;
+
+	if ((t->flags & PFCP_FTEID_V4 && !a->conf->has_gtpu4) ||
+	    (t->flags & PFCP_FTEID_V6 && !a->conf->has_gtpu6))
+		return fail(f, PFCP_CAUSE_INVALID_FTEID_ALLOC, ie,
+			    SESS_RULE_PDR, p->pdr_id);
+	memcpy(t->v4, a->conf->gtpu4, 4);
+	memcpy(t->v6, a->conf->gtpu6, 16);
+	t->flags &= ~PFCP_FTEID_CH;
+	for (i = 0; t->flags & PFCP_FTEID_CHID && i < r->n_pdr; i++) {
+		o = &r->pdr[i].pdi.fteid;
+		if (&r->pdr[i] != p && o->flags & PFCP_FTEID_CHID &&
+		    !(o->flags & PFCP_FTEID_CH) &&
+		    o->choose_id == t->choose_id) {
+			t->teid = o->teid;
+			return 0;
+		}
+	}
+	for (tries = 0; tries < 1000; tries++) {
+		t->teid = a->next++;
+		if (t->teid && !teid_taken(r, p, a, t->teid))
+			return 0;
+	}
+	return fail(f, PFCP_CAUSE_NO_RESOURCES, ie, SESS_RULE_PDR, p->pdr_id);
+}
+
+/* Create and Update */
+
+/* Create: a new rule ID, within the bounds */
+#define CREATE(name, arr, cnt, idf, find, ie, type)			\
+static int name(struct sess_rules *r, const struct pfcp_msg *m,	\
+		struct sess_fail *f)					\
+{									\
+	unsigned int i;							\
+	uint32_t id;							\
+									\
+	for (i = 0; i < m->n_create_##arr; i++) {			\
+		id = m->create_##arr[i].idf;				\
+		if (find(r, id))					\
+			return rule_fail(f, ie, type, id);		\
+		if (r->cnt == PFCP_MAX_RULES)				\
+			return fail(f, PFCP_CAUSE_NO_RESOURCES, ie,	\
+				    type, id);				\
+		r->arr[r->cnt++] = m->create_##arr[i];			\
+	}								\
+	return 0;							\
+}
+CREATE(create_pdrs, pdr, n_pdr, pdr_id, find_pdr, PFCP_IE_CREATE_PDR,
+       SESS_RULE_PDR)
+CREATE(create_fars, far, n_far, far_id, find_far, PFCP_IE_CREATE_FAR,
+       SESS_RULE_FAR)
+CREATE(create_qers, qer, n_qer, qer_id, find_qer, PFCP_IE_CREATE_QER,
+       SESS_RULE_QER)
+
+/* An Update PDR replaces what it carries: the PDI as a whole */
+static void update_pdr(struct pfcp_pdr *p, const struct pfcp_pdr *u)
+{
+	if (u->present & PFCP_PDR_HAS_PRECEDENCE)
+		p->precedence = u->precedence;
+	if (u->present & PFCP_PDR_HAS_PDI)
+		p->pdi = u->pdi;
+	if (u->present & PFCP_PDR_HAS_OHR)
+		p->ohr = u->ohr;
+	if (u->present & PFCP_PDR_HAS_FAR_ID)
+		p->far_id = u->far_id;
+	if (u->n_qer_id) {
+		p->n_qer_id = u->n_qer_id;
+		memcpy(p->qer_id, u->qer_id, sizeof(p->qer_id));
+	}
+	p->present |= u->present;
+}
+
+/* Update Forwarding Parameters replace IE by IE */
+static void update_far(struct pfcp_far *p, const struct pfcp_far *u)
+{
+	const struct pfcp_fwd *uf = &u->fwd;
+	struct pfcp_fwd *pf = &p->fwd;
+
+	if (u->present & PFCP_FAR_HAS_APPLY_ACTION)
+		p->apply_action = u->apply_action;
+	if (!(u->present & PFCP_FAR_HAS_FWD))
+		return;
+	if (uf->present & PFCP_FWD_HAS_DEST_INTERFACE)
+		pf->dest_interface = uf->dest_interface;
+	if (uf->present & PFCP_FWD_HAS_NI)
+		pf->ni = uf->ni;
+	if (uf->present & PFCP_FWD_HAS_OHC)
+		pf->ohc = uf->ohc;
+	pf->present |= uf->present & (PFCP_FWD_HAS_DEST_INTERFACE |
+				      PFCP_FWD_HAS_NI | PFCP_FWD_HAS_OHC);
+	p->present |= PFCP_FAR_HAS_FWD;
+}
+
+static void update_qer(struct pfcp_qer *p, const struct pfcp_qer *u)
+{
+	if (u->present & PFCP_QER_HAS_GATE)
+		p->gate = u->gate;
+	if (u->present & PFCP_QER_HAS_MBR)
+		p->mbr = u->mbr;
+	if (u->present & PFCP_QER_HAS_QFI)
+		p->qfi = u->qfi;
+	p->present |= u->present;
+}
+
+static int update_rules(struct sess_rules *r, const struct pfcp_msg *m,
+			struct sess_fail *f)
+{
+	const struct pfcp_pdr *up;
+	const struct pfcp_far *uf;
+	const struct pfcp_qer *uq;
+	struct pfcp_pdr *p;
+	struct pfcp_far *fr;
+	struct pfcp_qer *q;
+	unsigned int i;
+
+	for (i = 0; i < m->n_update_pdr; i++) {
+		up = &m->update_pdr[i];
+		p = find_pdr(r, up->pdr_id);
+		if (!p)
+			return rule_fail(f, PFCP_IE_UPDATE_PDR, SESS_RULE_PDR,
+					 up->pdr_id);
+		update_pdr(p, up);
+	}
+	for (i = 0; i < m->n_update_far; i++) {
+		uf = &m->update_far[i];
+		fr = find_far(r, uf->far_id);
+		if (!fr)
+			return rule_fail(f, PFCP_IE_UPDATE_FAR, SESS_RULE_FAR,
+					 uf->far_id);
+		update_far(fr, uf);
+	}
+	for (i = 0; i < m->n_update_qer; i++) {
+		uq = &m->update_qer[i];
+		q = find_qer(r, uq->qer_id);
+		if (!q)
+			return rule_fail(f, PFCP_IE_UPDATE_QER, SESS_RULE_QER,
+					 uq->qer_id);
+		update_qer(q, uq);
+	}
+	return 0;
+}
+
+/* Remove: the rule goes, the last one takes its place */
+#define REMOVE(name, arr, cnt, find, ie, type)			\
+static int name(struct sess_rules *r, const struct pfcp_msg *m,	\
+		struct sess_fail *f)					\
+{									\
+	unsigned int i;							\
+	void *p;							\
+									\
+	for (i = 0; i < m->n_remove_##arr; i++) {			\
+		p = find(r, m->remove_##arr[i].id);			\
+		if (!p)							\
+			return rule_fail(f, ie, type,			\
+					 m->remove_##arr[i].id);	\
+		r->cnt--;						\
+		memmove(p, &r->arr[r->cnt], sizeof(r->arr[0]));		\
+	}								\
+	return 0;							\
+}
+REMOVE(remove_pdrs, pdr, n_pdr, find_pdr, PFCP_IE_REMOVE_PDR,
+       SESS_RULE_PDR)
+REMOVE(remove_fars, far, n_far, find_far, PFCP_IE_REMOVE_FAR,
+       SESS_RULE_FAR)
+REMOVE(remove_qers, qer, n_qer, find_qer, PFCP_IE_REMOVE_QER,
+       SESS_RULE_QER)
+
+/*
+ * What no message may leave behind: a PDR naming a FAR or QER that is
+ * not there, an F-TEID still to choose, a FAR that duplicates.
+ */
+static int check_rules(struct sess_rules *r, struct teid_alloc *a,
+		       struct sess_fail *f)
+{
+	struct pfcp_pdr *p;
+	unsigned int i, j;
+
+	for (i = 0; i < r->n_far; i++)
+		if (r->far[i].apply_action & PFCP_AA_DUPL)
+			return fail(f, PFCP_CAUSE_SERVICE_NOT_SUPPORTED,
+				    PFCP_IE_APPLY_ACTION, SESS_RULE_FAR,
+				    r->far[i].far_id);
+	for (i = 0; i < r->n_pdr; i++) {
+		p = &r->pdr[i];
+		if (p->present & PFCP_PDR_HAS_FAR_ID &&
+		    !find_far(r, p->far_id))
+			return rule_fail(f, PFCP_IE_FAR_ID, SESS_RULE_PDR,
+					 p->pdr_id);
+		for (j = 0; j < p->n_qer_id; j++)
+			if (!find_qer(r, p->qer_id[j]))
+				return rule_fail(f, PFCP_IE_QER_ID,
+						 SESS_RULE_PDR, p->pdr_id);
+		if (p->pdi.present & PFCP_PDI_HAS_FTEID &&
+		    p->pdi.fteid.flags & PFCP_FTEID_CH &&
+		    choose_fteid(r, p, a, PFCP_IE_F_TEID, f))
+			return -1;
+	}
+	return 0;
+}
+
+int sess_apply(struct sess_rules *r, const struct pfcp_msg *m,
+	       struct teid_alloc *a, struct sess_fail *f)
+{
+	if (remove_pdrs(r, m, f) || remove_fars(r, m, f) ||
+	    remove_qers(r, m, f) || create_fars(r, m, f) ||
+	    create_qers(r, m, f) || create_pdrs(r, m, f) ||
+	    update_rules(r, m, f))
+		return -1;
+	return check_rules(r, a, f);
+}
+
+/* Translation */
+
+static bool ue_v4(const struct pfcp_pdr *p)
+{
+	return p->pdi.present & PFCP_PDI_HAS_UE_IP &&
+	       p->pdi.ue_ip.flags & PFCP_UEIP_V4;
+}
+
+static bool ue_v6(const struct pfcp_pdr *p)
+{
+	return p->pdi.present & PFCP_PDI_HAS_UE_IP &&
+	       p->pdi.ue_ip.flags & PFCP_UEIP_V6;
+}
+
+static bool same_ue(const struct pfcp_pdr *a, const struct pfcp_pdr *b)
+{
+	if (ue_v4(a))
+		return ue_v4(b) && !memcmp(a->pdi.ue_ip.v4, b->pdi.ue_ip.v4, 4);
+	return ue_v6(b) && !memcmp(a->pdi.ue_ip.v6, b->pdi.ue_ip.v6, 8);
+}
+
+static bool is_pdr(const struct pfcp_pdr *p, uint8_t source_interface)
+{
+	return p->pdi.present & PFCP_PDI_HAS_SOURCE_INTERFACE &&
+	       p->pdi.source_interface == source_interface;
+}
+
+/* A closed gate in any QER of the PDR */
+static bool gate_closed(const struct sess_rules *r, const struct pfcp_pdr *p)
+{
+	const struct pfcp_qer *q;
+	unsigned int i;
+
+	for (i = 0; i < p->n_qer_id; i++) {
+		q = find_qer(r, p->qer_id[i]);
+		if (q && q->gate & PFCP_GATE_CLOSED)
+			return true;
+	}
+	return false;
+}
+
+/* The PDR's FAR, if it forwards and no gate is closed */
+static const struct pfcp_far *forwarding(const struct sess_rules *r,
+					 const struct pfcp_pdr *p)
+{
+	const struct pfcp_far *far;
+
+	if (!(p->present & PFCP_PDR_HAS_FAR_ID) || gate_closed(r, p))
+		return NULL;
+	far = find_far(r, p->far_id);
+	if (!far || !(far->apply_action & PFCP_AA_FORW) ||
+	    far->apply_action & (PFCP_AA_DROP | PFCP_AA_BUFF))
+		return NULL;
+	return far;
+}
+
+/* The QFI to mark: a QER's, else the PDI's */
+static bool find_qfi(const struct sess_rules *r, const struct pfcp_pdr *p,
+		     uint8_t *qfi)
+{
+	const struct pfcp_qer *q;
+	unsigned int i;
+
+	for (i = 0; i < p->n_qer_id; i++) {
+		q = find_qer(r, p->qer_id[i]);
+		if (q && q->present & PFCP_QER_HAS_QFI) {
+			*qfi = q->qfi;
+			return true;
+		}
+	}
+	*qfi = p->pdi.qfi;
+	return p->pdi.present & PFCP_PDI_HAS_QFI;
+}
+
+/* The uplink half: TEID, APN device, MS address */
+static int uplink(const struct pfcp_pdr *p, const struct pfcpd_conf *conf,
+		  struct nfgtpu_ctx *c, struct sess_fail *f)
+{
+	const char *dev = NULL;
+
+	if (!ue_v4(p) == !ue_v6(p))	/* none, or dual-stack on one TEID */
+		return rule_fail(f, PFCP_IE_UE_IP_ADDRESS, SESS_RULE_PDR,
+				 p->pdr_id);
+	if (p->pdi.present & PFCP_PDI_HAS_NI)
+		dev = conf_ni_dev(conf, &p->pdi.ni);
+	else if (conf->n_ni == 1)
+		dev = conf->ni[0].dev;
+	if (!dev)
+		return rule_fail(f, PFCP_IE_NETWORK_INSTANCE, SESS_RULE_PDR,
+				 p->pdr_id);
+	c->teid = p->pdi.fteid.teid;
+	snprintf(c->apn, sizeof(c->apn), "%s", dev);
+	if (ue_v4(p)) {
+		c->flags |= NFGTPU_CTX_MS4;
+		memcpy(&c->ms4, p->pdi.ue_ip.v4, 4);
+	} else {
+		c->flags |= NFGTPU_CTX_MS6;
+		memcpy(&c->ms6, p->pdi.ue_ip.v6, 8);	/* the /64 */
+	}
+	return 0;
+}
+
+/* The downlink half: peer, peer TEID and QFI from the downlink PDR */
+static int downlink(const struct sess_rules *r, const struct pfcp_pdr *dl,
+		    const struct pfcp_far *far, bool qfi,
+		    struct nfgtpu_ctx *c, struct sess_fail *f)
+{
+	const struct pfcp_ohc *ohc = &far->fwd.ohc;
+
+	if (ohc->desc & PFCP_OHC_GTPU_V4) {
+		c->peer_family = AF_INET;
+		memcpy(&c->peer.v4, ohc->v4, 4);
+	} else if (ohc->desc & PFCP_OHC_GTPU_V6) {
+		c->peer_family = AF_INET6;
+		memcpy(&c->peer.v6, ohc->v6, 16);
+	} else {
+		return rule_fail(f, PFCP_IE_OUTER_HEADER_CREATION,
+				 SESS_RULE_FAR, far->far_id);
+	}
+	c->peer_teid = ohc->teid;
+	if (!qfi)
+		return 0;
+	if (!find_qfi(r, dl, &c->qfi))
+		return rule_fail(f, PFCP_IE_QFI, SESS_RULE_PDR, dl->pdr_id);
+	c->flags |= NFGTPU_CTX_QFI;
+	return 0;
+}
+
+/* The forwarding downlink PDR of the uplink PDR's UE address, if any */
+static const struct pfcp_pdr *downlink_pdr(const struct sess_rules *r,
+					   const struct pfcp_pdr *ul,
+					   const struct pfcp_far **far)
+{
+	const struct pfcp_pdr *p;
+	unsigned int i;
+
+	for (i = 0; i < r->n_pdr; i++) {
+		p = &r->pdr[i];
+		if (!is_pdr(p, PFCP_IF_CORE) || !same_ue(ul, p))
+			continue;
+		*far = forwarding(r, p);
+		if (*far && (*far)->present & PFCP_FAR_HAS_FWD &&
+		    (*far)->fwd.present & PFCP_FWD_HAS_OHC)
+			return p;
+	}
+	return NULL;
+}
+
+/* Uplink PDRs sharing a TEID and UE address (one per QoS flow) */
+static bool seen(const struct sess_ctx *out, int n, const struct sess_ctx *c)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (out[i].c.teid == c->c.teid &&
+		    !memcmp(&out[i].c.ms4, &c->c.ms4, sizeof(c->c.ms4)) &&
+		    !memcmp(&out[i].c.ms6, &c->c.ms6, sizeof(c->c.ms6)))
+			return true;
+	return false;
+}
+
+int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
+		  bool qfi, struct sess_ctx *out, struct sess_fail *f)
+{
+	const struct pfcp_pdr *ul, *dl;
+	const struct pfcp_far *far;
+	struct sess_ctx *o;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < r->n_pdr; i++) {
+		ul = &r->pdr[i];
+		if (!is_pdr(ul, PFCP_IF_ACCESS) ||
+		    !(ul->pdi.present & PFCP_PDI_HAS_FTEID))
+			continue;
+		o = &out[n];
+		memset(o, 0, sizeof(*o));
+		o->pdr_id = ul->pdr_id;
+		if (uplink(ul, conf, &o->c, f))
+			return -1;
+		if (!forwarding(r, ul))
+			continue;
+		dl = downlink_pdr(r, ul, &far);
+		if (!dl)
+			continue;
+		if (downlink(r, dl, far, qfi, &o->c, f))
+			return -1;
+		if (!seen(out, n, o))
+			n++;
+	}
+	return n;
+}

@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host unit test of session.c: PFCP rules into libnfgtpu contexts, no
+ * kernel.  The messages are those open5gs' SMF sends for a session
+ * (docs/pfcp.md): establishment with the downlink FAR in BUFF|NOCP and
+ * the uplink F-TEID to CHOOSE, then modification to FORW with the
+ * access node's F-TEID; and the refusals, each with its cause,
+ * Offending IE and Failed Rule ID.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)						\
+do {									\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
+		printf(__VA_ARGS__);					\
+		putchar('\n');						\
+	}								\
+} while (0)
+
+static struct pfcpd_conf conf;
+static struct pfcp_msg msg;
+
+/* "internet" as open5gs sends a DNN: DNS labels */
+static const struct pfcp_ni ni_internet = { 9, "\x08internet" };
+
+static void ue_ip(struct pfcp_pdi *pdi, const char *a, uint8_t sd)
+{
+	pdi->present |= PFCP_PDI_HAS_UE_IP;
+	pdi->ue_ip.flags = sd;
+	if (inet_pton(AF_INET, a, pdi->ue_ip.v4) == 1)
+		pdi->ue_ip.flags |= PFCP_UEIP_V4;
+	else if (inet_pton(AF_INET6, a, pdi->ue_ip.v6) == 1)
+		pdi->ue_ip.flags |= PFCP_UEIP_V6;
+}
+
+static struct pfcp_pdr *pdr(uint32_t id, uint8_t src, const char *ue,
+			    uint32_t far_id)
+{
+	struct pfcp_pdr *p = &msg.create_pdr[msg.n_create_pdr++];
+
+	p->present = PFCP_PDR_HAS_PRECEDENCE | PFCP_PDR_HAS_PDI |
+		     PFCP_PDR_HAS_FAR_ID | 1;
+	p->pdr_id = id;
+	p->far_id = far_id;
+	p->pdi.present = PFCP_PDI_HAS_SOURCE_INTERFACE | PFCP_PDI_HAS_NI;
+	p->pdi.source_interface = src;
+	p->pdi.ni = ni_internet;
+	ue_ip(&p->pdi, ue, src == PFCP_IF_CORE ? PFCP_UEIP_SD : 0);
+	p->n_qer_id = 1;
+	p->qer_id[0] = 1;
+	return p;
+}
+
+static void choose(struct pfcp_pdr *p, uint8_t chid)
+{
+	p->pdi.present |= PFCP_PDI_HAS_FTEID;
+	p->pdi.fteid.flags = PFCP_FTEID_V4 | PFCP_FTEID_CH |
+			     (chid ? PFCP_FTEID_CHID : 0);
+	p->pdi.fteid.choose_id = chid;
+}
+
+static struct pfcp_far *far(struct pfcp_far *f, uint32_t id, uint16_t aa)
+{
+	f->present = 1 | PFCP_FAR_HAS_APPLY_ACTION;
+	f->far_id = id;
+	f->apply_action = aa;
+	return f;
+}
+
+static void ohc(struct pfcp_far *f, const char *peer, uint32_t teid)
+{
+	f->present |= PFCP_FAR_HAS_FWD;
+	f->fwd.present |= PFCP_FWD_HAS_OHC;
+	f->fwd.ohc.desc = PFCP_OHC_GTPU_V4;
+	f->fwd.ohc.teid = teid;
+	inet_pton(AF_INET, peer, f->fwd.ohc.v4);
+}
+
+/* open5gs' establishment: uplink FORW, downlink BUFF|NOCP, QFI 9 */
+static void establishment(void)
+{
+	memset(&msg, 0, sizeof(msg));
+	choose(pdr(1, PFCP_IF_ACCESS, "10.45.0.2", 1), 0);
+	pdr(2, PFCP_IF_CORE, "10.45.0.2", 2);
+	far(&msg.create_far[msg.n_create_far++], 1, PFCP_AA_FORW);
+	far(&msg.create_far[msg.n_create_far++], 2,
+	    PFCP_AA_BUFF | PFCP_AA_NOCP);
+	msg.create_qer[0] = (struct pfcp_qer){
+		.present = 1 | PFCP_QER_HAS_GATE | PFCP_QER_HAS_QFI,
+		.qer_id = 1, .qfi = 9 };
+	msg.n_create_qer = 1;
+}
+
+/* The access node's F-TEID arrives: FAR 2 forwards */
+static void modification(void)
+{
+	memset(&msg, 0, sizeof(msg));
+	far(&msg.update_far[msg.n_update_far++], 2, PFCP_AA_FORW);
+	ohc(&msg.update_far[0], "192.0.2.7", 0x200);
+}
+
+static struct teid_alloc alloc = { &conf, 0x100, NULL, NULL };
+
+static int apply(struct sess_rules *r, struct sess_fail *f)
+{
+	return sess_apply(r, &msg, &alloc, f);
+}
+
+static void expect_fail(const char *what, struct sess_rules *r, int apply_ok,
+			uint8_t cause, uint16_t ie, uint8_t type, uint32_t id)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_fail f = {};
+	int ret = apply(r, &f);
+
+	if (apply_ok && !ret)
+		ret = sess_contexts(r, &conf, false, c, &f);
+	CHECK(ret == -1, "%s: refused", what);
+	CHECK(f.cause == cause && f.offending_ie == ie && f.rule_type == type &&
+	      f.rule_id == id, "%s: cause %u IE %u rule %u/%u", what, f.cause,
+	      f.offending_ie, f.rule_type, f.rule_id);
+}
+
+static void test_open5gs_session(void)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_rules r = {};
+	struct sess_fail f = {};
+	char a[16];
+	int n;
+
+	establishment();
+	CHECK(!apply(&r, &f), "establishment applies (cause %u)", f.cause);
+	CHECK(r.pdr[0].pdi.fteid.teid == 0x100 &&
+	      !(r.pdr[0].pdi.fteid.flags & PFCP_FTEID_CH) &&
+	      !memcmp(r.pdr[0].pdi.fteid.v4, conf.gtpu4, 4),
+	      "the F-TEID is chosen: 0x%x", r.pdr[0].pdi.fteid.teid);
+	n = sess_contexts(&r, &conf, true, c, &f);
+	CHECK(n == 0, "downlink BUFF: no context yet, got %d", n);
+
+	modification();
+	CHECK(!apply(&r, &f), "modification applies (cause %u)", f.cause);
+	n = sess_contexts(&r, &conf, true, c, &f);
+	CHECK(n == 1, "FORW with OHC: one context, got %d", n);
+	inet_ntop(AF_INET, &c[0].c.ms4, a, sizeof(a));
+	CHECK(c[0].c.teid == 0x100 && !strcmp(c[0].c.apn, "apn0") &&
+	      c[0].c.flags == (NFGTPU_CTX_MS4 | NFGTPU_CTX_QFI) &&
+	      !strcmp(a, "10.45.0.2") && c[0].pdr_id == 1,
+	      "uplink: TEID 0x%x apn %s ms %s flags %x", c[0].c.teid,
+	      c[0].c.apn, a, c[0].c.flags);
+	inet_ntop(AF_INET, &c[0].c.peer.v4, a, sizeof(a));
+	CHECK(c[0].c.peer_family == AF_INET && !strcmp(a, "192.0.2.7") &&
+	      c[0].c.peer_teid == 0x200 && c[0].c.qfi == 9,
+	      "downlink: peer %s TEID 0x%x QFI %u", a, c[0].c.peer_teid,
+	      c[0].c.qfi);
+	n = sess_contexts(&r, &conf, false, c, &f);
+	CHECK(n == 1 && !(c[0].c.flags & NFGTPU_CTX_QFI),
+	      "no QFI on a gateway without");
+
+	/* a closed gate, then a dropping downlink FAR: no context */
+	memset(&msg, 0, sizeof(msg));
+	msg.update_qer[0] = (struct pfcp_qer){
+		.present = 1 | PFCP_QER_HAS_GATE, .qer_id = 1, .gate = 0x04 };
+	msg.n_update_qer = 1;
+	CHECK(!apply(&r, &f), "gate update applies");
+	CHECK(sess_contexts(&r, &conf, true, c, &f) == 0, "closed gate");
+	msg.update_qer[0].gate = 0;
+	CHECK(!apply(&r, &f), "gate reopens");
+	memset(&msg, 0, sizeof(msg));
+	far(&msg.update_far[msg.n_update_far++], 2, PFCP_AA_DROP);
+	CHECK(!apply(&r, &f), "DROP applies");
+	CHECK(sess_contexts(&r, &conf, true, c, &f) == 0, "DROP: no context");
+
+	/* removing the FAR a PDR still names is refused */
+	memset(&msg, 0, sizeof(msg));
+	msg.remove_far[0] = (struct pfcp_rule_id){ 1, 2 };
+	msg.n_remove_far = 1;
+	expect_fail("remove a FAR in use", &r, 0, PFCP_CAUSE_RULE_FAILURE,
+		    PFCP_IE_FAR_ID, SESS_RULE_PDR, 2);
+}
+
+static void test_refusals(void)
+{
+	struct sess_rules r = {};
+	struct sess_fail f;
+
+	establishment();
+	msg.create_pdr[0].pdi.ni = (struct pfcp_ni){ 4, "\x03ims" };
+	expect_fail("unknown Network Instance", &r, 1,
+		    PFCP_CAUSE_RULE_FAILURE, PFCP_IE_NETWORK_INSTANCE,
+		    SESS_RULE_PDR, 1);
+
+	memset(&r, 0, sizeof(r));
+	establishment();
+	msg.create_pdr[1].far_id = 7;
+	expect_fail("PDR naming no FAR", &r, 0, PFCP_CAUSE_RULE_FAILURE,
+		    PFCP_IE_FAR_ID, SESS_RULE_PDR, 2);
+
+	memset(&r, 0, sizeof(r));
+	establishment();
+	msg.create_far[1].apply_action = PFCP_AA_DUPL;
+	expect_fail("DUPL", &r, 0, PFCP_CAUSE_SERVICE_NOT_SUPPORTED,
+		    PFCP_IE_APPLY_ACTION, SESS_RULE_FAR, 2);
+
+	memset(&r, 0, sizeof(r));
+	establishment();
+	msg.create_pdr[0].pdi.ue_ip.flags |= PFCP_UEIP_V6;
+	expect_fail("dual-stack UE on one TEID", &r, 1,
+		    PFCP_CAUSE_RULE_FAILURE, PFCP_IE_UE_IP_ADDRESS,
+		    SESS_RULE_PDR, 1);
+
+	memset(&r, 0, sizeof(r));
+	establishment();
+	msg.create_far[2] = msg.create_far[1];
+	msg.n_create_far = 3;
+	expect_fail("FAR ID twice", &r, 0, PFCP_CAUSE_RULE_FAILURE,
+		    PFCP_IE_CREATE_FAR, SESS_RULE_FAR, 2);
+
+	memset(&r, 0, sizeof(r));
+	establishment();
+	msg.create_pdr[0].pdi.fteid.flags = PFCP_FTEID_V6 | PFCP_FTEID_CH;
+	expect_fail("CHOOSE IPv6 without an IPv6 GTP-U address", &r, 0,
+		    PFCP_CAUSE_INVALID_FTEID_ALLOC, PFCP_IE_F_TEID,
+		    SESS_RULE_PDR, 1);
+
+	memset(&r, 0, sizeof(r));
+	modification();
+	expect_fail("update of no FAR", &r, 0, PFCP_CAUSE_RULE_FAILURE,
+		    PFCP_IE_UPDATE_FAR, SESS_RULE_FAR, 2);
+
+	/* free5gc: plain-text Network Instance, its own TEID */
+	memset(&r, 0, sizeof(r));
+	establishment();
+	msg.create_pdr[0].pdi.ni = (struct pfcp_ni){ 8, "internet" };
+	msg.create_pdr[0].pdi.fteid.flags = PFCP_FTEID_V4;
+	msg.create_pdr[0].pdi.fteid.teid = 0x77;
+	CHECK(!apply(&r, &f) && r.pdr[0].pdi.fteid.teid == 0x77,
+	      "free5gc's F-TEID is kept");
+}
+
+/* PDRs with one CHOOSE ID share a TEID, and make one context */
+static void test_choose_id(void)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_rules r = {};
+	struct sess_fail f;
+	int n;
+
+	establishment();
+	choose(&msg.create_pdr[0], 5);
+	choose(pdr(3, PFCP_IF_ACCESS, "10.45.0.2", 1), 5);
+	ohc(far(&msg.create_far[1], 2, PFCP_AA_FORW), "192.0.2.7", 0x200);
+	CHECK(!apply(&r, &f), "two uplink PDRs apply");
+	CHECK(r.pdr[0].pdi.fteid.teid == r.pdr[2].pdi.fteid.teid,
+	      "CHID: one TEID, 0x%x and 0x%x", r.pdr[0].pdi.fteid.teid,
+	      r.pdr[2].pdi.fteid.teid);
+	n = sess_contexts(&r, &conf, false, c, &f);
+	CHECK(n == 1, "one context for both, got %d", n);
+}
+
+int main(void)
+{
+	strcpy(conf.ni[0].name, "internet");
+	strcpy(conf.ni[0].dev, "apn0");
+	strcpy(conf.ni[1].name, "other");
+	strcpy(conf.ni[1].dev, "apn1");
+	conf.n_ni = 2;
+	conf.has_gtpu4 = true;
+	inet_pton(AF_INET, "192.0.2.1", conf.gtpu4);
+
+	test_open5gs_session();
+	test_refusals();
+	test_choose_id();
+	printf("%s: session_test: %d checks, %d failed\n",
+	       failures ? "FAIL" : "PASS", checks, failures);
+	return failures ? 1 : 0;
+}
