@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# nf-gtpu-pfcpd installs PFCP sessions through libnfgtpu.  The agent runs
+# on gw (owned gateway); scapy's PFCP layer plays the SMF from its own
+# namespace (tests/pfcpd_smf.py) with open5gs' sequence: association,
+# establishment (uplink F-TEID to CHOOSE, downlink FAR BUFF|NOCP: no
+# context yet), modification to FORW with the access node's F-TEID
+# (ping both ways through the tunnel), deletion (no traffic, no context
+# left).  Refused messages (unknown Network Instance, a missing mandatory
+# IE, an Update FAR of no FAR, an unknown SEID) get their cause and
+# change nothing.  The access node runs docs/access.nft.
+#
+#   ms ---- acc ===== GTP-U ===== gw ---- pdn        (network of lib.sh)
+#           docs/access.nft       | nf-gtpu-pfcpd
+#                                 | 172.16.0.1 <-- PFCP --> smf 172.16.0.2
+
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/ruleset.sh"
+here=$(dirname "$(readlink -f "$0")")
+PFCPD=$here/../pfcpd/nf-gtpu-pfcpd
+GTPU=$here/../libnfgtpu/gtpu
+docs=$here/../docs
+use_tmp_dir
+
+require_cmd ip nft ping
+[ -x "$PFCPD" ] || SKIP "pfcpd/nf-gtpu-pfcpd is not built"
+[ -x "$GTPU" ] || SKIP "libnfgtpu/gtpu is not built"
+[ -r /usr/lib/python3/dist-packages/scapy/contrib/pfcp.py ] ||
+	SKIP "scapy's PFCP layer (python3-scapy) is not installed"
+require_modules nf_gtpu nft_gtp veth
+
+setup_gtpu_network || exit 1
+load_ruleset "$acc" "$docs/access.nft" || { FAIL "docs/access.nft does not load"; exit 1; }
+ip netns exec "$acc" nft add element inet access downlink '{ 0x200 : "apn-ms" }'
+setup_ns smf || exit 1
+link "$smf" smf0 "$gw" gw-smf
+addr "$smf" smf0 172.16.0.2/24
+addr "$gw" gw-smf 172.16.0.1/24
+
+cat >"$tmp/pfcpd.conf" <<EOF
+node-id 172.16.0.1
+listen 172.16.0.1
+heartbeat-interval 0
+network-instance internet apn0
+table-mode owned
+gtpu-address 192.0.2.2
+EOF
+ip netns exec "$gw" "$PFCPD" -d -c "$tmp/pfcpd.conf" -s "$tmp/stats" \
+	2>"$tmp/agent.log" &
+agent=$!
+
+gtpu() { "$GTPU" -n "$gw" "$@"; }
+ctx_count() { gtpu ctx list | wc -l; }
+ping_ok() { # ping_ok FROM TO
+	ip netns exec "$1" ping -4 -c 2 -i 0.2 -W 2 "$2" >/dev/null
+}
+# smf COMMAND: one exchange with the SMF coprocess, its result line
+smf() {
+	echo "$*" >&"${SMF[1]}"
+	read -r -t $((30 * TIME_SCALE)) reply <&"${SMF[0]}" || reply="error=timeout"
+	echo "$reply"
+}
+# expect_rsp WHAT COMMAND PATTERN: the result matches the extended regex
+expect_rsp() {
+	local r
+	r=$(smf "$2")
+	[[ " $r " =~ $3 ]] && PASS "$1: $r" || FAIL "$1: '$r' does not match '$3'"
+}
+
+busywait 10000 sh -c 'ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
+	PASS "the agent sets up its gateway" ||
+	{ FAIL "no gateway: $(tail -3 "$tmp/agent.log")"; exit 1; }
+coproc SMF { ip netns exec "$smf" /usr/bin/python3 "$here/pfcpd_smf.py" \
+	172.16.0.1 172.16.0.2 192.0.2.1 2>"$tmp/smf.log"; }
+
+expect_rsp "Association Setup, FTUP advertised" assoc " cause=1 .*ftup=1 "
+expect_rsp "an unknown Network Instance is refused" "est nosuch" \
+	" cause=73 offending=22 rule=0/1 "
+expect_rsp "a Session Establishment without F-SEID" est-no-fseid \
+	" cause=66 offending=57 "
+expect_eq "the refusals installed nothing" "$(ctx_count)" 0
+
+r=$(smf est)
+if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\ addr=192.0.2.2\  ]]; then
+	teid=${BASH_REMATCH[1]}
+	PASS "Session Establishment, the agent chose F-TEID $teid: $r"
+else
+	FAIL "Session Establishment: $r"
+	teid=0x1
+fi
+ip netns exec "$acc" nft add element inet access uplink4 "{ 10.45.0.2 : 192.0.2.2 . $teid }"
+expect_eq "downlink BUFF: no context yet" "$(ctx_count)" 0
+
+expect_rsp "an Update FAR of no FAR is refused" mod-bad \
+	" cause=73 offending=10 "
+expect_rsp "a Modification of an unknown SEID" "mod-seid 0x4242" \
+	" cause=65 "
+expect_eq "the refusals changed nothing" "$(ctx_count)" 0
+
+expect_rsp "Session Modification: downlink FORW to the access node" \
+	"mod 0x200" " cause=1 "
+expect_eq "one context: the agent's TEID, MS, peer and peer TEID" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
+ping_ok "$ms" "$(pdn_addr 4)" && PASS "ping MS -> PDN through the tunnel" ||
+	FAIL "ping MS -> PDN"
+ping_ok "$pdn" "$(ms_addr 4)" && PASS "ping PDN -> MS through the tunnel" ||
+	FAIL "ping PDN -> MS"
+
+expect_rsp "Session Deletion" del " cause=1 "
+expect_eq "no context left after the deletion" "$(ctx_count)" 0
+ping_ok "$ms" "$(pdn_addr 4)" && FAIL "traffic after the deletion" ||
+	PASS "no traffic after the deletion"
+expect_rsp "a Deletion of the deleted session" del " cause=65 "
+
+kill "$agent"
+wait "$agent" 2>/dev/null
+busywait 5000 sh -c '! ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
+	PASS "owned mode: the gateway goes with the agent" ||
+	FAIL "the owned gateway outlived the agent"
+grep -q '^nf_gtpu_pfcp_sessions 0$' "$tmp/stats" &&
+	PASS "counters written at exit, no session" || FAIL "stats: $(grep sessions "$tmp/stats")"
+[ $ret -eq 0 ] || { echo "# agent log:"; tail -n 30 "$tmp/agent.log"; cat "$tmp/smf.log"; }
+exit $ret
