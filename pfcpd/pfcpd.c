@@ -1101,13 +1101,14 @@ int main(int argc, char **argv)
 		conf_print(stdout, &d.conf);
 		return 0;
 	}
-	if (!d.node_only && gateway_open(&d))
-		return 1;
 	for (i = 0; i < d.conf.n_listen; i++) {
 		d.fd[i] = open_socket(&d, &d.conf.listen[i]);
 		if (d.fd[i] < 0)
 			return 1;
 	}
+	/* after the sockets: once the gateway is there, requests queue */
+	if (!d.node_only && gateway_open(&d))
+		return 1;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
