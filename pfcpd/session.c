@@ -171,43 +171,29 @@ static void update_qer(struct pfcp_qer *p, const struct pfcp_qer *u)
 	p->present |= u->present;
 }
 
-static int update_rules(struct sess_rules *r, const struct pfcp_msg *m,
-			struct sess_fail *f)
-{
-	const struct pfcp_pdr *up;
-	const struct pfcp_far *uf;
-	const struct pfcp_qer *uq;
-	struct pfcp_pdr *p;
-	struct pfcp_far *fr;
-	struct pfcp_qer *q;
-	unsigned int i;
-
-	for (i = 0; i < m->n_update_pdr; i++) {
-		up = &m->update_pdr[i];
-		p = find_pdr(r, up->pdr_id);
-		if (!p)
-			return rule_fail(f, PFCP_IE_UPDATE_PDR, SESS_RULE_PDR,
-					 up->pdr_id);
-		update_pdr(p, up);
-	}
-	for (i = 0; i < m->n_update_far; i++) {
-		uf = &m->update_far[i];
-		fr = find_far(r, uf->far_id);
-		if (!fr)
-			return rule_fail(f, PFCP_IE_UPDATE_FAR, SESS_RULE_FAR,
-					 uf->far_id);
-		update_far(fr, uf);
-	}
-	for (i = 0; i < m->n_update_qer; i++) {
-		uq = &m->update_qer[i];
-		q = find_qer(r, uq->qer_id);
-		if (!q)
-			return rule_fail(f, PFCP_IE_UPDATE_QER, SESS_RULE_QER,
-					 uq->qer_id);
-		update_qer(q, uq);
-	}
-	return 0;
+/* Update: a rule the session has, changed by the function given */
+#define UPDATE(name, arr, idf, find, fn, ie, type)			\
+static int name(struct sess_rules *r, const struct pfcp_msg *m,	\
+		struct sess_fail *f)					\
+{									\
+	__typeof__(&r->arr[0]) p;					\
+	unsigned int i;							\
+									\
+	for (i = 0; i < m->n_update_##arr; i++) {			\
+		p = find(r, m->update_##arr[i].idf);			\
+		if (!p)							\
+			return rule_fail(f, ie, type,			\
+					 m->update_##arr[i].idf);	\
+		fn(p, &m->update_##arr[i]);				\
+	}								\
+	return 0;							\
 }
+UPDATE(update_pdrs, pdr, pdr_id, find_pdr, update_pdr, PFCP_IE_UPDATE_PDR,
+       SESS_RULE_PDR)
+UPDATE(update_fars, far, far_id, find_far, update_far, PFCP_IE_UPDATE_FAR,
+       SESS_RULE_FAR)
+UPDATE(update_qers, qer, qer_id, find_qer, update_qer, PFCP_IE_UPDATE_QER,
+       SESS_RULE_QER)
 
 /* Remove: the rule goes, the last one takes its place */
 #define REMOVE(name, arr, cnt, find, ie, type)			\
@@ -273,7 +259,8 @@ int sess_apply(struct sess_rules *r, const struct pfcp_msg *m,
 	if (remove_pdrs(r, m, f) || remove_fars(r, m, f) ||
 	    remove_qers(r, m, f) || create_fars(r, m, f) ||
 	    create_qers(r, m, f) || create_pdrs(r, m, f) ||
-	    update_rules(r, m, f))
+	    update_pdrs(r, m, f) || update_fars(r, m, f) ||
+	    update_qers(r, m, f))
 		return -1;
 	return check_rules(r, a, f);
 }

@@ -7,7 +7,8 @@
 # establishment (uplink F-TEID to CHOOSE, downlink FAR BUFF|NOCP: no
 # context yet), modification to FORW with the access node's F-TEID
 # (ping both ways through the tunnel), deletion (no traffic, no context
-# left).  Refused messages (unknown Network Instance, a missing mandatory
+# left), and the sessions of a peer that releases its association go
+# with it.  Refused messages (unknown Network Instance, a missing mandatory
 # IE, an Update FAR of no FAR, an unknown SEID) get their cause and
 # change nothing.  The access node runs docs/access.nft.
 #
@@ -113,6 +114,14 @@ expect_eq "no context left after the deletion" "$(ctx_count)" 0
 ping_ok "$ms" "$(pdn_addr 4)" && FAIL "traffic after the deletion" ||
 	PASS "no traffic after the deletion"
 expect_rsp "a Deletion of the deleted session" del " cause=65 "
+
+# The sessions of a peer go with its association
+smf est >/dev/null
+smf mod 0x200 >/dev/null
+expect_eq "a second session, forwarding" "$(ctx_count)" 1
+expect_rsp "Association Release" release " cause=1 "
+expect_eq "the released peer's session is gone from the kernel" "$(ctx_count)" 0
+expect_rsp "a Deletion after the release" del " cause=65 "
 
 kill "$agent"
 wait "$agent" 2>/dev/null

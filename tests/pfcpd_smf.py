@@ -13,6 +13,7 @@
 #   mod-bad           -> Update FAR of a FAR the session does not have
 #   mod-seid SEID     -> a Modification of another SEID
 #   del               -> cause=1
+#   release           -> Association Release: cause=1
 #
 # usage: pfcpd_smf.py AGENT_ADDR SMF_ADDR ACCESS_ADDR
 
@@ -128,6 +129,8 @@ for line in sys.stdin:
             r = exchange(mod(int(w[1], 0), 2, 0x200))
         elif w[0] == "del":
             r = exchange(s.session_del_req(0, up_seid))
+        elif w[0] == "release":
+            r = exchange(s.assoc_release_req(0, me))
         else:
             print(f"error=unknown-command {w[0]}", flush=True)
             continue

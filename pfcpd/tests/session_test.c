@@ -268,6 +268,35 @@ static void test_choose_id(void)
 	CHECK(n == 1, "one context for both, got %d", n);
 }
 
+/* An IPv6 UE: its /64 is the MS address, an IPv6 peer */
+static void test_ipv6(void)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_rules r = {};
+	struct sess_fail f;
+	char a[64];
+	int n;
+
+	establishment();
+	memset(&msg.create_pdr[0].pdi.ue_ip, 0, sizeof(struct pfcp_ue_ip));
+	memset(&msg.create_pdr[1].pdi.ue_ip, 0, sizeof(struct pfcp_ue_ip));
+	ue_ip(&msg.create_pdr[0].pdi, "2001:db8:45::2", 0);
+	ue_ip(&msg.create_pdr[1].pdi, "2001:db8:45::2", PFCP_UEIP_SD);
+	far(&msg.create_far[1], 2, PFCP_AA_FORW);
+	ohc(&msg.create_far[1], "192.0.2.7", 0x200);
+	msg.create_far[1].fwd.ohc.desc = PFCP_OHC_GTPU_V6;
+	inet_pton(AF_INET6, "2001:db8:1::7", msg.create_far[1].fwd.ohc.v6);
+	CHECK(!apply(&r, &f), "IPv6 establishment applies");
+	n = sess_contexts(&r, &conf, false, c, &f);
+	CHECK(n == 1, "IPv6: one context, got %d", n);
+	inet_ntop(AF_INET6, &c[0].c.ms6, a, sizeof(a));
+	CHECK(c[0].c.flags == NFGTPU_CTX_MS6 && !strcmp(a, "2001:db8:45::"),
+	      "IPv6: the MS /64 %s, flags %x", a, c[0].c.flags);
+	inet_ntop(AF_INET6, &c[0].c.peer.v6, a, sizeof(a));
+	CHECK(c[0].c.peer_family == AF_INET6 && !strcmp(a, "2001:db8:1::7"),
+	      "IPv6: peer %s", a);
+}
+
 int main(void)
 {
 	strcpy(conf.ni[0].name, "internet");
@@ -281,6 +310,7 @@ int main(void)
 	test_open5gs_session();
 	test_refusals();
 	test_choose_id();
+	test_ipv6();
 	printf("%s: session_test: %d checks, %d failed\n",
 	       failures ? "FAIL" : "PASS", checks, failures);
 	return failures ? 1 : 0;
