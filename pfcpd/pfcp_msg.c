@@ -882,6 +882,21 @@ void pfcp_put_fteid(struct pfcp_out *o, const struct pfcp_fteid *f)
 	put_addrs(o, v4, f->v4, v6, f->v6);
 }
 
+void pfcp_put_volume(struct pfcp_out *o, uint64_t ul, uint64_t dl)
+{
+	const uint8_t flags = PFCP_VOL_TOTAL | PFCP_VOL_UL | PFCP_VOL_DL;
+	uint64_t v[] = { ul + dl, ul, dl };
+	unsigned int i;
+
+	put16(o, PFCP_IE_VOLUME_MEASUREMENT);
+	put16(o, 1 + sizeof(v));
+	put(o, &flags, 1);
+	for (i = 0; i < ARRAY_SIZE(v); i++) {
+		put32(o, v[i] >> 32);
+		put32(o, v[i] & 0xffffffff);
+	}
+}
+
 size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type)
 {
 	put16(o, type);

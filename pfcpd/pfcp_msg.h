@@ -78,8 +78,11 @@ enum {
 	PFCP_IE_F_SEID			= 57,
 	PFCP_IE_NODE_ID			= 60,
 	PFCP_IE_MEASUREMENT_METHOD	= 62,
+	PFCP_IE_USAGE_REPORT_TRIGGER	= 63,
 	PFCP_IE_MEASUREMENT_PERIOD	= 64,
+	PFCP_IE_VOLUME_MEASUREMENT	= 66,
 	PFCP_IE_VOLUME_QUOTA		= 73,
+	PFCP_IE_USAGE_REPORT_DEL	= 79,	/* in a Deletion Response */
 	PFCP_IE_URR_ID			= 81,
 	PFCP_IE_OUTER_HEADER_CREATION	= 84,
 	PFCP_IE_BAR_ID			= 88,
@@ -88,6 +91,7 @@ enum {
 	PFCP_IE_OUTER_HEADER_REMOVAL	= 95,
 	PFCP_IE_RECOVERY_TIME_STAMP	= 96,
 	PFCP_IE_FAR_ID			= 108,
+	PFCP_IE_UR_SEQN			= 104,
 	PFCP_IE_QER_ID			= 109,
 	PFCP_IE_FAILED_RULE_ID		= 114,
 	PFCP_IE_QFI			= 124,
@@ -278,6 +282,13 @@ enum {	/* struct pfcp_far, FAR_IES() */
 	PFCP_FAR_HAS_APPLY_ACTION	= 1u << 1,
 	PFCP_FAR_HAS_FWD		= 1u << 2,
 };
+enum {	/* struct pfcp_urr, URR_IES() */
+	PFCP_URR_HAS_METHOD		= 1u << 1,
+	PFCP_URR_HAS_TRIGGERS		= 1u << 2,
+	PFCP_URR_HAS_PERIOD		= 1u << 3,
+	PFCP_URR_HAS_THRESHOLD		= 1u << 4,
+	PFCP_URR_HAS_QUOTA		= 1u << 5,
+};
 enum {	/* struct pfcp_qer, QER_IES() */
 	PFCP_QER_HAS_GATE		= 1u << 1,
 	PFCP_QER_HAS_MBR		= 1u << 2,
@@ -427,6 +438,8 @@ void pfcp_put_u32(struct pfcp_out *o, uint16_t type, uint32_t v);
 void pfcp_put_node_id(struct pfcp_out *o, const struct pfcp_node_id *id);
 void pfcp_put_fseid(struct pfcp_out *o, const struct pfcp_fseid *f);
 void pfcp_put_fteid(struct pfcp_out *o, const struct pfcp_fteid *f);
+/* Volume Measurement: total, uplink and downlink octets */
+void pfcp_put_volume(struct pfcp_out *o, uint64_t ul, uint64_t dl);
 /* A grouped IE: begin returns where its length goes, end writes it */
 size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type);
 void pfcp_group_end(struct pfcp_out *o, size_t at);

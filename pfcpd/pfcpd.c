@@ -301,6 +301,37 @@ static void put_created(const struct pfcpd *d, struct pfcp_out *o,
 	}
 }
 
+/*
+ * What a deleted session measured: the counters of its contexts, read
+ * just before they went (packets in between are not counted).
+ */
+struct usage {
+	struct sess_ctx c[PFCP_MAX_RULES];
+	int n;
+};
+
+/* A Usage Report per URR, triggered by the termination (TERMR) */
+static void put_usage(struct pfcp_out *o, const struct session *s,
+		      const struct usage *u)
+{
+	static const uint8_t termr[3] = { 0, 0x08, 0 };
+	uint64_t ul, dl;
+	unsigned int i;
+	size_t at;
+
+	for (i = 0; i < s->rules.n_urr; i++) {
+		sess_usage(&s->rules, u->c, u->n, s->rules.urr[i].urr_id,
+			   &ul, &dl);
+		at = pfcp_group_begin(o, PFCP_IE_USAGE_REPORT_DEL);
+		pfcp_put_u32(o, PFCP_IE_URR_ID, s->rules.urr[i].urr_id);
+		pfcp_put_u32(o, PFCP_IE_UR_SEQN, 0);
+		pfcp_put_ie(o, PFCP_IE_USAGE_REPORT_TRIGGER, termr,
+			    sizeof(termr));
+		pfcp_put_volume(o, ul, dl);
+		pfcp_group_end(o, at);
+	}
+}
+
 static void put_failed_rule(struct pfcp_out *o, const struct sess_fail *f)
 {
 	uint8_t b[5] = { f->rule_type };
@@ -326,7 +357,8 @@ static void put_failed_rule(struct pfcp_out *o, const struct sess_fail *f)
  * is unknown (TS 29.244 7.2.2.4.2).
  */
 static void session_rsp(struct pfcpd *d, uint64_t seid,
-			const struct sess_fail *f, const struct session *s)
+			const struct sess_fail *f, const struct session *s,
+			const struct usage *u)
 {
 	uint8_t cause = f ? f->cause : PFCP_CAUSE_ACCEPTED;
 	bool est = d->res.hdr.type == PFCP_SESSION_EST_REQ;
@@ -341,8 +373,10 @@ static void session_rsp(struct pfcpd *d, uint64_t seid,
 		pfcp_put_u16(&o, PFCP_IE_OFFENDING_IE, f->offending_ie);
 	if (!f && est)
 		put_up_fseid(d, &o, s->seid);
-	if (!f && s)
+	if (!f && s && !u)
 		put_created(d, &o, s);
+	if (!f && s && u)
+		put_usage(&o, s, u);
 	if (f && f->rule_type != SESS_RULE_NONE)
 		put_failed_rule(&o, f);
 	rsp_send(d, &o, cause);
@@ -353,7 +387,7 @@ static void session_refuse(struct pfcpd *d, uint8_t cause, uint16_t ie,
 {
 	struct sess_fail f = { cause, ie, SESS_RULE_NONE, 0 };
 
-	session_rsp(d, seid, &f, NULL);
+	session_rsp(d, seid, &f, NULL, NULL);
 }
 
 static void version_not_supported(struct pfcpd *d)
@@ -722,12 +756,12 @@ static void session_est(struct pfcpd *d)
 	s->peer = d->msg.node_id;
 	if (sess_change(d, s, NULL, &f)) {
 		sess_free(d, s);
-		session_rsp(d, cp_seid, &f, NULL);
+		session_rsp(d, cp_seid, &f, NULL, NULL);
 		return;
 	}
 	logmsg(d, true, "session 0x%llx established",
 	       (unsigned long long)s->seid);
-	session_rsp(d, cp_seid, NULL, s);
+	session_rsp(d, cp_seid, NULL, s, NULL);
 }
 
 static void session_mod(struct pfcpd *d, struct session *s)
@@ -738,23 +772,53 @@ static void session_mod(struct pfcpd *d, struct session *s)
 	if (pfcp_msg_has(&d->msg, PFCP_SESSION_MOD_REQ, PFCP_IE_F_SEID))
 		s->cp_seid = d->msg.fseid.seid;
 	if (sess_change(d, s, &s->rules, &f))
-		session_rsp(d, s->cp_seid, &f, NULL);
+		session_rsp(d, s->cp_seid, &f, NULL, NULL);
 	else
-		session_rsp(d, s->cp_seid, NULL, s);
+		session_rsp(d, s->cp_seid, NULL, s, NULL);
+}
+
+/* nfgtpu_ctx_list() callback: the counters of the session's contexts */
+static int usage_read(const struct nfgtpu_ctx *k, void *data)
+{
+	struct usage *u = data;
+	int i;
+
+	for (i = 0; i < u->n; i++) {
+		if (u->c[i].c.teid == k->teid) {
+			u->c[i].c.uplink = k->uplink;
+			u->c[i].c.downlink = k->downlink;
+		}
+	}
+	return 0;
 }
 
 static void session_del(struct pfcpd *d, struct session *s)
 {
 	uint64_t cp_seid = s->cp_seid;
 	struct sess_fail f;
+	struct usage *u;
 
-	if (sess_commit(d, &s->rules, NULL, &f)) {
-		session_rsp(d, cp_seid, &f, NULL);
+	u = calloc(1, sizeof(*u));
+	if (!u) {
+		session_refuse(d, PFCP_CAUSE_SYSTEM_FAILURE, 0, cp_seid);
 		return;
 	}
-	logmsg(d, true, "session 0x%llx deleted", (unsigned long long)s->seid);
-	sess_free(d, s);
-	session_rsp(d, cp_seid, NULL, NULL);
+	/* the rules translated when they were installed */
+	u->n = sess_contexts(&s->rules, &d->conf, d->gw_qfi, u->c, &f);
+	if (u->n < 0 || (u->n && nfgtpu_ctx_list(d->nft, usage_read, u))) {
+		logmsg(d, false, "session 0x%llx: no usage: %s",
+		       (unsigned long long)s->seid, nfgtpu_error(d->nft));
+		u->n = 0;
+	}
+	if (sess_commit(d, &s->rules, NULL, &f)) {
+		session_rsp(d, cp_seid, &f, NULL, NULL);
+	} else {
+		logmsg(d, true, "session 0x%llx deleted",
+		       (unsigned long long)s->seid);
+		session_rsp(d, cp_seid, NULL, s, u);
+		sess_free(d, s);
+	}
+	free(u);
 }
 
 /*

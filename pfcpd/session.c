@@ -41,6 +41,7 @@ static type *name(const struct sess_rules *r, uint32_t id)		\
 FIND(find_pdr, struct pfcp_pdr, pdr, n_pdr, pdr_id)
 FIND(find_far, struct pfcp_far, far, n_far, far_id)
 FIND(find_qer, struct pfcp_qer, qer, n_qer, qer_id)
+FIND(find_urr, struct pfcp_urr, urr, n_urr, urr_id)
 
 /* TEID allocation (F-TEID CH) */
 
@@ -120,6 +121,8 @@ CREATE(create_fars, far, n_far, far_id, find_far, PFCP_IE_CREATE_FAR,
        SESS_RULE_FAR)
 CREATE(create_qers, qer, n_qer, qer_id, find_qer, PFCP_IE_CREATE_QER,
        SESS_RULE_QER)
+CREATE(create_urrs, urr, n_urr, urr_id, find_urr, PFCP_IE_CREATE_URR,
+       SESS_RULE_URR)
 
 /* An Update PDR replaces what it carries: the PDI as a whole */
 static void update_pdr(struct pfcp_pdr *p, const struct pfcp_pdr *u)
@@ -171,6 +174,22 @@ static void update_qer(struct pfcp_qer *p, const struct pfcp_qer *u)
 	p->present |= u->present;
 }
 
+/* URRs are kept for the Usage Report: only the volumes are measured */
+static void update_urr(struct pfcp_urr *p, const struct pfcp_urr *u)
+{
+	if (u->present & PFCP_URR_HAS_METHOD)
+		p->method = u->method;
+	if (u->present & PFCP_URR_HAS_TRIGGERS)
+		p->triggers = u->triggers;
+	if (u->present & PFCP_URR_HAS_PERIOD)
+		p->period = u->period;
+	if (u->present & PFCP_URR_HAS_THRESHOLD)
+		p->threshold = u->threshold;
+	if (u->present & PFCP_URR_HAS_QUOTA)
+		p->quota = u->quota;
+	p->present |= u->present;
+}
+
 /* Update: a rule the session has, changed by the function given */
 #define UPDATE(name, arr, idf, find, fn, ie, type)			\
 static int name(struct sess_rules *r, const struct pfcp_msg *m,	\
@@ -194,6 +213,8 @@ UPDATE(update_fars, far, far_id, find_far, update_far, PFCP_IE_UPDATE_FAR,
        SESS_RULE_FAR)
 UPDATE(update_qers, qer, qer_id, find_qer, update_qer, PFCP_IE_UPDATE_QER,
        SESS_RULE_QER)
+UPDATE(update_urrs, urr, urr_id, find_urr, update_urr, PFCP_IE_UPDATE_URR,
+       SESS_RULE_URR)
 
 /* Remove: the rule goes, the last one takes its place */
 #define REMOVE(name, arr, cnt, find, ie, type)			\
@@ -219,6 +240,8 @@ REMOVE(remove_fars, far, n_far, find_far, PFCP_IE_REMOVE_FAR,
        SESS_RULE_FAR)
 REMOVE(remove_qers, qer, n_qer, find_qer, PFCP_IE_REMOVE_QER,
        SESS_RULE_QER)
+REMOVE(remove_urrs, urr, n_urr, find_urr, PFCP_IE_REMOVE_URR,
+       SESS_RULE_URR)
 
 /*
  * What no message may leave behind: a PDR naming a FAR or QER that is
@@ -245,6 +268,10 @@ static int check_rules(struct sess_rules *r, struct teid_alloc *a,
 			if (!find_qer(r, p->qer_id[j]))
 				return rule_fail(f, PFCP_IE_QER_ID,
 						 SESS_RULE_PDR, p->pdr_id);
+		for (j = 0; j < p->n_urr_id; j++)
+			if (!find_urr(r, p->urr_id[j]))
+				return rule_fail(f, PFCP_IE_URR_ID,
+						 SESS_RULE_PDR, p->pdr_id);
 		if (p->pdi.present & PFCP_PDI_HAS_FTEID &&
 		    p->pdi.fteid.flags & PFCP_FTEID_CH &&
 		    choose_fteid(r, p, a, PFCP_IE_F_TEID, f))
@@ -257,10 +284,11 @@ int sess_apply(struct sess_rules *r, const struct pfcp_msg *m,
 	       struct teid_alloc *a, struct sess_fail *f)
 {
 	if (remove_pdrs(r, m, f) || remove_fars(r, m, f) ||
-	    remove_qers(r, m, f) || create_fars(r, m, f) ||
-	    create_qers(r, m, f) || create_pdrs(r, m, f) ||
+	    remove_qers(r, m, f) || remove_urrs(r, m, f) ||
+	    create_fars(r, m, f) || create_qers(r, m, f) ||
+	    create_urrs(r, m, f) || create_pdrs(r, m, f) ||
 	    update_pdrs(r, m, f) || update_fars(r, m, f) ||
-	    update_qers(r, m, f))
+	    update_qers(r, m, f) || update_urrs(r, m, f))
 		return -1;
 	return check_rules(r, a, f);
 }
@@ -452,8 +480,34 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 			continue;
 		if (downlink(r, dl, far, qfi, &o->c, f))
 			return -1;
+		o->dl_pdr_id = dl->pdr_id;
 		if (!seen(out, n, o))
 			n++;
 	}
 	return n;
+}
+
+static bool names_urr(const struct pfcp_pdr *p, uint32_t urr_id)
+{
+	unsigned int i;
+
+	for (i = 0; p && i < p->n_urr_id; i++)
+		if (p->urr_id[i] == urr_id)
+			return true;
+	return false;
+}
+
+void sess_usage(const struct sess_rules *r, const struct sess_ctx *c, int n,
+		uint32_t urr_id, uint64_t *ul, uint64_t *dl)
+{
+	int i;
+
+	*ul = 0;
+	*dl = 0;
+	for (i = 0; i < n; i++) {
+		if (names_urr(find_pdr(r, c[i].pdr_id), urr_id))
+			*ul += c[i].c.uplink.bytes;
+		if (names_urr(find_pdr(r, c[i].dl_pdr_id), urr_id))
+			*dl += c[i].c.downlink.bytes;
+	}
 }

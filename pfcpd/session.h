@@ -14,14 +14,18 @@
 
 /* The rules in force: Create, Update and Remove applied in turn */
 struct sess_rules {
-	uint8_t n_pdr, n_far, n_qer;
+	uint8_t n_pdr, n_far, n_qer, n_urr;
 	struct pfcp_pdr pdr[PFCP_MAX_RULES];
 	struct pfcp_far far[PFCP_MAX_RULES];
 	struct pfcp_qer qer[PFCP_MAX_RULES];
+	struct pfcp_urr urr[PFCP_MAX_RULES];
 };
 
 /* Rule ID Type of the Failed Rule ID IE (TS 29.244 8.2.80) */
-enum { SESS_RULE_PDR, SESS_RULE_FAR, SESS_RULE_QER, SESS_RULE_NONE = 0xff };
+enum {
+	SESS_RULE_PDR, SESS_RULE_FAR, SESS_RULE_QER, SESS_RULE_URR,
+	SESS_RULE_NONE = 0xff
+};
 
 /* Why a message is refused: cause, Offending IE, Failed Rule ID */
 struct sess_fail {
@@ -40,10 +44,10 @@ struct teid_alloc {
 	void *data;
 };
 
-/* A context and the uplink PDR it comes from */
+/* A context and the uplink and downlink PDRs it comes from */
 struct sess_ctx {
 	struct nfgtpu_ctx c;
-	uint32_t pdr_id;
+	uint32_t pdr_id, dl_pdr_id;
 };
 
 /*
@@ -61,5 +65,12 @@ int sess_apply(struct sess_rules *r, const struct pfcp_msg *m,
  */
 int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 		  bool qfi, struct sess_ctx *out, struct sess_fail *f);
+
+/*
+ * The octets a URR measured: the counters of the contexts (c[n], read
+ * by nfgtpu_ctx_list()) whose uplink or downlink PDR names it.
+ */
+void sess_usage(const struct sess_rules *r, const struct sess_ctx *c, int n,
+		uint32_t urr_id, uint64_t *ul, uint64_t *dl);
 
 #endif /* SESSION_H */

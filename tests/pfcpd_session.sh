@@ -109,7 +109,14 @@ ping_ok "$ms" "$(pdn_addr 4)" && PASS "ping MS -> PDN through the tunnel" ||
 ping_ok "$pdn" "$(ms_addr 4)" && PASS "ping PDN -> MS through the tunnel" ||
 	FAIL "ping PDN -> MS"
 
-expect_rsp "Session Deletion" del " cause=1 "
+r=$(smf del)
+if [[ " $r " =~ \ cause=1\ ul=([0-9]+)\ dl=([0-9]+)\ total=([0-9]+)\  ]] &&
+   [ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] &&
+   [ "${BASH_REMATCH[3]}" = $((BASH_REMATCH[1] + BASH_REMATCH[2])) ]; then
+	PASS "Session Deletion with a Usage Report: $r"
+else
+	FAIL "Session Deletion, Usage Report: $r"
+fi
 expect_eq "no context left after the deletion" "$(ctx_count)" 0
 ping_ok "$ms" "$(pdn_addr 4)" && FAIL "traffic after the deletion" ||
 	PASS "no traffic after the deletion"

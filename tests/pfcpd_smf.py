@@ -12,7 +12,7 @@
 #   mod TEID          -> the downlink FAR to FORW, peer acc with TEID
 #   mod-bad           -> Update FAR of a FAR the session does not have
 #   mod-seid SEID     -> a Modification of another SEID
-#   del               -> cause=1
+#   del               -> cause=1 [ul=U dl=D total=T]: the Usage Report
 #   release           -> Association Release: cause=1
 #
 # usage: pfcpd_smf.py AGENT_ADDR SMF_ADDR ACCESS_ADDR
@@ -31,6 +31,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_OuterHeaderRemoval, IE_PDI, IE_PDR_Id, IE_Precedence, IE_QER_Id,
     IE_SourceInterface, IE_UE_IP_Address, IE_UPFunctionFeatures,
     IE_UpdateFAR, IE_UpdateForwardingParameters, IE_URR_Id,
+    IE_UsageReport_SDR, IE_VolumeMeasurement,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest)
 
 agent, me, access = sys.argv[1:4]
@@ -70,6 +71,10 @@ def result(rsp):
         for f in ie.IE_list:
             if isinstance(f, IE_FTEID):
                 out.append(f"teid={f.TEID:#x} addr={f.ipv4}")
+    for ie in ies(rsp, IE_UsageReport_SDR):
+        for f in ie.IE_list:
+            if isinstance(f, IE_VolumeMeasurement):
+                out.append(f"ul={f.uplink} dl={f.downlink} total={f.total}")
     for ie in ies(rsp, IE_UPFunctionFeatures):
         out.append(f"ftup={ie.FTUP}")
     return " ".join(out)

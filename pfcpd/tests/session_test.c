@@ -297,6 +297,40 @@ static void test_ipv6(void)
 	      "IPv6: peer %s", a);
 }
 
+/* One URR on both PDRs: the uplink and downlink counters it measured */
+static void test_usage(void)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_rules r = {};
+	struct sess_fail f;
+	uint64_t ul, dl;
+	int i, n;
+
+	establishment();
+	for (i = 0; i < 2; i++) {
+		msg.create_pdr[i].n_urr_id = 1;
+		msg.create_pdr[i].urr_id[0] = 1;
+	}
+	ohc(far(&msg.create_far[1], 2, PFCP_AA_FORW), "192.0.2.7", 0x200);
+	expect_fail("a PDR naming no URR", &r, 0, PFCP_CAUSE_RULE_FAILURE,
+		    PFCP_IE_URR_ID, SESS_RULE_PDR, 1);
+	memset(&r, 0, sizeof(r));
+	msg.create_urr[0] = (struct pfcp_urr){
+		.present = 1 | PFCP_URR_HAS_METHOD | PFCP_URR_HAS_TRIGGERS,
+		.urr_id = 1, .method = 2 };
+	msg.n_create_urr = 1;
+	CHECK(!apply(&r, &f) && r.n_urr == 1, "the URR is kept");
+	n = sess_contexts(&r, &conf, false, c, &f);
+	CHECK(n == 1 && c[0].dl_pdr_id == 2, "the context's downlink PDR");
+	c[0].c.uplink.bytes = 100;
+	c[0].c.downlink.bytes = 200;
+	sess_usage(&r, c, n, 1, &ul, &dl);
+	CHECK(ul == 100 && dl == 200, "URR 1: uplink %llu, downlink %llu",
+	      (unsigned long long)ul, (unsigned long long)dl);
+	sess_usage(&r, c, n, 2, &ul, &dl);
+	CHECK(!ul && !dl, "URR 2 measured nothing");
+}
+
 int main(void)
 {
 	strcpy(conf.ni[0].name, "internet");
@@ -311,6 +345,7 @@ int main(void)
 	test_refusals();
 	test_choose_id();
 	test_ipv6();
+	test_usage();
 	printf("%s: session_test: %d checks, %d failed\n",
 	       failures ? "FAIL" : "PASS", checks, failures);
 	return failures ? 1 : 0;
