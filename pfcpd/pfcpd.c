@@ -363,7 +363,7 @@ static void session_rsp(struct pfcpd *d, uint64_t seid,
 	uint8_t cause = f ? f->cause : PFCP_CAUSE_ACCEPTED;
 	bool est = d->res.hdr.type == PFCP_SESSION_EST_REQ;
 	struct pfcp_out o;
-	uint8_t buf[2048];
+	uint8_t buf[4096];	/* 32 Created PDRs or Usage Reports fit */
 
 	rsp_start(d, &o, buf, sizeof(buf), true, seid);
 	if (est)
