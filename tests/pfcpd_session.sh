@@ -8,7 +8,7 @@
 # context yet), modification to FORW with the access node's F-TEID
 # (ping both ways through the tunnel), deletion (no traffic, no context
 # left), and the sessions of a peer that releases its association go
-# with it.  Refused messages (unknown Network Instance, a missing mandatory
+# with it; then the same for an IPv6 UE.  Refused messages (unknown Network Instance, a missing mandatory
 # IE, an Update FAR of no FAR, an unknown SEID) get their cause and
 # change nothing.  The access node runs docs/access.nft.
 #
@@ -54,7 +54,7 @@ agent=$!
 gtpu() { "$GTPU" -n "$gw" "$@"; }
 ctx_count() { gtpu ctx list | wc -l; }
 ping_ok() { # ping_ok FROM TO
-	ip netns exec "$1" ping -4 -c 2 -i 0.2 -W 2 "$2" >/dev/null
+	ip netns exec "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null
 }
 # smf COMMAND: one exchange with the SMF coprocess, its result line
 smf() {
@@ -129,6 +129,27 @@ expect_eq "a second session, forwarding" "$(ctx_count)" 1
 expect_rsp "Association Release" release " cause=1 "
 expect_eq "the released peer's session is gone from the kernel" "$(ctx_count)" 0
 expect_rsp "a Deletion after the release" del " cause=65 "
+
+# An IPv6 UE (over the IPv4 transport): its /64 is the context's
+expect_rsp "Association Setup again" assoc " cause=1 "
+r=$(smf est internet "$(ms_addr 6)")
+if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\  ]]; then
+	teid6=${BASH_REMATCH[1]}
+	PASS "IPv6 UE: Session Establishment, F-TEID $teid6"
+else
+	FAIL "IPv6 UE: Session Establishment: $r"
+	teid6=0x1
+fi
+ip netns exec "$acc" nft add element inet access uplink6 "{ $(ms_addr 6) : 192.0.2.2 . $teid6 }"
+expect_rsp "IPv6 UE: Session Modification to FORW" "mod 0x200" " cause=1 "
+expect_eq "IPv6 UE: one context for the UE's /64" \
+	"$(gtpu ctx list | grep -c "teid $teid6 apn apn0 ms 2001:db8:45:: peer 192.0.2.1 peer-teid 0x200")" 1
+ping_ok "$ms" "$(pdn_addr 6)" && PASS "IPv6 UE: ping MS -> PDN" ||
+	FAIL "IPv6 UE: ping MS -> PDN"
+ping_ok "$pdn" "$(ms_addr 6)" && PASS "IPv6 UE: ping PDN -> MS" ||
+	FAIL "IPv6 UE: ping PDN -> MS"
+expect_rsp "IPv6 UE: Session Deletion" del " cause=1 "
+expect_eq "IPv6 UE: no context left" "$(ctx_count)" 0
 
 kill "$agent"
 wait "$agent" 2>/dev/null

@@ -7,7 +7,8 @@
 # then writes one command a line and reads one result line each:
 #
 #   assoc             -> cause=1 ftup=1
-#   est [NI]          -> cause=C [seid=S teid=T] [offending=I] [rule=R]
+#   est [NI [UE]]     -> cause=C [seid=S teid=T] [offending=I] [rule=R]
+#                        (UE: the UE's IPv4 or IPv6 address)
 #   est-no-fseid      -> cause=66 offending=57
 #   mod TEID          -> the downlink FAR to FORW, peer acc with TEID
 #   mod-bad           -> Update FAR of a FAR the session does not have
@@ -80,7 +81,22 @@ def result(rsp):
     return " ".join(out)
 
 
-def uplink_pdr(ni):
+def ue_ip(ue, sd=0):
+    if ":" in ue:
+        return IE_UE_IP_Address(V6=1, SD=sd, ipv6=ue)
+    return IE_UE_IP_Address(V4=1, SD=sd, ipv4=ue)
+
+
+def downlink_pdr(ue):
+    return IE_CreatePDR(IE_list=[
+        IE_PDR_Id(id=2), IE_Precedence(precedence=255),
+        IE_PDI(IE_list=[
+            IE_SourceInterface(interface=s.CORE),
+            IE_NetworkInstance(instance="internet"), ue_ip(ue, 1)]),
+        IE_FAR_Id(id=2), IE_URR_Id(id=1), IE_QER_Id(id=1)])
+
+
+def uplink_pdr(ni, ue):
     """open5gs' uplink PDR with the F-TEID to CHOOSE"""
     return IE_CreatePDR(IE_list=[
         IE_PDR_Id(id=1), IE_Precedence(precedence=255),
@@ -88,16 +104,16 @@ def uplink_pdr(ni):
             IE_SourceInterface(interface=s.ACCESS),
             IE_FTEID(V4=1, CH=1, CHID=1, choose_id=5),
             IE_NetworkInstance(instance=ni),
-            IE_UE_IP_Address(V4=1, ipv4="10.45.0.2")]),
+            ue_ip(ue)]),
         IE_OuterHeaderRemoval(header=0), IE_FAR_Id(id=1),
         IE_URR_Id(id=1), IE_QER_Id(id=1)])
 
 
-def est(ni="internet", with_fseid=True):
+def est(ni="internet", ue="10.45.0.2", with_fseid=True):
     ies_ = [s.node_id(me)]
     if with_fseid:
         ies_.append(s.fseid(0x1000, me))
-    ies_ += [uplink_pdr(ni), s.downlink_pdr(), s.far_forw(), s.far_buff(),
+    ies_ += [uplink_pdr(ni, ue), downlink_pdr(ue), s.far_forw(), s.far_buff(),
              s.urr(), s.qer()]
     return s.hdr(0, 0) / PFCPSessionEstablishmentRequest(IE_list=ies_)
 
@@ -120,7 +136,7 @@ for line in sys.stdin:
         if w[0] == "assoc":
             r = exchange(s.assoc_setup_req(0, me))
         elif w[0] == "est":
-            r = exchange(est(*w[1:2]))
+            r = exchange(est(*w[1:3]))
             f = ies(r, IE_FSEID)
             if f and ies(r, IE_Cause)[0].cause == 1:
                 up_seid = f[0].seid
