@@ -69,6 +69,23 @@ expect_rsp() {
 	[[ " $r " =~ $3 ]] && PASS "$1: $r" || FAIL "$1: '$r' does not match '$3'"
 }
 
+# establish WHAT FAMILY: a Session Establishment for the MS's address of
+# FAMILY; $teid is the F-TEID the agent chose, which the access node then
+# encapsulates the MS's uplink with
+establish() {
+	local r
+	r=$(smf est internet "$(ms_addr "$2")")
+	if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\ addr=192.0.2.2\  ]]; then
+		teid=${BASH_REMATCH[1]}
+		PASS "$1, the agent chose F-TEID $teid: $r"
+	else
+		FAIL "$1: $r"
+		teid=0x1
+	fi
+	ip netns exec "$acc" nft add element inet access "uplink$2" \
+		"{ $(ms_addr "$2") : 192.0.2.2 . $teid }"
+}
+
 # Python and scapy start while the agent loads the modules of its gateway
 coproc SMF { ip netns exec "$smf" /usr/bin/python3 "$here/pfcpd_smf.py" \
 	172.16.0.1 172.16.0.2 192.0.2.1 2>"$tmp/smf.log"; }
@@ -83,15 +100,7 @@ expect_rsp "a Session Establishment without F-SEID" est-no-fseid \
 	" cause=66 offending=57 "
 expect_eq "the refusals installed nothing" "$(ctx_count)" 0
 
-r=$(smf est)
-if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\ addr=192.0.2.2\  ]]; then
-	teid=${BASH_REMATCH[1]}
-	PASS "Session Establishment, the agent chose F-TEID $teid: $r"
-else
-	FAIL "Session Establishment: $r"
-	teid=0x1
-fi
-ip netns exec "$acc" nft add element inet access uplink4 "{ 10.45.0.2 : 192.0.2.2 . $teid }"
+establish "Session Establishment" 4
 expect_eq "downlink BUFF: no context yet" "$(ctx_count)" 0
 
 expect_rsp "an Update FAR of no FAR is refused" mod-bad \
@@ -132,18 +141,10 @@ expect_rsp "a Deletion after the release" del " cause=65 "
 
 # An IPv6 UE (over the IPv4 transport): its /64 is the context's
 expect_rsp "Association Setup again" assoc " cause=1 "
-r=$(smf est internet "$(ms_addr 6)")
-if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\  ]]; then
-	teid6=${BASH_REMATCH[1]}
-	PASS "IPv6 UE: Session Establishment, F-TEID $teid6"
-else
-	FAIL "IPv6 UE: Session Establishment: $r"
-	teid6=0x1
-fi
-ip netns exec "$acc" nft add element inet access uplink6 "{ $(ms_addr 6) : 192.0.2.2 . $teid6 }"
+establish "IPv6 UE: Session Establishment" 6
 expect_rsp "IPv6 UE: Session Modification to FORW" "mod 0x200" " cause=1 "
 expect_eq "IPv6 UE: one context for the UE's /64" \
-	"$(gtpu ctx list | grep -c "teid $teid6 apn apn0 ms 2001:db8:45:: peer 192.0.2.1 peer-teid 0x200")" 1
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 2001:db8:45:: peer 192.0.2.1 peer-teid 0x200")" 1
 ping_ok "$ms" "$(pdn_addr 6)" && PASS "IPv6 UE: ping MS -> PDN" ||
 	FAIL "IPv6 UE: ping MS -> PDN"
 ping_ok "$pdn" "$(ms_addr 6)" && PASS "IPv6 UE: ping PDN -> MS" ||
