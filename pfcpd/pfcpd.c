@@ -764,17 +764,21 @@ static void session_est(struct pfcpd *d)
 	session_rsp(d, cp_seid, NULL, s, NULL);
 }
 
+/*
+ * free5gc sends its F-SEID again: it may move the session, but only
+ * with the rest of the message; a refused one keeps the old SEID.
+ */
 static void session_mod(struct pfcpd *d, struct session *s)
 {
 	struct sess_fail f;
 
-	/* free5gc sends its F-SEID again: it may move the session */
+	if (sess_change(d, s, &s->rules, &f)) {
+		session_rsp(d, s->cp_seid, &f, NULL, NULL);
+		return;
+	}
 	if (pfcp_msg_has(&d->msg, PFCP_SESSION_MOD_REQ, PFCP_IE_F_SEID))
 		s->cp_seid = d->msg.fseid.seid;
-	if (sess_change(d, s, &s->rules, &f))
-		session_rsp(d, s->cp_seid, &f, NULL, NULL);
-	else
-		session_rsp(d, s->cp_seid, NULL, s, NULL);
+	session_rsp(d, s->cp_seid, NULL, s, NULL);
 }
 
 /* nfgtpu_ctx_list() callback: the counters of the session's contexts */
