@@ -60,8 +60,8 @@ static bool teid_taken(const struct sess_rules *r, const struct pfcp_pdr *p,
 }
 
 /*
- * PDRs with the same CHOOSE ID share the TEID chosen for the first
- * (TS 29.244 5.5.3); the addresses are the configured ones of the
+ * PDRs with the same CHOOSE ID in a message share the TEID chosen for
+ * the first (TS 29.244 5.5.3); the addresses are the configured ones of the
  * families asked for.
  */
 static int choose_fteid(struct sess_rules *r, struct pfcp_pdr *p,
@@ -280,9 +280,22 @@ static int check_rules(struct sess_rules *r, struct teid_alloc *a,
 	return 0;
 }
 
+/*
+ * A CHOOSE ID names a TEID within one message only (TS 29.244 8.2.3):
+ * the PDRs of earlier messages are not to be matched.
+ */
+static void forget_choose_ids(struct sess_rules *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_pdr; i++)
+		r->pdr[i].pdi.fteid.flags &= ~PFCP_FTEID_CHID;
+}
+
 int sess_apply(struct sess_rules *r, const struct pfcp_msg *m,
 	       struct teid_alloc *a, struct sess_fail *f)
 {
+	forget_choose_ids(r);
 	if (remove_pdrs(r, m, f) || remove_fars(r, m, f) ||
 	    remove_qers(r, m, f) || remove_urrs(r, m, f) ||
 	    create_fars(r, m, f) || create_qers(r, m, f) ||

@@ -266,6 +266,14 @@ static void test_choose_id(void)
 	      r.pdr[2].pdi.fteid.teid);
 	n = sess_contexts(&r, &conf, false, c, &f);
 	CHECK(n == 1, "one context for both, got %d", n);
+
+	/* a CHOOSE ID holds within one message (TS 29.244 8.2.3) */
+	memset(&msg, 0, sizeof(msg));
+	choose(pdr(4, PFCP_IF_ACCESS, "10.45.0.3", 1), 5);
+	CHECK(!apply(&r, &f), "a later uplink PDR with CHOOSE ID 5 applies");
+	CHECK(r.pdr[3].pdi.fteid.teid != r.pdr[0].pdi.fteid.teid,
+	      "a later message gets a TEID of its own, not 0x%x",
+	      r.pdr[0].pdi.fteid.teid);
 }
 
 /* An IPv6 UE: its /64 is the MS address, an IPv6 peer */
