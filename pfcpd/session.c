@@ -124,7 +124,11 @@ CREATE(create_qers, qer, n_qer, qer_id, find_qer, PFCP_IE_CREATE_QER,
 CREATE(create_urrs, urr, n_urr, urr_id, find_urr, PFCP_IE_CREATE_URR,
        SESS_RULE_URR)
 
-/* An Update PDR replaces what it carries: the PDI as a whole */
+/*
+ * An Update PDR replaces what it carries: the PDI as a whole, and the
+ * lists of URR and QER IDs (TS 29.244 7.5.4.2: "the list of all the
+ * URR IDs to be associated to the PDR").
+ */
 static void update_pdr(struct pfcp_pdr *p, const struct pfcp_pdr *u)
 {
 	if (u->present & PFCP_PDR_HAS_PRECEDENCE)
@@ -135,6 +139,10 @@ static void update_pdr(struct pfcp_pdr *p, const struct pfcp_pdr *u)
 		p->ohr = u->ohr;
 	if (u->present & PFCP_PDR_HAS_FAR_ID)
 		p->far_id = u->far_id;
+	if (u->n_urr_id) {
+		p->n_urr_id = u->n_urr_id;
+		memcpy(p->urr_id, u->urr_id, sizeof(p->urr_id));
+	}
 	if (u->n_qer_id) {
 		p->n_qer_id = u->n_qer_id;
 		memcpy(p->qer_id, u->qer_id, sizeof(p->qer_id));

@@ -337,6 +337,24 @@ static void test_usage(void)
 	      (unsigned long long)ul, (unsigned long long)dl);
 	sess_usage(&r, c, n, 2, &ul, &dl);
 	CHECK(!ul && !dl, "URR 2 measured nothing");
+
+	/* an Update PDR's URR IDs replace the PDR's list */
+	memset(&msg, 0, sizeof(msg));
+	msg.update_pdr[0] = (struct pfcp_pdr){ .present = 1, .pdr_id = 2,
+					       .n_urr_id = 1, .urr_id = { 2 } };
+	msg.n_update_pdr = 1;
+	expect_fail("an Update PDR naming no URR", &r, 0,
+		    PFCP_CAUSE_RULE_FAILURE, PFCP_IE_URR_ID, SESS_RULE_PDR, 2);
+	msg.update_pdr[0].urr_id[0] = 1;
+	msg.update_pdr[1] = (struct pfcp_pdr){ .present = 1, .pdr_id = 1,
+					       .n_urr_id = 1, .urr_id = { 3 } };
+	msg.n_update_pdr = 2;
+	msg.create_urr[0] = (struct pfcp_urr){ .present = 1, .urr_id = 3 };
+	msg.n_create_urr = 1;
+	CHECK(!apply(&r, &f), "the uplink PDR moves to URR 3");
+	sess_usage(&r, c, n, 3, &ul, &dl);
+	CHECK(ul == 100 && !dl, "URR 3: uplink %llu, downlink %llu",
+	      (unsigned long long)ul, (unsigned long long)dl);
 }
 
 int main(void)
