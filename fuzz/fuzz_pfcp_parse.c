@@ -9,12 +9,17 @@
  * checked against the parser's invariants, and every accepted
  * Association Setup and Session Establishment Request is answered with
  * the builder and the answer parsed back: the builder's output must
- * parse, and carry what was put in.
+ * parse, and carry what was put in.  Every accepted Session
+ * Establishment and Modification Request also goes through the
+ * session code of the daemon (pfcpd/session.c, linked in): applied to
+ * no rules, to the rules it made, and without its Create IEs to those
+ * rules, then translated into contexts.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "../pfcpd/pfcp_msg.c"
+#include "../pfcpd/session.h"
 
 #define CHECK(c)	do { if (!(c)) __builtin_trap(); } while (0)
 
@@ -130,6 +135,68 @@ static void check_roundtrip(const struct pfcp_parsed *res,
 	CHECK(pfcp_out_finish(&o) == -1 || o.len <= 20);
 }
 
+/* Two Network Instances, GTP-U addresses of both families */
+static const struct pfcpd_conf conf = {
+	.ni = { { "internet", "apn0" }, { "ims", "apn1" } },
+	.n_ni = 2,
+	.has_gtpu4 = true, .gtpu4 = { 192, 0, 2, 1 },
+	.has_gtpu6 = true, .gtpu6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+};
+
+static void check_rule_counts(const struct sess_rules *r)
+{
+	CHECK(r->n_pdr <= PFCP_MAX_RULES && r->n_far <= PFCP_MAX_RULES &&
+	      r->n_qer <= PFCP_MAX_RULES && r->n_urr <= PFCP_MAX_RULES);
+}
+
+/* Apply m to r, as sess_change() does to a copy; translate the result */
+static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
+{
+	static struct sess_ctx ctx[PFCP_MAX_RULES];
+	struct teid_alloc a = { &conf, 0xfffffff0, NULL, NULL };
+	struct sess_fail f = { 0 };
+	uint64_t ul, dl;
+	int i, n;
+
+	if (sess_apply(r, m, &a, &f)) {
+		CHECK(f.cause >= PFCP_CAUSE_REJECTED);
+		return -1;
+	}
+	check_rule_counts(r);
+	for (i = 0; i < r->n_pdr; i++)
+		CHECK(!(r->pdr[i].pdi.present & PFCP_PDI_HAS_FTEID) ||
+		      !(r->pdr[i].pdi.fteid.flags & PFCP_FTEID_CH));
+	n = sess_contexts(r, &conf, m->n_create_pdr & 1, ctx, &f);
+	CHECK(n <= PFCP_MAX_RULES);
+	if (n < 0) {
+		CHECK(f.cause >= PFCP_CAUSE_REJECTED);
+		return -1;
+	}
+	for (i = 0; i < r->n_urr; i++)
+		sess_usage(r, ctx, n, r->urr[i].urr_id, &ul, &dl);
+	return 0;
+}
+
+static void check_session(const struct pfcp_parsed *res,
+			  const struct pfcp_msg *m)
+{
+	static struct sess_rules r, copy;
+	static struct pfcp_msg upd;
+
+	if (res->hdr.type != PFCP_SESSION_EST_REQ &&
+	    res->hdr.type != PFCP_SESSION_MOD_REQ)
+		return;
+	memset(&r, 0, sizeof(r));
+	if (check_apply(&r, m))
+		return;
+	copy = r;
+	check_apply(&copy, m);
+	upd = *m;
+	upd.n_create_pdr = upd.n_create_far = 0;
+	upd.n_create_urr = upd.n_create_qer = 0;
+	check_apply(&r, &upd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct pfcp_msg msg;
@@ -151,6 +218,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case PFCP_OK:
 		check_ok(buf, size, &res, &msg);
 		check_roundtrip(&res, &msg);
+		check_session(&res, &msg);
 		break;
 	case PFCP_ERR_IE:
 		CHECK(res.cause == PFCP_CAUSE_MANDATORY_MISSING ||
