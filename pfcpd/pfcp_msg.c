@@ -862,7 +862,7 @@ void pfcp_put_fseid(struct pfcp_out *o, const struct pfcp_fseid *f)
 	bool v4 = f->flags & PFCP_FSEID_V4, v6 = f->flags & PFCP_FSEID_V6;
 
 	put16(o, PFCP_IE_F_SEID);
-	put16(o, 9 + (v4 ? 4 : 0) + (v6 ? 16 : 0));
+	put16(o, 9 + addrs_len(v4, v6));
 	put(o, &f->flags, 1);
 	put32(o, f->seid >> 32);
 	put32(o, f->seid & 0xffffffff);
@@ -876,7 +876,7 @@ void pfcp_put_fteid(struct pfcp_out *o, const struct pfcp_fteid *f)
 	bool v4 = flags & PFCP_FTEID_V4, v6 = flags & PFCP_FTEID_V6;
 
 	put16(o, PFCP_IE_F_TEID);
-	put16(o, 5 + (v4 ? 4 : 0) + (v6 ? 16 : 0));
+	put16(o, 5 + addrs_len(v4, v6));
 	put(o, &flags, 1);
 	put32(o, f->teid);
 	put_addrs(o, v4, f->v4, v6, f->v6);
