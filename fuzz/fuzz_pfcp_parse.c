@@ -70,7 +70,8 @@ static void check_ok(const uint8_t *buf, size_t len,
 
 /*
  * A Session Establishment Request is answered, as the daemon does, with
- * the CP function's SEID in the header, Node ID, Cause and Offending IE.
+ * the CP function's SEID in the header, Node ID, Cause and Offending IE,
+ * and an F-SEID: here the CP function's own, to compare.
  */
 static void check_session_roundtrip(const struct pfcp_parsed *res,
 				    const struct pfcp_msg *m)
@@ -86,12 +87,19 @@ static void check_session_roundtrip(const struct pfcp_parsed *res,
 	pfcp_put_node_id(&o, &m->node_id);
 	pfcp_put_u8(&o, PFCP_IE_CAUSE, PFCP_CAUSE_SERVICE_NOT_SUPPORTED);
 	pfcp_put_u16(&o, PFCP_IE_OFFENDING_IE, PFCP_IE_CREATE_PDR);
+	pfcp_put_fseid(&o, &m->fseid);
 	n = pfcp_out_finish(&o);
 	CHECK(n > 0);
 	CHECK(pfcp_parse(buf, n, &bres, &back) == PFCP_OK);
 	CHECK(bres.hdr.seid == m->fseid.seid && bres.hdr.seq == res->hdr.seq);
 	CHECK(back.cause == PFCP_CAUSE_SERVICE_NOT_SUPPORTED);
 	CHECK(back.offending_ie == PFCP_IE_CREATE_PDR);
+	CHECK(back.fseid.seid == m->fseid.seid &&
+	      back.fseid.flags == m->fseid.flags);
+	CHECK(!(m->fseid.flags & PFCP_FSEID_V4) ||
+	      !memcmp(back.fseid.v4, m->fseid.v4, 4));
+	CHECK(!(m->fseid.flags & PFCP_FSEID_V6) ||
+	      !memcmp(back.fseid.v6, m->fseid.v6, 16));
 }
 
 /*
