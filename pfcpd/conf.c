@@ -101,6 +101,11 @@ static int add_listen(struct conf_ctx *x, struct pfcpd_conf *c,
 	} else {
 		return conf_err(x, "listen: not an IPv4 or IPv6 address: %s", s);
 	}
+	/* the address goes into the UP F-SEID of every session */
+	if ((ss->ss_family == AF_INET && sin->sin_addr.s_addr == INADDR_ANY) ||
+	    (ss->ss_family == AF_INET6 &&
+	     IN6_IS_ADDR_UNSPECIFIED(&sin6->sin6_addr)))
+		return conf_err(x, "listen: not a wildcard address: %s", s);
 	c->n_listen++;
 	return 0;
 }

@@ -45,10 +45,22 @@ heartbeat-interval 1
 heartbeat-misses 3
 network-instance internet apn0
 EOF
+ret=0
+# A wildcard cannot be the address of the agent's F-SEID
+sed 's/^listen 127.0.0.1$/listen 0.0.0.0/' "$tmp/pfcpd.conf" >"$tmp/wild.conf"
+if "$agent" -t -c "$tmp/wild.conf" >/dev/null 2>"$tmp/wild.err"; then
+	echo "FAIL: listen 0.0.0.0 accepted"
+	ret=1
+elif grep -q 'listen: not a wildcard address: 0.0.0.0' "$tmp/wild.err"; then
+	echo "PASS: listen 0.0.0.0 refused: $(cat "$tmp/wild.err")"
+else
+	echo "FAIL: listen 0.0.0.0: $(cat "$tmp/wild.err")"
+	ret=1
+fi
+
 "$agent" -d -n -c "$tmp/pfcpd.conf" -s "$tmp/stats" 2>"$tmp/agent.log" &
 pid=$!
 
-ret=0
 cd "$here" && /usr/bin/python3 pfcpd.py "$pid" "$tmp/stats" "$tmp/sent.pcap" \
 	127.0.0.1 127.0.0.2 fd00::1 fd00::2 || ret=1
 
