@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Host unit test of rspcache.c, the responses kept for duplicate
+ * requests: a lookup matches the peer's address, port, sequence number
+ * and request octets; entries expire after their window; a full cache
+ * drops its oldest entry and counts it.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "rspcache.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...)						\
+do {									\
+	checks++;							\
+	if (!(cond)) {							\
+		failures++;						\
+		printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
+		printf(__VA_ARGS__);					\
+		putchar('\n');						\
+	}								\
+} while (0)
+
+static struct sockaddr_storage peer(const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss = {};
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+	}
+	return ss;
+}
+
+static const char req[] = "request", rsp[] = "response";
+
+static int add(struct rsp_cache *c, const struct sockaddr_storage *p,
+	       uint32_t seq, time_t now)
+{
+	return rsp_cache_add(c, p, seq, req, sizeof(req), rsp, sizeof(rsp),
+			     1, now);
+}
+
+static const struct rsp_entry *find(struct rsp_cache *c,
+				    const struct sockaddr_storage *p,
+				    uint32_t seq, time_t now)
+{
+	return rsp_cache_find(c, p, seq, req, sizeof(req), now);
+}
+
+static void test_lookup(void)
+{
+	struct sockaddr_storage a = peer("192.0.2.2", 8805);
+	struct sockaddr_storage a6 = peer("2001:db8::2", 8805);
+	struct sockaddr_storage port = peer("192.0.2.2", 40000);
+	struct sockaddr_storage other = peer("192.0.2.3", 8805);
+	const struct rsp_entry *e;
+	struct rsp_cache c;
+
+	CHECK(!rsp_cache_init(&c, 8, 12), "init");
+	CHECK(!find(&c, &a, 1, 100), "empty cache: no match");
+	CHECK(!add(&c, &a, 1, 100) && !add(&c, &a6, 1, 100), "added");
+	e = find(&c, &a, 1, 101);
+	CHECK(e && e->rsp_len == sizeof(rsp) &&
+	      !memcmp(e->rsp, rsp, sizeof(rsp)) && e->cause == 1,
+	      "same peer and seq: response");
+	CHECK(find(&c, &a6, 1, 101) != e && find(&c, &a6, 1, 101),
+	      "the IPv6 peer has its own entry");
+	CHECK(!find(&c, &a, 2, 101), "another sequence number: no match");
+	CHECK(!find(&c, &port, 1, 101), "another port: no match");
+	CHECK(!find(&c, &other, 1, 101), "another address: no match");
+	CHECK(!rsp_cache_find(&c, &a, 1, "other", 6, 101),
+	      "same seq, other octets (a restarted peer): no match");
+	rsp_cache_free(&c);
+}
+
+static void test_expiry(void)
+{
+	struct sockaddr_storage a = peer("192.0.2.2", 8805);
+	struct rsp_cache c;
+
+	CHECK(!rsp_cache_init(&c, 8, 12), "init");
+	add(&c, &a, 1, 100);
+	add(&c, &a, 2, 105);
+	CHECK(find(&c, &a, 1, 112), "within its 12 s");
+	CHECK(!find(&c, &a, 1, 113) && c.n == 1,
+	      "after 12 s: gone, the newer one stays (n %u)", c.n);
+	CHECK(find(&c, &a, 2, 117) && !find(&c, &a, 2, 118) && !c.n,
+	      "the newer one after its own 12 s (n %u)", c.n);
+	CHECK(!c.evicted, "expiry is no eviction");
+	rsp_cache_free(&c);
+	CHECK(!rsp_cache_init(&c, 8, 0) && !add(&c, &a, 1, 100) &&
+	      !find(&c, &a, 1, 100), "time 0: nothing kept");
+	rsp_cache_free(&c);
+}
+
+static void test_eviction(void)
+{
+	struct sockaddr_storage a = peer("192.0.2.2", 8805);
+	struct rsp_cache c;
+	uint32_t seq;
+
+	CHECK(!rsp_cache_init(&c, 4, 12), "init");
+	for (seq = 1; seq <= 10; seq++)
+		add(&c, &a, seq, 100);
+	CHECK(c.n == 4 && c.evicted == 6, "full: 4 kept, 6 evicted (%u, %llu)",
+	      c.n, (unsigned long long)c.evicted);
+	for (seq = 1; seq <= 6; seq++)
+		CHECK(!find(&c, &a, seq, 100), "seq %u evicted", seq);
+	for (seq = 7; seq <= 10; seq++)
+		CHECK(find(&c, &a, seq, 100), "seq %u kept", seq);
+	rsp_cache_free(&c);
+	CHECK(rsp_cache_init(&c, 0, 12) && !c.e, "size 0 refused");
+}
+
+int main(void)
+{
+	test_lookup();
+	test_expiry();
+	test_eviction();
+	printf("rspcache_test: %d checks, %d failed\n", checks, failures);
+	return failures ? 1 : 0;
+}
