@@ -193,7 +193,8 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		{ "node-id", 1 }, { "listen", 1 }, { "heartbeat-interval", 1 },
 		{ "heartbeat-misses", 1 }, { "network-instance", 2 },
 		{ "table-mode", 1 }, { "gtpu-address", 1 },
-		{ "gateway-qfi", 1 },
+		{ "gateway-qfi", 1 }, { "response-cache-time", 1 },
+		{ "response-cache-size", 1 },
 	};
 	size_t i;
 
@@ -220,8 +221,15 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		return set_table_mode(x, c, w[1]);
 	case 6:
 		return set_gtpu_address(x, c, w[1]);
-	default:
+	case 7:
 		return set_gateway_qfi(x, c, w[1]);
+	case 8:
+		return parse_uint(x, w[0], w[1], 3600, &c->rsp_cache_time);
+	default:
+		if (parse_uint(x, w[0], w[1], MAX_RSP_CACHE, &c->rsp_cache_size))
+			return -1;
+		return c->rsp_cache_size ? 0 :
+		       conf_err(x, "%s: at least 1", w[0]);
 	}
 }
 
@@ -251,6 +259,8 @@ int conf_load(struct pfcpd_conf *c, const char *path, char *err,
 	memset(c, 0, sizeof(*c));
 	c->hb_interval = 10;
 	c->hb_misses = 3;
+	c->rsp_cache_time = RSP_CACHE_TIME;
+	c->rsp_cache_size = RSP_CACHE_SIZE;
 	f = fopen(path, "r");
 	if (!f)
 		return conf_err(&x, "%s", strerror(errno));
@@ -287,6 +297,8 @@ void conf_print(FILE *f, const struct pfcpd_conf *c)
 	}
 	fprintf(f, "heartbeat-interval %u\nheartbeat-misses %u\n",
 		c->hb_interval, c->hb_misses);
+	fprintf(f, "response-cache-time %u\nresponse-cache-size %u\n",
+		c->rsp_cache_time, c->rsp_cache_size);
 	for (i = 0; i < c->n_ni; i++)
 		fprintf(f, "network-instance %s %s\n", c->ni[i].name,
 			c->ni[i].dev);

@@ -5,7 +5,8 @@
  * UDP 8805 on the configured IPv4 and IPv6 addresses; Heartbeat both
  * ways; Association Setup, Update and Release; Version Not Supported;
  * Session Establishment, Modification and Deletion, each one libnfgtpu
- * transaction (session.c translates the rules).  One context struct,
+ * transaction (session.c translates the rules); a retransmitted request
+ * answered with the response already sent (rspcache.c).  One context struct,
  * one poll() loop, no threads.
  */
 #include <arpa/inet.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rspcache.h"
 #include "session.h"
 
 #define NTP_EPOCH_OFFSET	2208988800u	/* 1900 to 1970, seconds */
@@ -72,6 +74,8 @@ struct pfcpd {
 	int n_ctr;
 	uint64_t drops[__DROP_MAX];
 	uint64_t peer_restarts, peer_timeouts;
+	struct rsp_cache rsp;	/* responses, for duplicate requests */
+	uint64_t duplicates;	/* requests answered from it */
 	const char *stats_path;
 	bool debug;
 	bool node_only;		/* -n: no gateway, sessions refused */
@@ -86,6 +90,7 @@ struct pfcpd {
 	struct sockaddr_storage from;
 	socklen_t fromlen;
 	int rx_fd;
+	size_t rx_len;
 	uint8_t rx_buf[65536];	/* any UDP payload */
 };
 
@@ -166,6 +171,14 @@ static void write_stats(const struct pfcpd *d, FILE *f)
 		"nf_gtpu_pfcp_peer_events_total{event=\"timeout\"} %llu\n",
 		(unsigned long long)d->peer_restarts,
 		(unsigned long long)d->peer_timeouts);
+	fprintf(f, "# HELP nf_gtpu_pfcp_duplicates_total Retransmitted requests answered with the response already sent.\n"
+		"# TYPE nf_gtpu_pfcp_duplicates_total counter\n"
+		"nf_gtpu_pfcp_duplicates_total %llu\n"
+		"# HELP nf_gtpu_pfcp_response_cache_evictions_total Responses dropped from a full cache before their retransmission window passed.\n"
+		"# TYPE nf_gtpu_pfcp_response_cache_evictions_total counter\n"
+		"nf_gtpu_pfcp_response_cache_evictions_total %llu\n",
+		(unsigned long long)d->duplicates,
+		(unsigned long long)d->rsp.evicted);
 	fprintf(f, "# HELP nf_gtpu_pfcp_sessions PFCP sessions established.\n"
 		"# TYPE nf_gtpu_pfcp_sessions gauge\n"
 		"nf_gtpu_pfcp_sessions %u\n", d->n_sess);
@@ -197,18 +210,32 @@ static void dump_stats(const struct pfcpd *d)
 
 /* Sending */
 
-static void send_msg(struct pfcpd *d, struct pfcp_out *o, int fd,
-		     const struct sockaddr_storage *to, socklen_t tolen,
-		     int cause)
+static void send_octets(struct pfcpd *d, const uint8_t *buf, int n, int fd,
+			const struct sockaddr_storage *to, socklen_t tolen,
+			int cause)
 {
-	int n = pfcp_out_finish(o);
-
-	if (n < 0 || sendto(fd, o->buf, n, 0, (const struct sockaddr *)to,
+	if (n < 0 || sendto(fd, buf, n, 0, (const struct sockaddr *)to,
 			    tolen) != n) {
 		drop(d, DROP_SEND_FAILED);
 		return;
 	}
-	count(d, true, o->buf[1], cause);
+	count(d, true, buf[1], cause);
+}
+
+static void send_msg(struct pfcpd *d, struct pfcp_out *o, int fd,
+		     const struct sockaddr_storage *to, socklen_t tolen,
+		     int cause)
+{
+	send_octets(d, o->buf, pfcp_out_finish(o), fd, to, tolen, cause);
+}
+
+/* Seconds that only go forward, for the response cache */
+static time_t monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
 }
 
 /* The response to the message being handled: same sequence number */
@@ -219,9 +246,40 @@ static void rsp_start(struct pfcpd *d, struct pfcp_out *o, uint8_t *buf,
 		       with_seid, seid);
 }
 
+/*
+ * Kept even when sendto() failed: the request was handled, and its
+ * retransmission must get this answer, not a second handling.
+ */
 static void rsp_send(struct pfcpd *d, struct pfcp_out *o, int cause)
 {
-	send_msg(d, o, d->rx_fd, &d->from, d->fromlen, cause);
+	int n = pfcp_out_finish(o);
+
+	send_octets(d, o->buf, n, d->rx_fd, &d->from, d->fromlen, cause);
+	if (n > 0 && rsp_cache_add(&d->rsp, &d->from, d->res.hdr.seq,
+				   d->rx_buf, d->rx_len, o->buf, n, cause,
+				   monotonic()))
+		logmsg(d, false, "response cache: %s", strerror(errno));
+}
+
+/*
+ * A request seen before (TS 29.244 6.4): the response already sent goes
+ * again, and nothing else happens.  True if it was one.
+ */
+static bool answer_duplicate(struct pfcpd *d)
+{
+	const struct rsp_entry *e;
+
+	if (!pfcp_type_is_request(d->res.hdr.type))
+		return false;
+	e = rsp_cache_find(&d->rsp, &d->from, d->res.hdr.seq, d->rx_buf,
+			   d->rx_len, monotonic());
+	if (!e)
+		return false;
+	d->duplicates++;
+	logmsg(d, true, "duplicate: response resent");
+	send_octets(d, e->rsp, (int)e->rsp_len, d->rx_fd, &d->from,
+		    d->fromlen, e->cause);
+	return true;
 }
 
 /*
@@ -397,7 +455,8 @@ static void version_not_supported(struct pfcpd *d)
 
 	pfcp_out_start(&o, buf, sizeof(buf), PFCP_VERSION_NOT_SUPPORTED_RSP,
 		       d->res.hdr.seq, false, 0);
-	rsp_send(d, &o, CAUSE_NONE);
+	/* not cached: it changes nothing, and a flood must not evict */
+	send_msg(d, &o, d->rx_fd, &d->from, d->fromlen, CAUSE_NONE);
 }
 
 /* Peers */
@@ -943,14 +1002,15 @@ static void dispatch(struct pfcpd *d)
 	}
 }
 
-static void handle(struct pfcpd *d, const uint8_t *buf, size_t len)
+static void handle(struct pfcpd *d)
 {
 	static const enum drop_reason drops[] = {
 		[PFCP_ERR_TRUNCATED] = DROP_TRUNCATED,
 		[PFCP_ERR_LENGTH] = DROP_LENGTH, [PFCP_ERR_TYPE] = DROP_TYPE,
 		[PFCP_ERR_SEID_FLAG] = DROP_SEID_FLAG,
 	};
-	enum pfcp_result r = pfcp_parse(buf, len, &d->res, &d->msg);
+	enum pfcp_result r = pfcp_parse(d->rx_buf, d->rx_len, &d->res,
+					&d->msg);
 	const struct pfcp_hdr *h = &d->res.hdr;
 	int cause;
 
@@ -961,19 +1021,20 @@ static void handle(struct pfcpd *d, const uint8_t *buf, size_t len)
 		cause = pfcp_msg_has(&d->msg, h->type, PFCP_IE_CAUSE) ?
 			d->msg.cause : CAUSE_NONE;
 		count(d, false, h->type, cause);
-		if (h->flags & PFCP_HDR_FO && (size_t)h->length + 4 < len)
+		if (h->flags & PFCP_HDR_FO && (size_t)h->length + 4 < d->rx_len)
 			drop(d, DROP_BUNDLED);
-		dispatch(d);
+		if (!answer_duplicate(d))
+			dispatch(d);
 		break;
 	case PFCP_ERR_VERSION:
 		version_not_supported(d);
 		break;
 	case PFCP_ERR_IE:
 		count(d, false, h->type, CAUSE_NONE);
-		if (pfcp_type_is_request(h->type))
-			bad_request(d);
-		else
+		if (!pfcp_type_is_request(h->type))
 			drop(d, DROP_BAD_IE);
+		else if (!answer_duplicate(d))
+			bad_request(d);
 		break;
 	default:
 		drop(d, drops[r]);
@@ -1052,7 +1113,8 @@ static void receive(struct pfcpd *d, int fd)
 		if (n < 0)
 			return;
 		d->rx_fd = fd;
-		handle(d, d->rx_buf, (size_t)n);
+		d->rx_len = (size_t)n;
+		handle(d);
 	}
 }
 
@@ -1169,6 +1231,11 @@ int main(int argc, char **argv)
 		conf_print(stdout, &d.conf);
 		return 0;
 	}
+	if (rsp_cache_init(&d.rsp, d.conf.rsp_cache_size,
+			   d.conf.rsp_cache_time)) {
+		logmsg(&d, false, "response cache: %s", strerror(errno));
+		return 1;
+	}
 	for (i = 0; i < d.conf.n_listen; i++) {
 		d.fd[i] = open_socket(&d, &d.conf.listen[i]);
 		if (d.fd[i] < 0)
@@ -1191,6 +1258,7 @@ int main(int argc, char **argv)
 	/* owned mode: the gateway and every context go with the handle */
 	if (d.nft)
 		nfgtpu_close(d.nft);
+	rsp_cache_free(&d.rsp);
 	logmsg(&d, false, "exiting");
 	return 0;
 }

@@ -16,6 +16,14 @@
 #define MAX_NI		64
 #define MAX_PEERS	8
 #define MAX_COUNTERS	256
+/*
+ * How long a response is kept for a retransmitted request: the peer's
+ * T1 x (N1 + 1), TS 29.244 leaving both to configuration; 3 s and 3
+ * retries are the usual.  How many responses at most, memory bounded.
+ */
+#define RSP_CACHE_TIME	(3 * (3 + 1))
+#define RSP_CACHE_SIZE	4096
+#define MAX_RSP_CACHE	65536
 
 enum table_mode { TABLE_PERSISTENT, TABLE_OWNED };
 
@@ -31,6 +39,8 @@ struct pfcpd_conf {
 	int n_listen;
 	unsigned int hb_interval;	/* seconds, 0: no heartbeats */
 	unsigned int hb_misses;		/* unanswered before the peer is lost */
+	unsigned int rsp_cache_time;	/* seconds, 0: no duplicate detection */
+	unsigned int rsp_cache_size;	/* responses */
 	struct ni_map ni[MAX_NI];
 	int n_ni;
 	enum table_mode table_mode;

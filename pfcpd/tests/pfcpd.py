@@ -9,6 +9,7 @@
 #
 # usage: pfcpd.py AGENT_PID STATS_FILE PCAP AGENT_V4 SMF_V4 AGENT_V6 SMF_V6
 
+import itertools
 import os
 import signal
 import socket
@@ -31,6 +32,9 @@ AGENT_V4, SMF_V4, AGENT_V6, SMF_V6 = sys.argv[4:8]
 
 results = []
 sent_by_agent = []
+# one sequence for every SMF socket: a number reused from the same
+# address and port within the window would be a duplicate request
+SEQ = itertools.count(101)
 
 
 def check(ok, what):
@@ -42,16 +46,15 @@ def check(ok, what):
 class Smf:
     """One SMF endpoint: a socket on port 8805, as a real SMF has."""
 
-    def __init__(self, agent, me):
+    def __init__(self, agent, me, port=PORT):
         self.fam = socket.AF_INET6 if ":" in agent else socket.AF_INET
         self.agent, self.me = agent, me
         self.sock = socket.socket(self.fam, socket.SOCK_DGRAM)
-        self.sock.bind((me, PORT))
-        self.seq = 100
+        self.sock.bind((me, port))
+        self.raw = None
 
     def next_seq(self):
-        self.seq += 1
-        return self.seq
+        return next(SEQ)
 
     def recv(self, timeout=1.0):
         """The next datagram from the agent, decoded, or None."""
@@ -60,6 +63,7 @@ class Smf:
             data, addr = self.sock.recvfrom(65535)
         except socket.timeout:
             return None
+        self.raw = data
         # Ethernet framing: one link type for IPv4 and IPv6 in the pcap
         ip = Ether() / (IPv6(src=addr[0], dst=self.me)
                         if self.fam == socket.AF_INET6
@@ -249,6 +253,55 @@ def test_malformed(smf, fam):
           "cause 68")
 
 
+def duplicates():
+    return stats().get("nf_gtpu_pfcp_duplicates_total", 0)
+
+
+def ask_twice(smf, req, what):
+    """Send a request twice, same sequence number: the same answer,
+    octet for octet."""
+    rsp = smf.ask(req)
+    first = smf.raw if rsp is not None else None
+    again = smf.ask(req)
+    check(first is not None and again is not None and smf.raw == first,
+          f"{what}: the retransmission gets the same response octets")
+    return rsp
+
+
+def test_duplicates(smf, fam):
+    """TS 29.244 6.4: a retransmitted request is answered with the
+    response already sent and not handled again.  The agent is not
+    associated with this SMF when it starts."""
+    before = duplicates()
+    ask_twice(smf, s.heartbeat_req(smf.next_seq()), f"{fam}: Heartbeat")
+    rsp = ask_twice(smf, s.assoc_setup_req(smf.next_seq(), smf.me),
+                    f"{fam}: Association Setup")
+    check(cause_of(rsp) == 1, f"{fam}: Association Setup accepted")
+    release = s.assoc_release_req(smf.next_seq(), smf.me)
+    rsp = ask_twice(smf, release, f"{fam}: Association Release")
+    check(cause_of(rsp) == 1 and cause_of(PFCP(smf.raw)) == 1,
+          f"{fam}: Association Release: accepted, and accepted again "
+          "(not \"No established PFCP Association\")")
+    rsp = ask_twice(smf, s.session_est_req(smf.next_seq(), addr=smf.me),
+                    f"{fam}: Session Establishment refused")
+    check(cause_of(rsp) == 72, f"{fam}: refused with cause 72")
+    check(duplicates() == before + 4,
+          f"{fam}: 4 duplicates counted ({duplicates() - before})")
+    rsp = smf.ask(s.assoc_release_req(smf.next_seq(), smf.me))
+    check(cause_of(rsp) == 72,
+          f"{fam}: a new Release: cause 72, released only once")
+    other = Smf(smf.agent, smf.me, 0)
+    rsp = other.ask(release)
+    other.sock.close()
+    check(cause_of(rsp) == 72, f"{fam}: the same sequence number from "
+          "another port is another request")
+    # response-cache-time 2 (pfcpd.sh): 2 to 3 s
+    time.sleep(3.2)
+    rsp = smf.ask(release)
+    check(cause_of(rsp) == 72 and duplicates() == before + 4,
+          f"{fam}: after the window the request is handled again")
+
+
 def test_release(smf, fam):
     seq = smf.next_seq()
     rsp = smf.ask(s.assoc_update_req(seq, smf.me))
@@ -274,6 +327,7 @@ def run(agent, me, fam):
     test_sessions_associated(smf, fam)
     test_malformed(smf, fam)
     test_release(smf, fam)
+    test_duplicates(smf, fam)
     return recovery
 
 

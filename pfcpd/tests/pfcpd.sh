@@ -43,6 +43,7 @@ listen 127.0.0.1
 listen fd00::1
 heartbeat-interval 1
 heartbeat-misses 3
+response-cache-time 2
 network-instance internet apn0
 EOF
 ret=0
