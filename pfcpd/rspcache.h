@@ -7,9 +7,9 @@
  * instead of handling the request again.
  *
  * A ring of at most "max" entries, oldest first: an entry goes when its
- * window ("ttl" seconds, whole ones: ttl to ttl + 1) has passed or, when the ring is full, to make
- * room for a new one.  Pure: no I/O, no global state, the clock is the
- * caller's.
+ * window ("ttl" seconds, whole ones: ttl to ttl + 1) has passed or, when
+ * the ring is full, to make room for a new one.  Pure: no I/O, no global
+ * state, the clock is the caller's.
  */
 #ifndef RSPCACHE_H
 #define RSPCACHE_H
