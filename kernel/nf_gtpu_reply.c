@@ -145,9 +145,11 @@ static void nf_gtpu_ext_notification(struct nf_gtpu_msg *m, __be16 sport)
 /*
  * Only between unicast addresses, and only from one of ours: a reply
  * never goes to a broadcast or multicast group, nor claims another
- * host's address (IPv4 routing refuses a foreign source by itself).  Nor
- * does it go back into this host: a source that is loopback or one of
- * our own addresses is forged (the reply rule may run before the
+ * host's address.  A request to another host, or to a broadcast address,
+ * is not ours to answer: it is left to the ruleset (to be forwarded, for
+ * one), not dropped because no route leaves from its destination.  Nor
+ * does a reply go back into this host: a source that is loopback or one
+ * of our own addresses is forged (the reply rule may run before the
  * martian and rp_filter checks; IPv6 drops ::1 itself, and has it on
  * lo), as is a frame not sent to us.
  */
@@ -163,8 +165,8 @@ static bool nf_gtpu_reply_addrs_ok(struct net *net, const struct sk_buff *skb)
 		return !ipv4_is_loopback(iph->saddr) &&
 		       inet_addr_type_dev_table(net, skb->dev, iph->saddr) ==
 		       RTN_UNICAST &&
-		       !ipv4_is_multicast(iph->daddr) &&
-		       !ipv4_is_lbcast(iph->daddr);
+		       inet_addr_type_dev_table(net, skb->dev, iph->daddr) ==
+		       RTN_LOCAL;
 	}
 	ip6h = ipv6_hdr(skb);
 	return (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_UNICAST) &&

@@ -114,7 +114,10 @@ done
 # port 0, sent as frames on acc-tr, get no reply (the reply would go back
 # into the gateway, to a port the sender chose) and are counted as
 # reply_refused (IPv6 itself drops ::1, as Ip6InHdrErrors); the same
-# request from acc's address is answered.
+# request from acc's address is answered.  Requests to another host
+# (passing through) or to the subnet's broadcast address are not the
+# gateway's to answer: left to the ruleset, reply_refused, not dropped as
+# a reply that could not be routed.
 ip netns exec "$gw" socat -u UDP4-RECV:5555 OPEN:"$tmp/forged4",creat,append &
 ip netns exec "$gw" socat -u UDP6-RECV:5555 OPEN:"$tmp/forged6",creat,append &
 busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -eq 2 ]"
@@ -138,6 +141,9 @@ CASES = [("127.0.0.1", "192.0.2.2", "to"), ("192.0.2.2", "192.0.2.2", "to"),
          ("2001:db8:1::1", "2001:db8:1::2", "broadcast"),
          ("192.0.2.1", "192.0.2.2", "sport0"),
          ("2001:db8:1::1", "2001:db8:1::2", "sport0"),
+         ("192.0.2.7", "203.0.113.9", "transit"),
+         ("2001:db8:1::7", "2001:db8:ff::9", "transit"),
+         ("192.0.2.7", "192.0.2.255", "subnet-broadcast"),
          ("192.0.2.1", "192.0.2.2", "peer"),
          ("2001:db8:1::1", "2001:db8:1::2", "peer")]
 
@@ -169,6 +175,8 @@ for want in "127.0.0.1 to 1/0/0" "192.0.2.2 to 1/0/0" "198.51.100.1 to 1/0/0" \
 	    "::1 to 0/0/1" "2001:db8:1::2 to 1/0/0" "2001:db8:100::1 to 1/0/0" \
 	    "192.0.2.1 broadcast 1/0/0" "2001:db8:1::1 broadcast 1/0/0" \
 	    "192.0.2.1 sport0 1/0/0" "2001:db8:1::1 sport0 1/0/0" \
+	    "192.0.2.7 transit 1/0/0" "2001:db8:1::7 transit 1/0/0" \
+	    "192.0.2.7 subnet-broadcast 1/0/0" \
 	    "192.0.2.1 peer 0/1/0" "2001:db8:1::1 peer 0/1/0"; do
 	set -- $want
 	expect_eq "Echo Request from $1 ($2): refused/answered/dropped by IPv6" \
