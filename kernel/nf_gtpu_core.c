@@ -513,6 +513,13 @@ struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 		return &rt->dst;
 	}
 
+	/*
+	 * IPv4 routing refuses a source address that is not ours; IPv6's
+	 * takes it as it is: check it, or a rule would send as another host.
+	 */
+	if (!ipv6_addr_any(&p->saddr.in6) &&
+	    !ipv6_chk_addr(net, &p->saddr.in6, NULL, 0))
+		return NULL;
 	dst = ip6_dst_lookup_flow(net, NULL, &fl6, NULL);
 	if (IS_ERR(dst))
 		return NULL;

@@ -113,6 +113,26 @@ capture_stop 2
 expect_eq "outer source is --local's address" \
 	"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l)" 2
 
+# --local with an address that is not the host's: nothing is sent as
+# another host, over IPv4 (routing refuses the source) or IPv6 (where
+# routing takes any source and the target checks it); encap_no_route.
+for src in 192.0.2.99 2001:db8:1::99; do
+	peer=192.0.2.2
+	[[ $src == *:* ]] && peer=2001:db8:1::2
+	flush4
+	ipt "$acc" 4 -t mangle -A FORWARD -i acc-ms -s 10.45.0.2 \
+		-j GTPU --encap --peer "$peer" --local "$src" --teid 0x15
+	n0=$(gtpu_stat "$acc" encap_no_route)
+	capture "udp dst port 2152 and src $src"
+	ip netns exec "$ms" ping -c 2 -i 0.2 -W 1 198.51.100.2 >/dev/null
+	sleep 1
+	kill "$cap_pid"
+	wait "$cap_pid" 2>/dev/null
+	expect_eq "--local $src, not the host's: nothing sent, encap_no_route" \
+		"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l) $(( $(gtpu_stat "$acc" encap_no_route) - n0 ))" \
+		"0 2"
+done
+
 # GTPv0: port 3386, 20-octet header, 64-bit TID.
 tunnel4 "--v0 --tid 0x1122334455667788" "--v0 --tid 0x1122334455667788" \
 	"--v0 --tid 0x99" "--v0 --tid 0x99"
