@@ -117,22 +117,23 @@ fi
 
 # Index the freshly built modules together with the kernel's own on the
 # host: depmod in the emulated guest takes minutes (xz-compressed modules).
+# One root per set of modules: a VM loads its modules when its tests ask
+# for them, so another VM of the same kernel with other modules must not
+# replace them meanwhile.
 stage_modules() {
-	local root=$vmdir/modroot-$KVER lib f sums
-	lib=$root/lib/modules/$KVER
+	local lib f sums
 	sums=$(cd "$MODDIR" && sha1sum ./*.ko)
-	if [ -s "$lib/modules.dep" ] && [ "$sums" = "$(cat "$root/modules.sha1" 2>/dev/null)" ]; then
-		return 0
-	fi
-	rm -rf "$root"
+	modroot=$vmdir/modroot-$KVER-$(sha1sum <<<"$sums" | cut -c1-12)
+	lib=$modroot/lib/modules/$KVER
+	[ -s "$lib/modules.dep" ] && return 0
+	rm -rf "$modroot"
 	mkdir -p "$lib/updates/nf-gtpu"
 	ln -s "$MODROOT/lib/modules/$KVER/kernel" "$lib/kernel"
 	for f in "$MODROOT/lib/modules/$KVER"/modules.order "$MODROOT/lib/modules/$KVER"/modules.builtin*; do
 		cp "$f" "$lib/"
 	done
 	cp "$MODDIR"/*.ko "$lib/updates/nf-gtpu/" &&
-		depmod -b "$root" "$KVER" &&
-		echo "$sums" >"$root/modules.sha1"
+		depmod -b "$modroot" "$KVER"
 }
 if [ -n "$MODDIR" ]; then
 	stage_modules || { echo "vm: cannot index the modules in $MODDIR" >&2; exit 2; }
@@ -147,7 +148,7 @@ log=$run/console.log
 append="console=ttyS0 loglevel=5 panic=-1 rw nokaslr"
 append+=" nfgtpu.init=$PROJ/tools/vm-init.sh nfgtpu.proj=$PROJ"
 append+=" nfgtpu.run=$run nfgtpu.cwd=$PWD"
-[ -z "$MODDIR" ] || append+=" nfgtpu.modules=$vmdir/modroot-$KVER/lib/modules/$KVER"
+[ -z "$MODDIR" ] || append+=" nfgtpu.modules=$modroot/lib/modules/$KVER"
 [ -z "${VM_APPEND:-}" ] || append+=" $VM_APPEND"
 
 echo "vm: booting $KVER (timeout ${TIMEOUT}s): $*"
