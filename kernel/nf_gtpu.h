@@ -36,6 +36,7 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_WRONG_HOOK,	/* xt rule reached from a hook not its mode's */
 	NF_GTPU_STAT_REPLY_REFUSED,	/* no reply to a forged or foreign source */
 	NF_GTPU_STAT_REPLY_TOO_BIG,	/* no reply larger than its request */
+	NF_GTPU_STAT_BAD_ECN,		/* outer CE on a not-ECT inner packet */
 	__NF_GTPU_STAT_MAX
 };
 

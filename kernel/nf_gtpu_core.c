@@ -23,6 +23,7 @@
 #include <linux/udp.h>
 #include <net/gtp.h>
 #include <net/icmp.h>
+#include <net/inet_ecn.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
 #include <net/ip6_route.h>
@@ -83,6 +84,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_WRONG_HOOK]	= "wrong_hook",
 	[NF_GTPU_STAT_REPLY_REFUSED]	= "reply_refused",
 	[NF_GTPU_STAT_REPLY_TOO_BIG]	= "reply_too_big",
+	[NF_GTPU_STAT_BAD_ECN]		= "bad_ecn",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -371,6 +373,7 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 	struct nf_gtpu_rx rx;
 	unsigned int ip_len;
 	__be16 proto;
+	u8 outer_ds;
 	int off;
 
 	switch (nf_gtpu_rx_parse(skb, state, port, &rx)) {
@@ -420,8 +423,18 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 	 * headers and then covers the inner packet alone.
 	 */
 	__skb_decr_checksum_unnecessary(skb);
+	outer_ds = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 	if (iptunnel_pull_header(skb, off, proto, !net_eq(net, dev_net(dev))))
 		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
+	/*
+	 * RFC 6040: congestion the transport network marked on the outer
+	 * header (CE) reaches the inner one, or the packet is dropped if
+	 * its sender does not do ECN, as the kernel's own tunnels do.
+	 */
+	skb_reset_network_header(skb);
+	if (INET_ECN_decapsulate(skb, outer_ds,
+				 ip_tunnel_get_dsfield(ip_hdr(skb), skb)) > 1)
+		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_ECN);
 
 	nf_gtpu_stat_inc(net, NF_GTPU_STAT_DECAP);
 	nf_gtpu_apn_rx(dev, skb);

@@ -593,8 +593,9 @@ def run_conformance(gw_ns, peer_ns):
         counter[0] += 1
         return bytes(L.inner_packet(i, src or MS[i], PDN[i], counter[0], size, proto))
 
-    def send(name, f, msg, expect, dport=2152, csum=None):
-        o = L.IP(src=PEER[f], dst=GW[f]) if f == 4 else L.IPv6(src=PEER[f], dst=GW[f])
+    def send(name, f, msg, expect, dport=2152, csum=None, ecn=0):
+        o = (L.IP(src=PEER[f], dst=GW[f], tos=ecn) if f == 4 else
+             L.IPv6(src=PEER[f], dst=GW[f], tc=ecn))
         frame = bytearray(bytes(L.Ether(src=PEER_MAC, dst=GW_MAC) / o /
                                 L.UDP(sport=2152, dport=dport) / msg))
         udp = 14 + (20 if f == 4 else 40)
@@ -609,6 +610,15 @@ def run_conformance(gw_ns, peer_ns):
 
     def drop(stat):
         return Expect({stat: 1}, daemon=[])
+
+    def with_ecn(ip, ecn):
+        """The inner packet with its ECN field set to ecn."""
+        p = L.IP(ip) if ip[0] >> 4 == 4 else L.IPv6(ip)
+        if L.IP in p:
+            p.tos, p.chksum = (p.tos & ~3) | ecn, None
+        else:
+            p.tc = (p.tc & ~3) | ecn
+        return bytes(p)
 
     def passed(port=2152, rules=0):
         return Expect({"not_tpdu": rules} if rules else {}, daemon=[(port, None)])
@@ -667,6 +677,20 @@ def run_conformance(gw_ns, peer_ns):
                      L.gtp1(teid, Raw(ip)), decap(ip))
             send(f"{what} on the TEID of an IPv{10 - i} MS", f,
                  L.gtp1(TEID[10 - i], Raw(inner(i))), drop("spoofed"))
+            # ECN (RFC 6040 decapsulation): the outer CE mark reaches an
+            # ECN-capable inner packet, ECT(1) marks ECT(0) as ECT(1), a CE
+            # mark on a packet whose sender does not do ECN drops it;
+            # otherwise the inner field stays.
+            NOT, ECT1, ECT0, CE = 0, 1, 2, 3
+            name = {NOT: "Not-ECT", ECT1: "ECT(1)", ECT0: "ECT(0)", CE: "CE"}
+            for outer_ecn, inner_ecn, out in (
+                    (CE, ECT0, CE), (CE, ECT1, CE), (CE, CE, CE), (CE, NOT, None),
+                    (ECT1, ECT0, ECT1), (ECT0, NOT, NOT), (NOT, CE, CE)):
+                ip = with_ecn(inner(i), inner_ecn)
+                send(f"{what}, outer {name[outer_ecn]}, inner {name[inner_ecn]}", f,
+                     L.gtp1(teid, Raw(ip)),
+                     drop("bad_ecn") if out is None else decap(with_ecn(ip, out)),
+                     ecn=outer_ecn)
 
         # Messages that are not T-PDUs: counted by each GTPv1 rule they
         # cross, left to the ruleset and up the stack to the daemon.

@@ -5,7 +5,8 @@
 # (ms -- acc == GTP-U == gw -- pdn):
 # - --qfi: a PDU Session Container with the QFI on the wire
 # - --sport-hash: outer source ports from the flow hash, per flow
-# - --local: the outer source address
+# - --local: the outer source address, which must be the host's
+# - ECN: the inner packet's ECN field copied to the outer header
 # - --v0: GTPv0 on port 3386 with a 64-bit TID, both ways
 # - path MTU: ICMP fragmentation needed / packet too big from the
 #   encapsulating gateway, IPv4 without DF carried in outer fragments
@@ -132,6 +133,17 @@ for src in 192.0.2.99 2001:db8:1::99; do
 		"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l) $(( $(gtpu_stat "$acc" encap_no_route) - n0 ))" \
 		"0 2"
 done
+
+# ECN: the outer header carries the inner packet's ECN field as it is, CE
+# included (RFC 6040, normal mode).
+tunnel4 "--teid 0x16" "--teid 0x16" "--teid 0x26" "--teid 0x26"
+capture "udp dst port 2152 and src 192.0.2.2"
+ip netns exec "$pdn" ping -c 1 -W 2 -Q 0x03 10.45.0.2 >/dev/null
+capture_stop
+hdr=$(ip netns exec "$gw" tcpdump -nn -xx -c 1 -r "$tmp/cap.pcap" 2>/dev/null |
+	awk '/0x/ { for (i = 2; i <= NF; i++) printf "%s", $i }')
+# The outer IPv4 header's TOS is the 16th octet of the frame.
+expect_eq "ECN: a CE inner packet's outer header is CE" "${hdr:30:2}" 03
 
 # GTPv0: port 3386, 20-octet header, 64-bit TID.
 tunnel4 "--v0 --tid 0x1122334455667788" "--v0 --tid 0x1122334455667788" \
