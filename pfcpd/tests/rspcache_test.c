@@ -10,19 +10,7 @@
 #include <string.h>
 
 #include "rspcache.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...)						\
-do {									\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
-		printf(__VA_ARGS__);					\
-		putchar('\n');						\
-	}								\
-} while (0)
+#include "tests/check.h"
 
 static struct sockaddr_storage peer(const char *addr, uint16_t port)
 {
@@ -126,6 +114,5 @@ int main(void)
 	test_lookup();
 	test_expiry();
 	test_eviction();
-	printf("rspcache_test: %d checks, %d failed\n", checks, failures);
-	return failures ? 1 : 0;
+	return check_summary("rspcache_test");
 }

@@ -13,19 +13,7 @@
 #include <string.h>
 
 #include "session.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...)						\
-do {									\
-	checks++;							\
-	if (!(cond)) {							\
-		failures++;						\
-		printf("FAIL: %s:%d: %s: ", __FILE__, __LINE__, #cond);	\
-		printf(__VA_ARGS__);					\
-		putchar('\n');						\
-	}								\
-} while (0)
+#include "tests/check.h"
 
 static struct pfcpd_conf conf;
 static struct pfcp_msg msg;
@@ -372,7 +360,5 @@ int main(void)
 	test_choose_id();
 	test_ipv6();
 	test_usage();
-	printf("%s: session_test: %d checks, %d failed\n",
-	       failures ? "FAIL" : "PASS", checks, failures);
-	return failures ? 1 : 0;
+	return check_summary("session_test");
 }
