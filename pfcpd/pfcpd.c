@@ -481,24 +481,40 @@ static struct peer *find_peer(struct pfcpd *d, const struct pfcp_node_id *id)
 	return NULL;
 }
 
+/* The same address, whatever the ports */
+static bool same_addr(const struct sockaddr_storage *a,
+		      const struct sockaddr_storage *b)
+{
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET)
+		return a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
 static struct peer *find_peer_addr(struct pfcpd *d,
 				   const struct sockaddr_storage *a)
 {
-	const struct sockaddr_in6 *p6, *a6 = (const void *)a;
-	const struct sockaddr_in *p4, *a4 = (const void *)a;
 	int i;
 
-	for (i = 0; i < MAX_PEERS; i++) {
-		if (!d->peers[i].used || d->peers[i].addr.ss_family != a->ss_family)
-			continue;
-		p4 = (const void *)&d->peers[i].addr;
-		p6 = (const void *)&d->peers[i].addr;
-		if (a->ss_family == AF_INET ?
-		    p4->sin_addr.s_addr == a4->sin_addr.s_addr :
-		    !memcmp(&p6->sin6_addr, &a6->sin6_addr, 16))
+	for (i = 0; i < MAX_PEERS; i++)
+		if (d->peers[i].used && same_addr(&d->peers[i].addr, a))
 			return &d->peers[i];
-	}
 	return NULL;
+}
+
+/*
+ * The association of Node ID @id, if the request came from its address:
+ * a Node ID is only a name, and anyone may put it in a message.
+ */
+static struct peer *find_sender(struct pfcpd *d, const struct pfcp_node_id *id)
+{
+	struct peer *p = find_peer(d, id);
+
+	return p && same_addr(&p->addr, &d->from) ? p : NULL;
 }
 
 static void peer_recovery(struct pfcpd *d, struct peer *p, uint32_t ts)
@@ -802,7 +818,7 @@ static void session_est(struct pfcpd *d)
 	struct sess_fail f;
 	struct session *s;
 
-	if (!find_peer(d, &d->msg.node_id)) {
+	if (!find_sender(d, &d->msg.node_id)) {
 		session_refuse(d, PFCP_CAUSE_NO_ASSOCIATION, 0, cp_seid);
 		return;
 	}
@@ -919,7 +935,7 @@ static void session_req(struct pfcpd *d)
 	if (d->res.hdr.type == PFCP_SESSION_EST_REQ) {
 		if (d->nft)
 			session_est(d);
-		else if (!find_peer(d, &d->msg.node_id))
+		else if (!find_sender(d, &d->msg.node_id))
 			session_refuse(d, PFCP_CAUSE_NO_ASSOCIATION, 0, seid);
 		else
 			session_refuse(d, PFCP_CAUSE_SERVICE_NOT_SUPPORTED, 0,
@@ -927,7 +943,8 @@ static void session_req(struct pfcpd *d)
 		return;
 	}
 	s = d->nft ? sess_find(d, d->res.hdr.seid) : NULL;
-	if (!s)
+	/* A session is its CP function's: to others it does not exist. */
+	if (!s || !find_sender(d, &s->peer))
 		session_refuse(d, PFCP_CAUSE_SESSION_NOT_FOUND, 0, 0);
 	else if (d->res.hdr.type == PFCP_SESSION_MOD_REQ)
 		session_mod(d, s);
@@ -939,7 +956,7 @@ static void session_req(struct pfcpd *d)
  * The SEID of the response to a bad request: the CP function's F-SEID
  * in an Establishment, the session's in a Modification, else 0.
  */
-static uint64_t bad_request_seid(const struct pfcpd *d)
+static uint64_t bad_request_seid(struct pfcpd *d)
 {
 	const struct session *s;
 
@@ -947,7 +964,7 @@ static uint64_t bad_request_seid(const struct pfcpd *d)
 		return pfcp_msg_has(&d->msg, PFCP_SESSION_EST_REQ,
 				    PFCP_IE_F_SEID) ? d->msg.fseid.seid : 0;
 	s = d->nft ? sess_find(d, d->res.hdr.seid) : NULL;
-	return s ? s->cp_seid : 0;
+	return s && find_sender(d, &s->peer) ? s->cp_seid : 0;
 }
 
 /*

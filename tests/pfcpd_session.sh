@@ -8,7 +8,8 @@
 # context yet), modification to FORW with the access node's F-TEID
 # (ping both ways through the tunnel), deletion (no traffic, no context
 # left), and the sessions of a peer that releases its association go
-# with it; then the same for an IPv6 UE.  Refused messages (unknown Network Instance, a missing mandatory
+# with it; then the same for an IPv6 UE.  Another host that names the
+# SMF's Node ID and SEID can neither establish, modify nor delete.  Refused messages (unknown Network Instance, a missing mandatory
 # IE, an Update FAR of no FAR, an unknown SEID) get their cause and
 # change nothing.  The access node runs docs/access.nft.
 #
@@ -38,6 +39,7 @@ setup_ns smf || exit 1
 link "$smf" smf0 "$gw" gw-smf
 addr "$smf" smf0 172.16.0.2/24
 addr "$gw" gw-smf 172.16.0.1/24
+addr "$smf" smf0 172.16.0.3/24		# another host: no association
 
 cat >"$tmp/pfcpd.conf" <<EOF
 node-id 172.16.0.1
@@ -117,6 +119,17 @@ ping_ok "$ms" "$(pdn_addr 4)" && PASS "ping MS -> PDN through the tunnel" ||
 	FAIL "ping MS -> PDN"
 ping_ok "$pdn" "$(ms_addr 4)" && PASS "ping PDN -> MS through the tunnel" ||
 	FAIL "ping PDN -> MS"
+
+# Another host that names the SMF's Node ID and knows the SEID owns
+# nothing: the session is its SMF's.
+expect_rsp "an Establishment with the SMF's Node ID from another host" \
+	"est-from 172.16.0.3" " cause=72 "
+expect_rsp "a Modification of the session from another host" \
+	"mod-from 172.16.0.3" " cause=65 "
+expect_rsp "a Deletion of the session from another host" \
+	"del-from 172.16.0.3" " cause=65 "
+expect_eq "another host changed nothing" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
 
 r=$(smf del)
 if [[ " $r " =~ \ cause=1\ ul=([0-9]+)\ dl=([0-9]+)\ total=([0-9]+)\  ]] &&

@@ -43,16 +43,26 @@ seq = 0
 up_seid = 0
 
 
-def exchange(msg):
+def exchange(msg, src=None):
+    """msg to the agent, its response; from address src if given."""
     global seq
     seq += 1
     msg[PFCP].seq = seq
-    sock.sendto(bytes(msg), (agent, 8805))
-    while True:
-        data, _ = sock.recvfrom(65535)
-        rsp = PFCP(data)
-        if rsp.seq == seq:
-            return rsp
+    s = sock
+    if src:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((src, 8805))
+        s.settimeout(10)
+    try:
+        s.sendto(bytes(msg), (agent, 8805))
+        while True:
+            data, _ = s.recvfrom(65535)
+            rsp = PFCP(data)
+            if rsp.seq == seq:
+                return rsp
+    finally:
+        if src:
+            s.close()
 
 
 def ies(rsp, cls):
@@ -150,6 +160,12 @@ for line in sys.stdin:
             r = exchange(mod(int(w[1], 0), 2, 0x200))
         elif w[0] == "del":
             r = exchange(s.session_del_req(0, up_seid))
+        elif w[0] == "del-from":
+            r = exchange(s.session_del_req(0, up_seid), w[1])
+        elif w[0] == "mod-from":
+            r = exchange(mod(up_seid, 2, 0x999), w[1])
+        elif w[0] == "est-from":
+            r = exchange(est(), w[1])
         elif w[0] == "release":
             r = exchange(s.assoc_release_req(0, me))
         else:

@@ -29,6 +29,7 @@ NTP_OFFSET = 2208988800
 
 agent_pid, stats_file, pcap_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 AGENT_V4, SMF_V4, AGENT_V6, SMF_V6 = sys.argv[4:8]
+OTHER_V4 = "127.0.0.3"          # on lo too, no association
 
 results = []
 sent_by_agent = []
@@ -196,6 +197,15 @@ def test_restart(smf, fam):
 
 def test_sessions_associated(smf, fam):
     test_session_rejected(smf, fam, 76, "once associated")
+    if fam == "IPv4":
+        # the association's Node ID, from another address: not its SMF
+        other = Smf(smf.agent, OTHER_V4)
+        seq = other.next_seq()
+        rsp = other.ask(s.session_est_req(seq, seid=0x4242, addr=smf.me))
+        check(rsp is not None and rsp.seq == seq and cause_of(rsp) == 72,
+              f"{fam}: Session Establishment naming the association's "
+              f"Node ID from {OTHER_V4}: cause 72")
+        other.sock.close()
     # missing CP F-SEID: cause 66 and the Offending IE names it
     seq = smf.next_seq()
     req = s.session_est_req(seq, addr=smf.me)
