@@ -9,7 +9,8 @@
  * checked against the parser's invariants, and every accepted
  * Association Setup and Session Establishment Request is answered with
  * the builder and the answer parsed back: the builder's output must
- * parse, and carry what was put in.  Every accepted Session
+ * parse, and carry what was put in; so must every accepted Session
+ * Report Request built again from its Usage Reports.  Every accepted Session
  * Establishment and Modification Request also goes through the
  * session code of the daemon (pfcpd/session.c, linked in): applied to
  * no rules, to the rules it made, and without its Create IEs to those
@@ -102,6 +103,43 @@ static void check_session_roundtrip(const struct pfcp_parsed *res,
 	      !memcmp(back.fseid.v6, m->fseid.v6, 16));
 }
 
+/* A Session Report Request built again from what was parsed of it */
+static void check_report_roundtrip(const struct pfcp_parsed *res,
+				   const struct pfcp_msg *m)
+{
+	static struct pfcp_msg back;
+	static uint8_t buf[4096];
+	const struct pfcp_usage_report *a, *b;
+	struct pfcp_parsed bres;
+	struct pfcp_out o;
+	unsigned int i;
+	int n;
+
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_REPORT_REQ,
+		       res->hdr.seq, true, res->hdr.seid);
+	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, m->report_type);
+	for (i = 0; i < m->n_usage_report; i++)
+		pfcp_put_usage_report(&o, PFCP_IE_USAGE_REPORT_SRR,
+				      &m->usage_report[i]);
+	n = pfcp_out_finish(&o);
+	CHECK(n > 0);
+	CHECK(pfcp_parse(buf, n, &bres, &back) == PFCP_OK);
+	CHECK(bres.hdr.seid == res->hdr.seid && bres.hdr.seq == res->hdr.seq);
+	CHECK(back.report_type == m->report_type &&
+	      back.n_usage_report == m->n_usage_report);
+	for (i = 0; i < m->n_usage_report; i++) {
+		a = &m->usage_report[i];
+		b = &back.usage_report[i];
+		CHECK(a->urr_id == b->urr_id && a->seqn == b->seqn &&
+		      (a->trigger & 0xffffff) == b->trigger);
+		/* the builder writes uplink and downlink, and their sum */
+		CHECK(b->volume.ul == a->volume.ul &&
+		      b->volume.dl == a->volume.dl &&
+		      b->volume.total == a->volume.ul + a->volume.dl);
+		CHECK(b->start == a->start && b->end == a->end);
+	}
+}
+
 /*
  * Answer the way the daemon does (Node ID, Cause, Recovery Time Stamp,
  * UP Function Features) and parse the answer back.
@@ -117,6 +155,10 @@ static void check_roundtrip(const struct pfcp_parsed *res,
 
 	if (res->hdr.type == PFCP_SESSION_EST_REQ) {
 		check_session_roundtrip(res, m);
+		return;
+	}
+	if (res->hdr.type == PFCP_SESSION_REPORT_REQ) {
+		check_report_roundtrip(res, m);
 		return;
 	}
 	if (res->hdr.type != PFCP_ASSOC_SETUP_REQ)

@@ -20,9 +20,25 @@ from scapy.contrib.pfcp import (  # noqa: E402
     PFCPAssociationReleaseResponse, PFCPAssociationUpdateResponse,
     PFCPSessionDeletionResponse, PFCPSessionEstablishmentResponse,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationResponse,
-    PFCPVersionNotSupportedResponse, IE_Cause, IE_OffendingIE, IE_URR_Id)
+    PFCPSessionReportRequest, PFCPSessionReportResponse,
+    PFCPVersionNotSupportedResponse, IE_Cause, IE_EndTime, IE_OffendingIE,
+    IE_ReportType, IE_StartTime, IE_UR_SEQN, IE_URR_Id, IE_UsageReport_SRR,
+    IE_UsageReportTrigger, IE_VolumeMeasurement)
 
 SEID = 0x1000
+
+
+def session_report_req(seq):
+    """What the agent sends when URR 1 reaches its volume threshold."""
+    return s.hdr(seq, SEID) / PFCPSessionReportRequest(IE_list=[
+        IE_ReportType(USAR=1),
+        IE_UsageReport_SRR(IE_list=[
+            IE_URR_Id(id=1), IE_UR_SEQN(number=0),
+            IE_UsageReportTrigger(VOLTH=1),
+            IE_VolumeMeasurement(TOVOL=1, ULVOL=1, DLVOL=1, total=1100,
+                                 uplink=600, downlink=500),
+            IE_StartTime(timestamp=3900000000),
+            IE_EndTime(timestamp=3900000002)])])
 
 
 def node_rsp(cls, seq):
@@ -53,6 +69,8 @@ GOOD = {
     "session-mod-rsp": session_rsp(PFCPSessionModificationResponse, 15),
     "session-del-req": s.session_del_req(16, SEID),
     "session-del-rsp": session_rsp(PFCPSessionDeletionResponse, 17, 65),
+    "session-report-req": session_report_req(19),
+    "session-report-rsp": session_rsp(PFCPSessionReportResponse, 20),
 }
 
 

@@ -434,6 +434,19 @@ static const struct pfcp_group remove_far = GROUP_OF(remove_far_ies);
 static const struct pfcp_group remove_urr = GROUP_OF(remove_urr_ies);
 static const struct pfcp_group remove_qer = GROUP_OF(remove_qer_ies);
 
+/* Usage Report of a Session Report Request (the agent's own, parsed back) */
+static const struct pfcp_ie_desc usage_report_ies[] = {
+	LEAF(PFCP_IE_URR_ID, dec_u32, IE_M, struct pfcp_usage_report, urr_id),
+	LEAF(PFCP_IE_UR_SEQN, dec_u32, IE_M, struct pfcp_usage_report, seqn),
+	LEAF(PFCP_IE_USAGE_REPORT_TRIGGER, dec_triggers, IE_M,
+	     struct pfcp_usage_report, trigger),
+	LEAF(PFCP_IE_VOLUME_MEASUREMENT, dec_volume, 0,
+	     struct pfcp_usage_report, volume),
+	LEAF(PFCP_IE_START_TIME, dec_u32, 0, struct pfcp_usage_report, start),
+	LEAF(PFCP_IE_END_TIME, dec_u32, 0, struct pfcp_usage_report, end),
+};
+static const struct pfcp_group usage_report = GROUP_OF(usage_report_ies);
+
 /* Top-level IEs, into struct pfcp_msg */
 #define M_LEAF(t, fn, fl, f)	LEAF(t, fn, fl, struct pfcp_msg, f)
 #define M_RULES(t, g, fl, f)						\
@@ -489,6 +502,10 @@ static const struct pfcp_ie_desc session_est_rsp_ies[] = {
 	M_LEAF(PFCP_IE_F_SEID, dec_fseid, 0, fseid),
 };
 static const struct pfcp_ie_desc session_rsp_ies[] = { CAUSE, OFFENDING_IE };
+static const struct pfcp_ie_desc session_report_req_ies[] = {
+	M_LEAF(PFCP_IE_REPORT_TYPE, dec_u8, IE_M, report_type),
+	M_RULES(PFCP_IE_USAGE_REPORT_SRR, usage_report, 0, usage_report),
+};
 
 struct pfcp_msg_desc {
 	const char *name;
@@ -500,8 +517,10 @@ struct pfcp_msg_desc {
 
 /*
  * Messages the agent does not handle (PFD Management, Node Report,
- * Session Set Deletion, Session Report) are known, with no IE table:
- * the daemon counts and drops them, which is not an unknown type.
+ * Session Set Deletion) are known, with no IE table: the daemon counts
+ * and drops them, which is not an unknown type.  It sends Session
+ * Report Requests and drops those it gets, but parses them: the tests
+ * and the fuzzer read the agent's own back.
  */
 #define MSG(t, n, fl, tbl)	[t] = { n, fl, GROUP_OF(tbl) }
 #define MSG_BARE(t, n, fl)	[t] = { n, fl, { NULL, 0 } }
@@ -542,8 +561,8 @@ static const struct pfcp_msg_desc msgs[] = {
 		 MSG_REQ | MSG_SEID),
 	MSG(PFCP_SESSION_DEL_RSP, "session_deletion_response", MSG_SEID,
 	    session_rsp_ies),
-	MSG_BARE(PFCP_SESSION_REPORT_REQ, "session_report_request",
-		 MSG_REQ | MSG_SEID),
+	MSG(PFCP_SESSION_REPORT_REQ, "session_report_request",
+	    MSG_REQ | MSG_SEID, session_report_req_ies),
 	MSG(PFCP_SESSION_REPORT_RSP, "session_report_response", MSG_SEID,
 	    session_rsp_ies),
 };
@@ -895,6 +914,24 @@ void pfcp_put_volume(struct pfcp_out *o, uint64_t ul, uint64_t dl)
 		put32(o, v[i] >> 32);
 		put32(o, v[i] & 0xffffffff);
 	}
+}
+
+void pfcp_put_usage_report(struct pfcp_out *o, uint16_t type,
+			   const struct pfcp_usage_report *u)
+{
+	const uint8_t trig[3] = { u->trigger & 0xff, u->trigger >> 8 & 0xff,
+				  u->trigger >> 16 & 0xff };
+	size_t at = pfcp_group_begin(o, type);
+
+	pfcp_put_u32(o, PFCP_IE_URR_ID, u->urr_id);
+	pfcp_put_u32(o, PFCP_IE_UR_SEQN, u->seqn);
+	pfcp_put_ie(o, PFCP_IE_USAGE_REPORT_TRIGGER, trig, sizeof(trig));
+	pfcp_put_volume(o, u->volume.ul, u->volume.dl);
+	if (u->start)
+		pfcp_put_u32(o, PFCP_IE_START_TIME, u->start);
+	if (u->end)
+		pfcp_put_u32(o, PFCP_IE_END_TIME, u->end);
+	pfcp_group_end(o, at);
 }
 
 size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type)

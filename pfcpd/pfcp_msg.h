@@ -14,6 +14,8 @@
 
 #define PFCP_PORT		8805
 #define PFCP_VERSION		1
+/* Time stamps count seconds from 1900 (NTP), time_t from 1970 */
+#define PFCP_NTP_OFFSET		2208988800u
 
 /* Message types (TS 29.244 table 7.3-1) */
 enum {
@@ -69,6 +71,7 @@ enum {
 	PFCP_IE_PRECEDENCE		= 29,
 	PFCP_IE_VOLUME_THRESHOLD	= 31,
 	PFCP_IE_REPORTING_TRIGGERS	= 37,
+	PFCP_IE_REPORT_TYPE		= 39,
 	PFCP_IE_OFFENDING_IE		= 40,
 	PFCP_IE_DESTINATION_INTERFACE	= 42,
 	PFCP_IE_UP_FUNCTION_FEATURES	= 43,
@@ -82,7 +85,10 @@ enum {
 	PFCP_IE_MEASUREMENT_PERIOD	= 64,
 	PFCP_IE_VOLUME_MEASUREMENT	= 66,
 	PFCP_IE_VOLUME_QUOTA		= 73,
+	PFCP_IE_START_TIME		= 75,
+	PFCP_IE_END_TIME		= 76,
 	PFCP_IE_USAGE_REPORT_DEL	= 79,	/* in a Deletion Response */
+	PFCP_IE_USAGE_REPORT_SRR	= 80,	/* in a Report Request */
 	PFCP_IE_URR_ID			= 81,
 	PFCP_IE_OUTER_HEADER_CREATION	= 84,
 	PFCP_IE_BAR_ID			= 88,
@@ -289,6 +295,11 @@ enum {	/* struct pfcp_urr, URR_IES() */
 	PFCP_URR_HAS_THRESHOLD		= 1u << 4,
 	PFCP_URR_HAS_QUOTA		= 1u << 5,
 };
+enum {	/* struct pfcp_usage_report, usage_report_ies[] */
+	PFCP_UR_HAS_VOLUME		= 1u << 3,
+	PFCP_UR_HAS_START		= 1u << 4,
+	PFCP_UR_HAS_END			= 1u << 5,
+};
 enum {	/* struct pfcp_qer, QER_IES() */
 	PFCP_QER_HAS_GATE		= 1u << 1,
 	PFCP_QER_HAS_MBR		= 1u << 2,
@@ -351,6 +362,30 @@ struct pfcp_urr {
 	struct pfcp_volume quota;
 };
 
+/*
+ * Reporting Triggers (TS 29.244 8.2.19) and Usage Report Trigger
+ * (8.2.41), both as dec_triggers() keeps them: octet 5 in bits 0-7, 6
+ * in 8-15.  The triggers the agent acts on have the same bit in both.
+ */
+#define PFCP_TRIG_PERIO		0x0001
+#define PFCP_TRIG_VOLTH		0x0002
+#define PFCP_TRIG_VOLQU		0x0100
+#define PFCP_TRIG_TERMR		0x0800	/* Usage Report Trigger */
+
+/* Measurement Method VOLUM, Report Type USAR */
+#define PFCP_METHOD_VOLUM	0x02
+#define PFCP_REPORT_USAR	0x02
+
+/* A Usage Report: what a URR measured since its last one, and why */
+struct pfcp_usage_report {
+	uint32_t present;
+	uint32_t urr_id;
+	uint32_t seqn;		/* UR-SEQN */
+	uint32_t trigger;	/* PFCP_TRIG_* */
+	struct pfcp_volume volume;
+	uint32_t start, end;	/* NTP seconds, 0: not sent */
+};
+
 struct pfcp_qer {
 	uint32_t present;
 	uint32_t qer_id;
@@ -374,6 +409,9 @@ struct pfcp_msg {
 	struct pfcp_features cp_features;
 	struct pfcp_fseid fseid;
 	uint16_t offending_ie;	/* in a response: the IE the peer names */
+	uint8_t report_type;	/* Session Report Request: PFCP_REPORT_* */
+	uint8_t n_usage_report;
+	struct pfcp_usage_report usage_report[PFCP_MAX_RULES];
 
 	uint8_t n_create_pdr, n_update_pdr, n_remove_pdr;
 	uint8_t n_create_far, n_update_far, n_remove_far;
@@ -440,6 +478,13 @@ void pfcp_put_fseid(struct pfcp_out *o, const struct pfcp_fseid *f);
 void pfcp_put_fteid(struct pfcp_out *o, const struct pfcp_fteid *f);
 /* Volume Measurement: total, uplink and downlink octets */
 void pfcp_put_volume(struct pfcp_out *o, uint64_t ul, uint64_t dl);
+/*
+ * A Usage Report, grouped IE type (79 in a Deletion Response, 80 in a
+ * Session Report Request): URR ID, UR-SEQN, Usage Report Trigger, the
+ * Volume Measurement of volume.ul and .dl, Start and End Time if set.
+ */
+void pfcp_put_usage_report(struct pfcp_out *o, uint16_t type,
+			   const struct pfcp_usage_report *u);
 /* A grouped IE: begin returns where its length goes, end writes it */
 size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type);
 void pfcp_group_end(struct pfcp_out *o, size_t at);

@@ -24,7 +24,6 @@
 #include "rspcache.h"
 #include "session.h"
 
-#define NTP_EPOCH_OFFSET	2208988800u	/* 1900 to 1970, seconds */
 #define CAUSE_NONE		(-1)
 
 struct peer {
@@ -372,21 +371,14 @@ struct usage {
 static void put_usage(struct pfcp_out *o, const struct session *s,
 		      const struct usage *u)
 {
-	static const uint8_t termr[3] = { 0, 0x08, 0 };
-	uint64_t ul, dl;
+	struct pfcp_usage_report ur = { .trigger = PFCP_TRIG_TERMR };
 	unsigned int i;
-	size_t at;
 
 	for (i = 0; i < s->rules.n_urr; i++) {
-		sess_usage(&s->rules, u->c, u->n, s->rules.urr[i].urr_id,
-			   &ul, &dl);
-		at = pfcp_group_begin(o, PFCP_IE_USAGE_REPORT_DEL);
-		pfcp_put_u32(o, PFCP_IE_URR_ID, s->rules.urr[i].urr_id);
-		pfcp_put_u32(o, PFCP_IE_UR_SEQN, 0);
-		pfcp_put_ie(o, PFCP_IE_USAGE_REPORT_TRIGGER, termr,
-			    sizeof(termr));
-		pfcp_put_volume(o, ul, dl);
-		pfcp_group_end(o, at);
+		ur.urr_id = s->rules.urr[i].urr_id;
+		sess_usage(&s->rules, u->c, u->n, ur.urr_id, &ur.volume.ul,
+			   &ur.volume.dl);
+		pfcp_put_usage_report(o, PFCP_IE_USAGE_REPORT_DEL, &ur);
 	}
 }
 
@@ -1264,7 +1256,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
-	d.recovery_ts = (uint32_t)(time(NULL) + NTP_EPOCH_OFFSET);
+	d.recovery_ts = (uint32_t)(time(NULL) + PFCP_NTP_OFFSET);
 	logmsg(&d, false, "node %s, Recovery Time Stamp %u, %d address(es)",
 	       d.conf.node_id_text, d.recovery_ts, d.conf.n_listen);
 	if (run(&d)) {

@@ -345,6 +345,38 @@ static void test_usage(void)
 	      (unsigned long long)ul, (unsigned long long)dl);
 }
 
+/* The agent's Session Report Request, parsed back by the codec */
+static void test_report_codec(void)
+{
+	const struct pfcp_usage_report ur = {
+		.urr_id = 7, .seqn = 3, .trigger = PFCP_TRIG_VOLTH,
+		.volume = { 0, 1100, 600, 500 },
+		.start = 3900000000u, .end = 3900000002u,
+	};
+	const struct pfcp_usage_report *p = &msg.usage_report[0];
+	struct pfcp_parsed res;
+	struct pfcp_out o;
+	uint8_t buf[512];
+	int n;
+
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_REPORT_REQ, 42,
+		       true, 0x1000);
+	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, PFCP_REPORT_USAR);
+	pfcp_put_usage_report(&o, PFCP_IE_USAGE_REPORT_SRR, &ur);
+	n = pfcp_out_finish(&o);
+	CHECK(n > 0 && pfcp_parse(buf, n, &res, &msg) == PFCP_OK &&
+	      res.hdr.seid == 0x1000 && res.hdr.seq == 42,
+	      "a Session Report Request parses: %d octets", n);
+	CHECK(msg.report_type == PFCP_REPORT_USAR && msg.n_usage_report == 1 &&
+	      p->urr_id == 7 && p->seqn == 3 && p->trigger == PFCP_TRIG_VOLTH &&
+	      p->present & PFCP_UR_HAS_VOLUME &&
+	      p->volume.total == 1100 && p->volume.ul == 600 &&
+	      p->volume.dl == 500 && p->start == ur.start &&
+	      p->end == ur.end,
+	      "USAR, URR %u, UR-SEQN %u, trigger %#x, volume %llu", p->urr_id,
+	      p->seqn, p->trigger, (unsigned long long)p->volume.total);
+}
+
 int main(void)
 {
 	strcpy(conf.ni[0].name, "internet");
@@ -360,5 +392,6 @@ int main(void)
 	test_choose_id();
 	test_ipv6();
 	test_usage();
+	test_report_codec();
 	return check_summary("session_test");
 }
