@@ -14,7 +14,8 @@
  * Establishment and Modification Request also goes through the
  * session code of the daemon (pfcpd/session.c, linked in): applied to
  * no rules, to the rules it made, and without its Create IEs to those
- * rules, then translated into contexts.
+ * rules, then translated into contexts, and its URRs measured and
+ * reported.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -199,13 +200,39 @@ static void check_rule_counts(const struct sess_rules *r)
 	      r->n_qer <= PFCP_MAX_RULES && r->n_urr <= PFCP_MAX_RULES);
 }
 
+/* The URRs' measurements, kept across the messages of one input */
+static struct sess_meas_set meas;
+
+/* Measure each URR, as the daemon does on its tick and at deletion */
+static void check_usage(const struct sess_rules *r, const struct pfcp_msg *m,
+			const struct sess_ctx *ctx, int n)
+{
+	struct pfcp_usage_report ur;
+	struct sess_meas *me;
+	uint64_t ul, dl;
+	uint32_t t;
+	int i;
+
+	sess_meas_sync(&meas, r, m, 1000);
+	CHECK(meas.n == r->n_urr);
+	for (i = 0; i < r->n_urr; i++) {
+		sess_usage(r, ctx, n, r->urr[i].urr_id, &ul, &dl);
+		me = sess_meas_find(&meas, r->urr[i].urr_id);
+		CHECK(me);
+		t = sess_urr_due(&r->urr[i], me, ul, dl, 2000);
+		sess_urr_report(&r->urr[i], me, t | PFCP_TRIG_TERMR, ul, dl,
+				2000, &ur);
+		CHECK(ur.urr_id == r->urr[i].urr_id &&
+		      ur.volume.total == ur.volume.ul + ur.volume.dl);
+	}
+}
+
 /* Apply m to r, as sess_change() does to a copy; translate the result */
 static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 {
 	static struct sess_ctx ctx[PFCP_MAX_RULES];
 	struct teid_alloc a = { &conf, 0xfffffff0, NULL, NULL };
 	struct sess_fail f = { 0 };
-	uint64_t ul, dl;
 	int i, n;
 
 	if (sess_apply(r, m, &a, &f)) {
@@ -222,8 +249,7 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 		CHECK(f.cause >= PFCP_CAUSE_REJECTED);
 		return -1;
 	}
-	for (i = 0; i < r->n_urr; i++)
-		sess_usage(r, ctx, n, r->urr[i].urr_id, &ul, &dl);
+	check_usage(r, m, ctx, n);
 	return 0;
 }
 
@@ -237,6 +263,7 @@ static void check_session(const struct pfcp_parsed *res,
 	    res->hdr.type != PFCP_SESSION_MOD_REQ)
 		return;
 	memset(&r, 0, sizeof(r));
+	memset(&meas, 0, sizeof(meas));
 	if (check_apply(&r, m))
 		return;
 	copy = r;

@@ -532,3 +532,134 @@ void sess_usage(const struct sess_rules *r, const struct sess_ctx *c, int n,
 			*dl += c[i].c.downlink.bytes;
 	}
 }
+
+/* Usage reporting */
+
+/* Octets counted since base: a context added again counts from zero */
+static uint64_t since(uint64_t now, uint64_t base)
+{
+	return now >= base ? now - base : now;
+}
+
+struct sess_meas *sess_meas_find(struct sess_meas_set *s, uint32_t urr_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->m[i].urr_id == urr_id)
+			return &s->m[i];
+	return NULL;
+}
+
+/* Does the message carry URR id among v[n] with IE bit "has"? */
+static bool msg_urr_has(const struct pfcp_urr *v, unsigned int n,
+			uint32_t id, uint32_t has)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].urr_id == id && v[i].present & has)
+			return true;
+	return false;
+}
+
+void sess_meas_sync(struct sess_meas_set *s, const struct sess_rules *r,
+		    const struct pfcp_msg *m, time_t now)
+{
+	struct sess_meas_set old = *s;
+	const struct pfcp_urr *u;
+	struct sess_meas *o, *n;
+	unsigned int i;
+
+	s->n = 0;
+	for (i = 0; i < r->n_urr; i++) {
+		u = &r->urr[i];
+		n = &s->m[s->n++];
+		o = sess_meas_find(&old, u->urr_id);
+		/* a URR removed and created again in one message is new */
+		if (!o || msg_urr_has(m->create_urr, m->n_create_urr,
+				      u->urr_id, 1)) {
+			*n = (struct sess_meas){ .urr_id = u->urr_id,
+						 .start = now };
+			o = NULL;
+		} else {
+			*n = *o;
+		}
+		if (o && msg_urr_has(m->update_urr, m->n_update_urr,
+				     u->urr_id, PFCP_URR_HAS_QUOTA)) {
+			n->quota_ul = 0;
+			n->quota_dl = 0;
+			n->quota_reported = false;
+		}
+		if (!o || msg_urr_has(m->update_urr, m->n_update_urr,
+				      u->urr_id, PFCP_URR_HAS_PERIOD))
+			n->period_end = u->present & PFCP_URR_HAS_PERIOD &&
+					u->period ? now + u->period : 0;
+	}
+}
+
+bool sess_urr_reports(const struct pfcp_urr *u)
+{
+	return u->method & PFCP_METHOD_VOLUM &&
+	       u->triggers & (PFCP_TRIG_PERIO | PFCP_TRIG_VOLTH |
+			      PFCP_TRIG_VOLQU);
+}
+
+/* A Volume Threshold or Quota is reached when any of its fields is */
+static bool reached(const struct pfcp_volume *v, uint64_t ul, uint64_t dl)
+{
+	return (v->flags & PFCP_VOL_TOTAL && ul + dl >= v->total) ||
+	       (v->flags & PFCP_VOL_UL && ul >= v->ul) ||
+	       (v->flags & PFCP_VOL_DL && dl >= v->dl);
+}
+
+uint32_t sess_urr_due(const struct pfcp_urr *u, const struct sess_meas *m,
+		      uint64_t ul, uint64_t dl, time_t now)
+{
+	uint64_t vul = since(ul, m->ul), vdl = since(dl, m->dl);
+	uint32_t t = 0;
+
+	if (!sess_urr_reports(u))
+		return 0;
+	if (u->triggers & PFCP_TRIG_PERIO && m->period_end &&
+	    now >= m->period_end)
+		t |= PFCP_TRIG_PERIO;
+	/* a threshold of 0 would report every tick: it needs some octets */
+	if (u->triggers & PFCP_TRIG_VOLTH &&
+	    u->present & PFCP_URR_HAS_THRESHOLD && (vul || vdl) &&
+	    reached(&u->threshold, vul, vdl))
+		t |= PFCP_TRIG_VOLTH;
+	if (u->triggers & PFCP_TRIG_VOLQU && u->present & PFCP_URR_HAS_QUOTA &&
+	    !m->quota_reported &&
+	    reached(&u->quota, m->quota_ul + vul, m->quota_dl + vdl))
+		t |= PFCP_TRIG_VOLQU;
+	return t;
+}
+
+void sess_urr_report(const struct pfcp_urr *u, struct sess_meas *m,
+		     uint32_t trig, uint64_t ul, uint64_t dl, time_t now,
+		     struct pfcp_usage_report *out)
+{
+	uint64_t vul = since(ul, m->ul), vdl = since(dl, m->dl);
+
+	*out = (struct pfcp_usage_report){
+		.urr_id = u->urr_id, .seqn = m->seqn++, .trigger = trig,
+		.volume = { PFCP_VOL_TOTAL | PFCP_VOL_UL | PFCP_VOL_DL,
+			    vul + vdl, vul, vdl },
+		.start = (uint32_t)(m->start + PFCP_NTP_OFFSET),
+		.end = (uint32_t)(now + PFCP_NTP_OFFSET),
+	};
+	m->ul = ul;
+	m->dl = dl;
+	m->quota_ul += vul;
+	m->quota_dl += vdl;
+	m->start = now;
+	if (trig & PFCP_TRIG_VOLQU)
+		m->quota_reported = true;
+	/* periods follow each other, whatever else was reported */
+	if (trig & PFCP_TRIG_PERIO) {
+		m->period_end += u->period;
+		if (m->period_end <= now)
+			m->period_end = now + u->period;
+	}
+}

@@ -8,6 +8,8 @@
 #ifndef SESSION_H
 #define SESSION_H
 
+#include <time.h>
+
 #include <libnfgtpu/libnfgtpu.h>
 
 #include "pfcpd.h"
@@ -72,5 +74,57 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
  */
 void sess_usage(const struct sess_rules *r, const struct sess_ctx *c, int n,
 		uint32_t urr_id, uint64_t *ul, uint64_t *dl);
+
+/*
+ * A URR's measurement between reports: the octets its contexts had
+ * counted at the last report (a report's volume is what they counted
+ * since), the volume reported since the quota came, when the next
+ * period ends.  Kept by URR ID beside the rules.
+ */
+struct sess_meas {
+	uint32_t urr_id;
+	uint32_t seqn;		/* UR-SEQN of the next report */
+	uint64_t ul, dl;	/* the contexts' counters at the last report */
+	uint64_t quota_ul, quota_dl;	/* reported since the quota came */
+	bool quota_reported;	/* VOLQU sent, no new quota since */
+	time_t start;		/* of this measurement: the last report */
+	time_t period_end;	/* 0: no Measurement Period */
+};
+
+/* A URR's measurements: one per URR of the rules */
+struct sess_meas_set {
+	uint8_t n;
+	struct sess_meas m[PFCP_MAX_RULES];
+};
+
+/*
+ * After message m changed the rules into r: a measurement from now for
+ * each new URR, none for removed ones; a Volume Quota or Measurement
+ * Period in an Update URR starts anew.
+ */
+void sess_meas_sync(struct sess_meas_set *s, const struct sess_rules *r,
+		    const struct pfcp_msg *m, time_t now);
+
+/* The measurement of a URR, NULL if there is none */
+struct sess_meas *sess_meas_find(struct sess_meas_set *s, uint32_t urr_id);
+
+/* Does the URR measure volume with a trigger the agent reports on? */
+bool sess_urr_reports(const struct pfcp_urr *u);
+
+/*
+ * The Usage Report Trigger (PFCP_TRIG_*) due for URR u at time now,
+ * given the octets its contexts have counted (sess_usage()), 0 if none.
+ */
+uint32_t sess_urr_due(const struct pfcp_urr *u, const struct sess_meas *m,
+		      uint64_t ul, uint64_t dl, time_t now);
+
+/*
+ * Fill the Usage Report of trigger trig (volume since the last report,
+ * UR-SEQN) and start the next measurement there: a threshold counts
+ * anew from a report (TS 29.244 5.2.2.2).
+ */
+void sess_urr_report(const struct pfcp_urr *u, struct sess_meas *m,
+		     uint32_t trig, uint64_t ul, uint64_t dl, time_t now,
+		     struct pfcp_usage_report *out);
 
 #endif /* SESSION_H */

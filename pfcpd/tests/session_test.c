@@ -345,6 +345,122 @@ static void test_usage(void)
 	      (unsigned long long)ul, (unsigned long long)dl);
 }
 
+/* A URR measuring volume: VOLTH 1000 octets total, PERIO 10 s, VOLQU */
+static void urr_volume(struct pfcp_urr *u, uint32_t id)
+{
+	*u = (struct pfcp_urr){
+		.present = 1 | PFCP_URR_HAS_METHOD | PFCP_URR_HAS_TRIGGERS |
+			   PFCP_URR_HAS_PERIOD | PFCP_URR_HAS_THRESHOLD |
+			   PFCP_URR_HAS_QUOTA,
+		.urr_id = id, .method = PFCP_METHOD_VOLUM,
+		.triggers = PFCP_TRIG_VOLTH | PFCP_TRIG_PERIO | PFCP_TRIG_VOLQU,
+		.period = 10,
+		.threshold = { PFCP_VOL_TOTAL, 1000, 0, 0 },
+		.quota = { PFCP_VOL_TOTAL, 3000, 0, 0 },
+	};
+}
+
+/* A report of trigger t at ul, dl, now: its volume, UR-SEQN and times */
+static void expect_report(const char *what, const struct pfcp_urr *u,
+			  struct sess_meas *m, uint32_t t, uint64_t ul,
+			  uint64_t dl, time_t now, uint64_t vul, uint64_t vdl,
+			  uint32_t seqn)
+{
+	struct pfcp_usage_report r;
+	time_t start = m->start;
+	uint32_t due = sess_urr_due(u, m, ul, dl, now);
+
+	CHECK(due == t, "%s: trigger %#x, not %#x", what, due, t);
+	sess_urr_report(u, m, due, ul, dl, now, &r);
+	CHECK(r.urr_id == u->urr_id && r.seqn == seqn && r.trigger == t &&
+	      r.volume.ul == vul && r.volume.dl == vdl &&
+	      r.volume.total == vul + vdl &&
+	      r.start == start + PFCP_NTP_OFFSET &&
+	      r.end == now + PFCP_NTP_OFFSET,
+	      "%s: URR %u UR-SEQN %u trigger %#x ul %llu dl %llu total %llu",
+	      what, r.urr_id, r.seqn, r.trigger,
+	      (unsigned long long)r.volume.ul, (unsigned long long)r.volume.dl,
+	      (unsigned long long)r.volume.total);
+}
+
+/*
+ * Volume threshold, period and quota (TS 29.244 5.2.2.2): each report
+ * is the volume since the last one; a threshold counts anew from any
+ * report; periods follow each other; a quota is reported once, until
+ * an Update URR gives a new one.
+ */
+static void test_triggers(void)
+{
+	struct sess_meas_set ms = {};
+	struct sess_rules r = {};
+	struct pfcp_urr *u;
+	struct sess_meas *m;
+
+	memset(&msg, 0, sizeof(msg));
+	urr_volume(&r.urr[0], 7);
+	r.n_urr = 1;
+	u = &r.urr[0];
+	sess_meas_sync(&ms, &r, &msg, 100);
+	m = sess_meas_find(&ms, 7);
+	CHECK(m && m->start == 100 && m->period_end == 110 && !m->seqn,
+	      "a new URR is measured from now, its period ends in 10 s");
+	if (!m)
+		return;
+	CHECK(!sess_urr_due(u, m, 400, 500, 101), "900 octets: nothing due");
+	expect_report("1100 octets reach the threshold", u, m,
+		      PFCP_TRIG_VOLTH, 600, 500, 102, 600, 500, 0);
+	CHECK(!sess_urr_due(u, m, 600, 500, 103),
+	      "after the report the threshold counts anew");
+	expect_report("the period ends", u, m, PFCP_TRIG_PERIO, 700, 500,
+		      110, 100, 0, 1);
+	CHECK(m->period_end == 120, "the next period ends at %ld",
+	      (long)m->period_end);
+	/* 1100 + 100 reported, 1800 more: the quota of 3000 is used up */
+	expect_report("threshold and quota together", u, m,
+		      PFCP_TRIG_VOLTH | PFCP_TRIG_VOLQU, 1500, 1500, 111,
+		      800, 1000, 2);
+	expect_report("a used-up quota is not reported again", u, m,
+		      PFCP_TRIG_VOLTH, 2500, 1500, 112, 1000, 0, 3);
+
+	/* an Update URR with a new quota re-arms it, keeping UR-SEQN */
+	msg.update_urr[0] = (struct pfcp_urr){
+		.present = 1 | PFCP_URR_HAS_QUOTA, .urr_id = 7,
+		.quota = { PFCP_VOL_UL, 0, 50, 0 } };
+	msg.n_update_urr = 1;
+	u->quota = msg.update_urr[0].quota;
+	sess_meas_sync(&ms, &r, &msg, 113);
+	m = sess_meas_find(&ms, 7);
+	CHECK(m && m->seqn == 4 && !m->quota_reported && m->period_end == 120,
+	      "an Update URR with a quota keeps the measurement");
+	if (!m)
+		return;
+	expect_report("the new quota, uplink only", u, m, PFCP_TRIG_VOLQU,
+		      2560, 1500, 114, 60, 0, 4);
+
+	/* counters lower than at the last report: a context added again */
+	u->triggers = PFCP_TRIG_VOLTH;
+	expect_report("a context added again counts from zero", u, m,
+		      PFCP_TRIG_VOLTH, 1200, 0, 115, 1200, 0, 5);
+
+	u->method = 0x01;	/* DURAT */
+	CHECK(!sess_urr_due(u, m, 9999, 9999, 200) && !sess_urr_reports(u),
+	      "no volume measurement: nothing reported");
+
+	/* Remove URR: its measurement goes; created again: a new one */
+	memset(&msg, 0, sizeof(msg));
+	r.n_urr = 0;
+	sess_meas_sync(&ms, &r, &msg, 300);
+	CHECK(!ms.n, "a removed URR has no measurement");
+	urr_volume(&r.urr[0], 7);
+	r.n_urr = 1;
+	msg.create_urr[0] = r.urr[0];
+	msg.n_create_urr = 1;
+	sess_meas_sync(&ms, &r, &msg, 301);
+	m = sess_meas_find(&ms, 7);
+	CHECK(m && !m->seqn && m->start == 301,
+	      "a URR created again starts from UR-SEQN 0");
+}
+
 /* The agent's Session Report Request, parsed back by the codec */
 static void test_report_codec(void)
 {
@@ -392,6 +508,7 @@ int main(void)
 	test_choose_id();
 	test_ipv6();
 	test_usage();
+	test_triggers();
 	test_report_codec();
 	return check_summary("session_test");
 }
