@@ -125,6 +125,14 @@ static int parse_uint(struct conf_ctx *x, const char *key, const char *s,
 	return 0;
 }
 
+static int parse_positive(struct conf_ctx *x, const char *key,
+			  const char *s, unsigned int max, unsigned int *v)
+{
+	if (parse_uint(x, key, s, max, v))
+		return -1;
+	return *v ? 0 : conf_err(x, "%s: at least 1", key);
+}
+
 /* A network instance name is a DNN/APN: labels of letters, digits, '-' */
 static int add_ni(struct conf_ctx *x, struct pfcpd_conf *c,
 		  const char *name, const char *dev)
@@ -194,7 +202,8 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		{ "heartbeat-misses", 1 }, { "network-instance", 2 },
 		{ "table-mode", 1 }, { "gtpu-address", 1 },
 		{ "gateway-qfi", 1 }, { "response-cache-time", 1 },
-		{ "response-cache-size", 1 },
+		{ "response-cache-size", 1 }, { "usage-interval", 1 },
+		{ "report-t1", 1 }, { "report-n1", 1 },
 	};
 	size_t i;
 
@@ -225,11 +234,15 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		return set_gateway_qfi(x, c, w[1]);
 	case 8:
 		return parse_uint(x, w[0], w[1], 3600, &c->rsp_cache_time);
+	case 9:
+		return parse_positive(x, w[0], w[1], MAX_RSP_CACHE,
+				      &c->rsp_cache_size);
+	case 10:
+		return parse_positive(x, w[0], w[1], 3600, &c->usage_interval);
+	case 11:
+		return parse_positive(x, w[0], w[1], 60, &c->report_t1);
 	default:
-		if (parse_uint(x, w[0], w[1], MAX_RSP_CACHE, &c->rsp_cache_size))
-			return -1;
-		return c->rsp_cache_size ? 0 :
-		       conf_err(x, "%s: at least 1", w[0]);
+		return parse_uint(x, w[0], w[1], 10, &c->report_n1);
 	}
 }
 
@@ -261,6 +274,9 @@ int conf_load(struct pfcpd_conf *c, const char *path, char *err,
 	c->hb_misses = 3;
 	c->rsp_cache_time = RSP_CACHE_TIME;
 	c->rsp_cache_size = RSP_CACHE_SIZE;
+	c->usage_interval = 1;
+	c->report_t1 = 3;
+	c->report_n1 = 3;
 	f = fopen(path, "r");
 	if (!f)
 		return conf_err(&x, "%s", strerror(errno));
@@ -299,6 +315,8 @@ void conf_print(FILE *f, const struct pfcpd_conf *c)
 		c->hb_interval, c->hb_misses);
 	fprintf(f, "response-cache-time %u\nresponse-cache-size %u\n",
 		c->rsp_cache_time, c->rsp_cache_size);
+	fprintf(f, "usage-interval %u\nreport-t1 %u\nreport-n1 %u\n",
+		c->usage_interval, c->report_t1, c->report_n1);
 	for (i = 0; i < c->n_ni; i++)
 		fprintf(f, "network-instance %s %s\n", c->ni[i].name,
 			c->ni[i].dev);

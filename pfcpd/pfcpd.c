@@ -43,6 +43,52 @@ struct session {
 	uint64_t seid, cp_seid;
 	struct pfcp_node_id peer;
 	struct sess_rules rules;
+	struct sess_meas_set meas;	/* of its URRs, between reports */
+	uint32_t report_seq;		/* its report awaiting a response */
+};
+
+/*
+ * A Session Report Request awaiting its response: sent again every T1
+ * while unanswered, N1 times, then given up.
+ */
+struct report {
+	struct report *next;
+	uint64_t seid;			/* ours: the session reported */
+	uint32_t seq;
+	unsigned int sent;
+	time_t resend;
+	struct sockaddr_storage to;	/* the peer's address, port 8805 */
+	socklen_t tolen;
+	int fd;
+	size_t len;
+	uint8_t buf[];
+};
+
+enum report_result {
+	REPORT_SENT, REPORT_ACCEPTED, REPORT_SESSION_NOT_FOUND,
+	REPORT_REJECTED, REPORT_TIMEOUT, __REPORT_MAX
+};
+
+static const char *const report_names[] = {
+	[REPORT_SENT] = "sent", [REPORT_ACCEPTED] = "accepted",
+	[REPORT_SESSION_NOT_FOUND] = "session_not_found",
+	[REPORT_REJECTED] = "rejected", [REPORT_TIMEOUT] = "timeout",
+};
+
+/* The counters of a context, by its TEID: one listing for all sessions */
+struct kctr {
+	uint32_t teid;
+	struct nfgtpu_counter ul, dl;
+};
+
+/*
+ * What a session measured: the counters of its contexts, read just
+ * before a report or a deletion (packets in between are counted in the
+ * next report, or not at all).
+ */
+struct usage {
+	struct sess_ctx c[PFCP_MAX_RULES];
+	int n;
 };
 
 struct counter {
@@ -83,6 +129,14 @@ struct pfcpd {
 	struct session **sess;	/* by slot */
 	uint32_t n_slots, n_sess, sess_gen;
 	struct teid_alloc alloc;
+	/* usage reporting */
+	struct kctr *kctr;	/* every context's counters, by TEID */
+	size_t n_kctr, kctr_size;
+	struct usage usage;	/* of the session being looked at */
+	struct report *reports;	/* awaiting their responses */
+	time_t next_usage;
+	uint64_t report_results[__REPORT_MAX];
+	uint64_t report_retransmissions;
 	/* the message being handled, and its sender */
 	struct pfcp_msg msg;
 	struct pfcp_parsed res;
@@ -181,6 +235,16 @@ static void write_stats(const struct pfcpd *d, FILE *f)
 	fprintf(f, "# HELP nf_gtpu_pfcp_sessions PFCP sessions established.\n"
 		"# TYPE nf_gtpu_pfcp_sessions gauge\n"
 		"nf_gtpu_pfcp_sessions %u\n", d->n_sess);
+	fputs("# HELP nf_gtpu_pfcp_session_reports_total Session Report Requests sent, and how they ended.\n"
+	      "# TYPE nf_gtpu_pfcp_session_reports_total counter\n", f);
+	for (i = 0; i < __REPORT_MAX; i++)
+		fprintf(f, "nf_gtpu_pfcp_session_reports_total{result=\"%s\"} %llu\n",
+			report_names[i],
+			(unsigned long long)d->report_results[i]);
+	fprintf(f, "# HELP nf_gtpu_pfcp_session_report_retransmissions_total Session Report Requests sent again, unanswered after T1.\n"
+		"# TYPE nf_gtpu_pfcp_session_report_retransmissions_total counter\n"
+		"nf_gtpu_pfcp_session_report_retransmissions_total %llu\n",
+		(unsigned long long)d->report_retransmissions);
 }
 
 /* To a temporary file renamed into place: a reader never sees half */
@@ -359,27 +423,38 @@ static void put_created(const struct pfcpd *d, struct pfcp_out *o,
 }
 
 /*
- * What a deleted session measured: the counters of its contexts, read
- * just before they went (packets in between are not counted).
+ * Usage Reports of grouped IE type ie: in a Deletion Response (79) one
+ * per URR, triggered by the termination (TERMR); in a Session Report
+ * Request (80) one per URR with a trigger due.  Each is the volume
+ * since the URR's last report, and starts its next measurement.  How
+ * many.
  */
-struct usage {
-	struct sess_ctx c[PFCP_MAX_RULES];
-	int n;
-};
-
-/* A Usage Report per URR, triggered by the termination (TERMR) */
-static void put_usage(struct pfcp_out *o, const struct session *s,
-		      const struct usage *u)
+static int put_usage(struct pfcp_out *o, uint16_t ie, struct session *s,
+		     const struct usage *u, time_t now)
 {
-	struct pfcp_usage_report ur = { .trigger = PFCP_TRIG_TERMR };
+	struct pfcp_usage_report ur;
+	const struct pfcp_urr *urr;
+	struct sess_meas *m;
+	uint64_t ul, dl;
 	unsigned int i;
+	uint32_t trig;
+	int n = 0;
 
 	for (i = 0; i < s->rules.n_urr; i++) {
-		ur.urr_id = s->rules.urr[i].urr_id;
-		sess_usage(&s->rules, u->c, u->n, ur.urr_id, &ur.volume.ul,
-			   &ur.volume.dl);
-		pfcp_put_usage_report(o, PFCP_IE_USAGE_REPORT_DEL, &ur);
+		urr = &s->rules.urr[i];
+		m = sess_meas_find(&s->meas, urr->urr_id);
+		if (!m)		/* sess_meas_sync() gave each URR one */
+			continue;
+		sess_usage(&s->rules, u->c, u->n, urr->urr_id, &ul, &dl);
+		trig = ie == PFCP_IE_USAGE_REPORT_DEL ? PFCP_TRIG_TERMR :
+			sess_urr_due(urr, m, ul, dl, now);
+		if (!trig)
+			continue;
+		sess_urr_report(urr, m, trig, ul, dl, now, &ur);
+		pfcp_put_usage_report(o, ie, &ur);
+		n++;
 	}
+	return n;
 }
 
 static void put_failed_rule(struct pfcp_out *o, const struct sess_fail *f)
@@ -407,7 +482,7 @@ static void put_failed_rule(struct pfcp_out *o, const struct sess_fail *f)
  * is unknown (TS 29.244 7.2.2.4.2).
  */
 static void session_rsp(struct pfcpd *d, uint64_t seid,
-			const struct sess_fail *f, const struct session *s,
+			const struct sess_fail *f, struct session *s,
 			const struct usage *u)
 {
 	uint8_t cause = f ? f->cause : PFCP_CAUSE_ACCEPTED;
@@ -426,7 +501,7 @@ static void session_rsp(struct pfcpd *d, uint64_t seid,
 	if (!f && s && !u)
 		put_created(d, &o, s);
 	if (!f && s && u)
-		put_usage(&o, s, u);
+		put_usage(&o, PFCP_IE_USAGE_REPORT_DEL, s, u, time(NULL));
 	if (f && f->rule_type != SESS_RULE_NONE)
 		put_failed_rule(&o, f);
 	rsp_send(d, &o, cause);
@@ -449,6 +524,14 @@ static void version_not_supported(struct pfcpd *d)
 		       d->res.hdr.seq, false, 0);
 	/* not cached: it changes nothing, and a flood must not evict */
 	send_msg(d, &o, d->rx_fd, &d->from, d->fromlen, CAUSE_NONE);
+}
+
+/* The agent's next request sequence number: 24 bits, never 0 */
+static uint32_t next_seq(const struct pfcpd *d)
+{
+	uint32_t seq = (d->seq + 1) & 0xffffff;
+
+	return seq ? seq : 1;
 }
 
 /* Peers */
@@ -798,6 +881,7 @@ static int sess_change(struct pfcpd *d, struct session *s,
 	if (!sess_apply(r, &d->msg, &d->alloc, f) &&
 	    !sess_commit(d, from, r, f)) {
 		s->rules = *r;
+		sess_meas_sync(&s->meas, &s->rules, &d->msg, time(NULL));
 		ret = 0;
 	}
 	free(r);
@@ -848,16 +932,67 @@ static void session_mod(struct pfcpd *d, struct session *s)
 	session_rsp(d, s->cp_seid, NULL, s, NULL);
 }
 
-/* nfgtpu_ctx_list() callback: the counters of the session's contexts */
-static int usage_read(const struct nfgtpu_ctx *k, void *data)
+/* nfgtpu_ctx_list() callback: a context's counters into d->kctr */
+static int kctr_add(const struct nfgtpu_ctx *k, void *data)
 {
-	struct usage *u = data;
+	struct pfcpd *d = data;
+	struct kctr *t;
+	size_t n;
+
+	if (d->n_kctr == d->kctr_size) {
+		n = d->kctr_size ? 2 * d->kctr_size : 256;
+		t = realloc(d->kctr, n * sizeof(*t));
+		if (!t)
+			return -1;
+		d->kctr = t;
+		d->kctr_size = n;
+	}
+	d->kctr[d->n_kctr++] = (struct kctr){ k->teid, k->uplink,
+					      k->downlink };
+	return 0;
+}
+
+static int kctr_cmp(const void *a, const void *b)
+{
+	const struct kctr *x = a, *y = b;
+
+	return x->teid < y->teid ? -1 : x->teid > y->teid;
+}
+
+/*
+ * The counters of every context of the gateway, in one dump, sorted by
+ * TEID (the decap elements' key): 0, or -1.
+ */
+static int kctr_load(struct pfcpd *d)
+{
+	d->n_kctr = 0;
+	if (nfgtpu_ctx_list(d->nft, kctr_add, d)) {
+		logmsg(d, false, "counters: %s", nfgtpu_error(d->nft));
+		return -1;
+	}
+	qsort(d->kctr, d->n_kctr, sizeof(*d->kctr), kctr_cmp);
+	return 0;
+}
+
+/* The contexts of a session's rules, with the counters kctr_load() read */
+static int usage_read(struct pfcpd *d, const struct session *s,
+		      struct usage *u)
+{
+	const struct kctr *k;
+	struct kctr key;
+	struct sess_fail f;
 	int i;
 
+	/* the rules translated when they were installed */
+	u->n = sess_contexts(&s->rules, &d->conf, d->gw_qfi, u->c, &f);
+	if (u->n < 0)
+		return -1;
 	for (i = 0; i < u->n; i++) {
-		if (u->c[i].c.teid == k->teid) {
-			u->c[i].c.uplink = k->uplink;
-			u->c[i].c.downlink = k->downlink;
+		key.teid = u->c[i].c.teid;
+		k = bsearch(&key, d->kctr, d->n_kctr, sizeof(*k), kctr_cmp);
+		if (k) {
+			u->c[i].c.uplink = k->ul;
+			u->c[i].c.downlink = k->dl;
 		}
 	}
 	return 0;
@@ -866,19 +1001,13 @@ static int usage_read(const struct nfgtpu_ctx *k, void *data)
 static void session_del(struct pfcpd *d, struct session *s)
 {
 	uint64_t cp_seid = s->cp_seid;
+	struct usage *u = &d->usage;
 	struct sess_fail f;
-	struct usage *u;
 
-	u = calloc(1, sizeof(*u));
-	if (!u) {
-		session_refuse(d, PFCP_CAUSE_SYSTEM_FAILURE, 0, cp_seid);
-		return;
-	}
-	/* the rules translated when they were installed */
-	u->n = sess_contexts(&s->rules, &d->conf, d->gw_qfi, u->c, &f);
-	if (u->n < 0 || (u->n && nfgtpu_ctx_list(d->nft, usage_read, u))) {
-		logmsg(d, false, "session 0x%llx: no usage: %s",
-		       (unsigned long long)s->seid, nfgtpu_error(d->nft));
+	u->n = 0;
+	if (s->rules.n_urr && (kctr_load(d) || usage_read(d, s, u))) {
+		logmsg(d, false, "session 0x%llx: no usage",
+		       (unsigned long long)s->seid);
 		u->n = 0;
 	}
 	if (sess_commit(d, &s->rules, NULL, &f)) {
@@ -889,7 +1018,6 @@ static void session_del(struct pfcpd *d, struct session *s)
 		session_rsp(d, cp_seid, NULL, s, u);
 		sess_free(d, s);
 	}
-	free(u);
 }
 
 /*
@@ -912,6 +1040,159 @@ static void sessions_of_peer_gone(struct pfcpd *d,
 			logmsg(d, false, "session 0x%llx: contexts left behind",
 			       (unsigned long long)s->seid);
 		sess_free(d, s);
+	}
+}
+
+/* Session reports */
+
+static void report_send(struct pfcpd *d, struct report *r, time_t now)
+{
+	r->sent++;
+	r->resend = now + d->conf.report_t1;
+	send_octets(d, r->buf, (int)r->len, r->fd, &r->to, r->tolen,
+		    CAUSE_NONE);
+}
+
+/* The report *pp is over: the session may report again */
+static void report_done(struct pfcpd *d, struct report **pp)
+{
+	struct report *r = *pp;
+	struct session *s = sess_find(d, r->seid);
+
+	if (s && s->report_seq == r->seq)
+		s->report_seq = 0;
+	*pp = r->next;
+	free(r);
+}
+
+/*
+ * A Session Report Request with the Usage Reports due, if any, to the
+ * session's CP F-SEID at its association's address, port 8805.
+ */
+static void session_report(struct pfcpd *d, struct session *s,
+			   const struct usage *u, time_t now)
+{
+	uint32_t seq = next_seq(d);
+	struct pfcp_out o;
+	struct report *r;
+	uint8_t buf[4096];	/* 32 Usage Reports fit */
+	struct peer *p;
+	int n;
+
+	p = find_peer(d, &s->peer);
+	if (!p)
+		return;
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_REPORT_REQ, seq,
+		       true, s->cp_seid);
+	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, PFCP_REPORT_USAR);
+	if (!put_usage(&o, PFCP_IE_USAGE_REPORT_SRR, s, u, now))
+		return;
+	n = pfcp_out_finish(&o);
+	r = n > 0 ? malloc(sizeof(*r) + n) : NULL;
+	if (!r) {
+		logmsg(d, false, "session 0x%llx: report lost",
+		       (unsigned long long)s->seid);
+		return;
+	}
+	*r = (struct report){ .next = d->reports, .seid = s->seid,
+			      .seq = seq, .to = p->addr, .tolen = p->alen,
+			      .fd = p->fd, .len = (size_t)n };
+	memcpy(r->buf, buf, n);
+	d->reports = r;
+	d->seq = seq;
+	s->report_seq = seq;
+	d->report_results[REPORT_SENT]++;
+	logmsg(d, true, "session 0x%llx: Session Report Request seq %u",
+	       (unsigned long long)s->seid, seq);
+	report_send(d, r, now);
+}
+
+/*
+ * Its response ends a report, whatever the cause: 65 means the CP
+ * function has forgotten the session, which the agent keeps until it
+ * is deleted (logged and counted).  Matched by sequence number and
+ * address: with cause 65 the SEID is 0.
+ */
+static void report_rsp(struct pfcpd *d)
+{
+	struct report **pp, *r;
+
+	for (pp = &d->reports; (r = *pp); pp = &r->next)
+		if (r->seq == d->res.hdr.seq && same_addr(&r->to, &d->from))
+			break;
+	if (!r) {
+		drop(d, DROP_UNEXPECTED);
+		return;
+	}
+	if (d->msg.cause == PFCP_CAUSE_ACCEPTED) {
+		d->report_results[REPORT_ACCEPTED]++;
+	} else if (d->msg.cause == PFCP_CAUSE_SESSION_NOT_FOUND) {
+		d->report_results[REPORT_SESSION_NOT_FOUND]++;
+		logmsg(d, false, "session 0x%llx: unknown to its CP function (Session Report Response cause 65)",
+		       (unsigned long long)r->seid);
+	} else {
+		d->report_results[REPORT_REJECTED]++;
+		logmsg(d, false, "session 0x%llx: report refused: cause %u",
+		       (unsigned long long)r->seid, d->msg.cause);
+	}
+	report_done(d, pp);
+}
+
+/* Unanswered reports go again every T1, N1 times, then are given up */
+static void reports_resend(struct pfcpd *d, time_t now)
+{
+	struct report **pp = &d->reports, *r;
+
+	while ((r = *pp)) {
+		if (now < r->resend) {
+			pp = &r->next;
+		} else if (r->sent > d->conf.report_n1) {
+			d->report_results[REPORT_TIMEOUT]++;
+			logmsg(d, false, "session 0x%llx: Session Report Request unanswered",
+			       (unsigned long long)r->seid);
+			report_done(d, pp);
+		} else {
+			d->report_retransmissions++;
+			report_send(d, r, now);
+			pp = &r->next;
+		}
+	}
+}
+
+static bool sess_reports(const struct session *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->rules.n_urr; i++)
+		if (sess_urr_reports(&s->rules.urr[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Every usage-interval: the counters of all contexts in one dump (only
+ * when some session reports), then a report from each session with a
+ * trigger due and none awaiting its response (that one's triggers wait
+ * for it).
+ */
+static void usage_tick(struct pfcpd *d, time_t now)
+{
+	struct session *s;
+	bool read = false;
+	uint32_t i;
+
+	if (!d->nft || now < d->next_usage)
+		return;
+	d->next_usage = now + d->conf.usage_interval;
+	for (i = 0; i < d->n_slots; i++) {
+		s = d->sess[i];
+		if (!s || s->report_seq || !sess_reports(s))
+			continue;
+		if (!read && kctr_load(d))
+			return;
+		read = true;
+		if (!usage_read(d, s, &d->usage))
+			session_report(d, s, &d->usage, now);
 	}
 }
 
@@ -1004,6 +1285,9 @@ static void dispatch(struct pfcpd *d)
 	case PFCP_SESSION_DEL_REQ:
 		session_req(d);
 		break;
+	case PFCP_SESSION_REPORT_RSP:
+		report_rsp(d);
+		break;
 	default:
 		/* responses to nothing the agent sent, PFD, Node Report... */
 		drop(d, DROP_UNEXPECTED);
@@ -1070,9 +1354,7 @@ static void heartbeats(struct pfcpd *d, time_t now)
 			logmsg(d, false, "peer lost: no heartbeat response");
 			continue;
 		}
-		d->seq = (d->seq + 1) & 0xffffff;
-		if (!d->seq)
-			d->seq = 1;
+		d->seq = next_seq(d);
 		p->hb_seq = d->seq;
 		p->next_hb = now + d->conf.hb_interval;
 		pfcp_out_start(&o, buf, sizeof(buf), PFCP_HEARTBEAT_REQ,
@@ -1131,6 +1413,7 @@ static int run(struct pfcpd *d)
 {
 	struct pollfd pfd[MAX_LISTEN];
 	int i, n = d->conf.n_listen;
+	time_t now;
 
 	for (i = 0; i < n; i++) {
 		pfd[i].fd = d->fd[i];
@@ -1146,7 +1429,10 @@ static int run(struct pfcpd *d)
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents & POLLIN)
 				receive(d, pfd[i].fd);
-		heartbeats(d, time(NULL));
+		now = time(NULL);
+		heartbeats(d, now);
+		reports_resend(d, now);
+		usage_tick(d, now);
 	}
 	return 0;
 }
@@ -1268,6 +1554,9 @@ int main(int argc, char **argv)
 	if (d.nft)
 		nfgtpu_close(d.nft);
 	rsp_cache_free(&d.rsp);
+	while (d.reports)
+		report_done(&d, &d.reports);
+	free(d.kctr);
 	logmsg(&d, false, "exiting");
 	return 0;
 }

@@ -48,6 +48,10 @@ struct pfcpd_conf {
 	bool has_gtpu4, has_gtpu6;
 	uint8_t gtpu4[4], gtpu6[16];
 	bool gw_qfi;		/* set the gateway up with a QFI downlink */
+	/* usage reporting: counters read every usage_interval seconds */
+	unsigned int usage_interval;
+	unsigned int report_t1;		/* seconds till sent again */
+	unsigned int report_n1;		/* times sent again at most */
 };
 
 /* 0, or -1 with a message "FILE:LINE: ..." in err */
