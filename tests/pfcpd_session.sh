@@ -8,7 +8,11 @@
 # context yet), modification to FORW with the access node's F-TEID
 # (ping both ways through the tunnel), deletion (no traffic, no context
 # left), and the sessions of a peer that releases its association go
-# with it; then the same for an IPv6 UE.  Another host that names the
+# with it; then the same for an IPv6 UE.  A session whose URR has a
+# Volume Threshold and a Measurement Period sends Session Report
+# Requests: one when the pings cross the threshold (sent again when
+# unanswered), one when the period ends (answered "Session context not
+# found": counted).  Another host that names the
 # SMF's Node ID and SEID can neither establish, modify nor delete.  Refused messages (unknown Network Instance, a missing mandatory
 # IE, an Update FAR of no FAR, an unknown SEID) get their cause and
 # change nothing.  The access node runs docs/access.nft.
@@ -84,8 +88,26 @@ establish() {
 		FAIL "$1: $r"
 		teid=0x1
 	fi
+	ip netns exec "$acc" nft delete element inet access "uplink$2" \
+		"{ $(ms_addr "$2") }" 2>/dev/null
 	ip netns exec "$acc" nft add element inet access "uplink$2" \
 		"{ $(ms_addr "$2") : 192.0.2.2 . $teid }"
+}
+
+# expect_report WHAT TRIGGER SEQN: the next Session Report Request with
+# TRIGGER has UR-SEQN SEQN, uplink and downlink octets, their total, at
+# least $1 of them for a threshold
+expect_report() {
+	local r min=0
+	r=$(smf report "$2")
+	[ "$2" = volth ] && min=500
+	if [[ " $r " =~ \ usar=1\ seid=0x1000\ urr=1\ seqn=$3\ trigger=$2\ ul=([0-9]+)\ dl=([0-9]+)\ total=([0-9]+)\  ]] &&
+	   [ "${BASH_REMATCH[3]}" = $((BASH_REMATCH[1] + BASH_REMATCH[2])) ] &&
+	   [ "${BASH_REMATCH[3]}" -ge $min ]; then
+		PASS "$1: $r"
+	else
+		FAIL "$1: '$r'"
+	fi
 }
 
 # Python and scapy start while the agent loads the modules of its gateway
@@ -144,6 +166,20 @@ ping_ok "$ms" "$(pdn_addr 4)" && FAIL "traffic after the deletion" ||
 	PASS "no traffic after the deletion"
 expect_rsp "a Deletion of the deleted session" del " cause=65 "
 
+# Usage reports: the pings (816 octets) cross a threshold of 500; the
+# period of 5 s ends after them
+smf urr 500 5 >/dev/null
+establish "a session reporting on 500 octets and every 5 s" 4
+expect_rsp "its Modification to FORW" "mod 0x200" " cause=1 "
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" ||
+	FAIL "ping through the reporting session"
+smf report-cause 0 >/dev/null
+expect_report "a Session Report Request: Volume Threshold, sent again" volth 0
+smf report-cause 65 >/dev/null
+expect_report "a Session Report Request: Measurement Period, what came after" perio 1
+expect_rsp "the reporting session's Deletion" del " cause=1 "
+smf urr >/dev/null
+
 # The sessions of a peer go with its association
 smf est >/dev/null
 smf mod 0x200 >/dev/null
@@ -172,5 +208,12 @@ busywait 5000 sh -c '! ip netns exec "$0" nft list table inet gateway >/dev/null
 	FAIL "the owned gateway outlived the agent"
 grep -q '^nf_gtpu_pfcp_sessions 0$' "$tmp/stats" &&
 	PASS "counters written at exit, no session" || FAIL "stats: $(grep sessions "$tmp/stats")"
+grep -q '^nf_gtpu_pfcp_session_reports_total{result="accepted"} [1-9]' "$tmp/stats" &&
+	grep -q '^nf_gtpu_pfcp_session_reports_total{result="session_not_found"} 1$' "$tmp/stats" &&
+	PASS "reports counted: accepted, and one the SMF did not know" ||
+	FAIL "report counters: $(grep session_report "$tmp/stats")"
+grep -q '^nf_gtpu_pfcp_session_report_retransmissions_total [1-9]' "$tmp/stats" &&
+	PASS "the unanswered report was sent again, counted" ||
+	FAIL "report retransmissions: $(grep retransmissions "$tmp/stats")"
 [ $ret -eq 0 ] || { echo "# agent log:"; tail -n 30 "$tmp/agent.log"; cat "$tmp/smf.log"; }
 exit $ret

@@ -15,6 +15,22 @@
 #   mod-seid SEID     -> a Modification of another SEID
 #   del               -> cause=1 [ul=U dl=D total=T]: the Usage Report
 #   release           -> Association Release: cause=1
+#   urr VOLTH PERIOD  -> ok: later establishments' URR reports on a
+#                        Volume Threshold of VOLTH octets in total and
+#                        every PERIOD seconds
+#   urr               -> ok: smf_msgs' URR again
+#   report-cause C    -> ok: the next Session Report Request is answered
+#                        with cause C (then 1 again); 0: not answered
+#                        (its retransmission is)
+#   report TRIGGER    -> the first Session Report Request (received
+#                        since the last such command) whose Usage Report
+#                        has TRIGGER (volth, perio): usar=1 seid=S urr=U
+#                        seqn=N trigger=T,... ul= dl= total= secs=
+#                        answered=C
+#
+# Session Report Requests are answered whenever they come, cause 1
+# unless told otherwise; each (not its retransmissions) is kept for
+# "report".
 #
 # usage: pfcpd_smf.py AGENT_ADDR SMF_ADDR ACCESS_ADDR
 
@@ -32,8 +48,12 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_OuterHeaderRemoval, IE_PDI, IE_PDR_Id, IE_Precedence, IE_QER_Id,
     IE_SourceInterface, IE_UE_IP_Address, IE_UPFunctionFeatures,
     IE_UpdateFAR, IE_UpdateForwardingParameters, IE_URR_Id,
-    IE_UsageReport_SDR, IE_VolumeMeasurement,
-    PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest)
+    IE_UsageReport_SDR, IE_VolumeMeasurement, IE_CreateURR,
+    IE_MeasurementMethod, IE_ReportingTriggers, IE_MeasurementPeriod,
+    IE_VolumeThreshold, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
+    IE_UsageReportTrigger, IE_StartTime, IE_EndTime,
+    PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest,
+    PFCPSessionReportResponse)
 
 agent, me, access = sys.argv[1:4]
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -41,6 +61,71 @@ sock.bind((me, 8805))
 sock.settimeout(10)
 seq = 0
 up_seid = 0
+urr = s.urr()
+report_cause = 1
+reports = []            # results of the Session Report Requests kept
+reports_seen = set()    # their sequence numbers: retransmissions
+
+
+def usage_report(req, cause):
+    """The result line of a Session Report Request answered with cause"""
+    out = [f"usar={ies(req, IE_ReportType)[0].USAR}",
+           f"seid={req.seid:#x}"]
+    for ur in ies(req, IE_UsageReport_SRR):
+        f = {type(ie): ie for ie in ur.IE_list}
+        t = f[IE_UsageReportTrigger]
+        v = f[IE_VolumeMeasurement]
+        trig = [n for n in ("VOLTH", "PERIO", "VOLQU") if getattr(t, n)]
+        out += [f"urr={f[IE_URR_Id].id}", f"seqn={f[IE_UR_SEQN].number}",
+                f"trigger={','.join(trig).lower()}", f"ul={v.uplink}",
+                f"dl={v.downlink}", f"total={v.total}",
+                f"secs={f[IE_EndTime].timestamp - f[IE_StartTime].timestamp}"]
+    out.append(f"answered={cause}")
+    return " ".join(out)
+
+
+def answer_report(req, sender):
+    """A Session Report Response; the request kept unless seen before"""
+    global report_cause
+    cause = report_cause
+    report_cause = 1
+    if not cause:
+        return
+    seid = up_seid if cause == 1 else 0
+    rsp = s.hdr(req.seq, seid) / PFCPSessionReportResponse(
+        IE_list=[IE_Cause(cause=cause)])
+    sock.sendto(bytes(rsp), sender)
+    if req.seq in reports_seen:
+        return
+    reports_seen.add(req.seq)
+    reports.append(usage_report(req, cause))
+
+
+def receive(s_):
+    """The next message that is not a Session Report Request"""
+    while True:
+        data, sender = s_.recvfrom(65535)
+        msg = PFCP(data)
+        if msg.message_type != 56:
+            return msg
+        answer_report(msg, sender)
+
+
+def wait_report(trigger):
+    """The first report kept with trigger, waiting up to 20 s for it"""
+    for _ in range(20):
+        for r in reports:
+            if trigger in r.split(" trigger=")[1].split()[0].split(","):
+                del reports[:reports.index(r) + 1]
+                return r
+        sock.settimeout(1)
+        try:
+            receive(sock)
+        except socket.timeout:
+            pass
+        finally:
+            sock.settimeout(10)
+    return "error=no-report"
 
 
 def exchange(msg, src=None):
@@ -56,8 +141,7 @@ def exchange(msg, src=None):
     try:
         s.sendto(bytes(msg), (agent, 8805))
         while True:
-            data, _ = s.recvfrom(65535)
-            rsp = PFCP(data)
+            rsp = receive(s)
             if rsp.seq == seq:
                 return rsp
     finally:
@@ -124,7 +208,7 @@ def est(ni="internet", ue="10.45.0.2", with_fseid=True):
     if with_fseid:
         ies_.append(s.fseid(0x1000, me))
     ies_ += [uplink_pdr(ni, ue), downlink_pdr(ue), s.far_forw(), s.far_buff(),
-             s.urr(), s.qer()]
+             urr, s.qer()]
     return s.hdr(0, 0) / PFCPSessionEstablishmentRequest(IE_list=ies_)
 
 
@@ -168,9 +252,29 @@ for line in sys.stdin:
             r = exchange(est(), w[1])
         elif w[0] == "release":
             r = exchange(s.assoc_release_req(0, me))
+        elif w[0] == "urr" and len(w) == 1:
+            urr = s.urr()
+            print("ok", flush=True)
+            continue
+        elif w[0] == "urr":
+            urr = IE_CreateURR(IE_list=[
+                IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1),
+                IE_ReportingTriggers(volume_threshold=1,
+                                     periodic_reporting=1),
+                IE_MeasurementPeriod(period=int(w[2])),
+                IE_VolumeThreshold(TOVOL=1, total=int(w[1]))])
+            print("ok", flush=True)
+            continue
+        elif w[0] == "report-cause":
+            report_cause = int(w[1])
+            print("ok", flush=True)
+            continue
+        elif w[0] == "report":
+            print(wait_report(w[1]), flush=True)
+            continue
         else:
             print(f"error=unknown-command {w[0]}", flush=True)
             continue
         print(result(r), flush=True)
-    except (socket.timeout, IndexError, AttributeError) as e:
+    except (socket.timeout, IndexError, AttributeError, KeyError) as e:
         print(f"error={type(e).__name__}", flush=True)
