@@ -40,6 +40,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "nl_talk.h"
+
 /*
  * Newer than the system's uapi headers (Debian 12's are Linux 6.1): the
  * values are ABI.  The Makefile probes for them (HAVE_*), since enum
@@ -62,7 +64,6 @@
 #define ATTR_MAX	32		/* above any GTPA_* of today */
 #define MSG_MAX		256		/* one PDP command, with room */
 #define WINDOW_MAX	4096
-#define RECV_SIZE	65536		/* one answer, a dump part */
 #define NOT_GTP_CMD	0xff		/* report(): an rtnetlink or ctrl request */
 
 static const char usage_text[] =
@@ -111,14 +112,6 @@ struct gtp_nl {
 	uint32_t maxattr;	/* the kernel's GTPA_MAX */
 	uint32_t mcgrp;		/* multicast group "gtp", 0 if none */
 	bool echo;		/* the family has GTP_CMD_ECHOREQ */
-};
-
-/* What the kernel answered one request */
-struct reply {
-	mnl_cb_t cb;		/* for data messages */
-	void *data;
-	int err;		/* positive errno */
-	char msg[256];		/* extended ACK message */
 };
 
 /* One add/del/get command, parsed */
@@ -390,89 +383,13 @@ static struct nlmsghdr *put_pdp(const struct gtp_nl *g, char *buf, uint32_t seq,
 
 /* Answers */
 
-static int extack_attr_cb(const struct nlattr *attr, void *data)
-{
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
-
-	if (type == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int error_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	size_t hlen = sizeof(*e);
-	struct reply *r = data;
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (!e->error)
-		return MNL_CB_STOP;
-	r->err = -e->error;
-	r->msg[0] = '\0';
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		hlen += mnl_nlmsg_get_payload_len(&e->msg);
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS &&
-	    mnl_attr_parse(nlh, hlen, extack_attr_cb, tb) >= 0 &&
-	    tb[NLMSGERR_ATTR_MSG])
-		snprintf(r->msg, sizeof(r->msg), "%s",
-			 mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-	return MNL_CB_STOP;
-}
-
-static int done_cb(const struct nlmsghdr *nlh, void *data)
-{
-	(void)nlh;
-	(void)data;
-	return MNL_CB_STOP;
-}
-
-static int data_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct reply *r = data;
-
-	return r->cb ? r->cb(nlh, r->data) : MNL_CB_OK;
-}
-
-/* Run the callbacks over what one recv() returned: <= 0 when done */
-static int run_cb(struct mnl_socket *nl, const char *buf, ssize_t n,
-		  uint32_t seq, struct reply *r)
-{
-	/* with an array, libmnl calls no default for what it leaves NULL */
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR] = error_cb,
-		[NLMSG_DONE] = done_cb,
-	};
-	int ret;
-
-	ret = mnl_cb_run2(buf, n, seq, mnl_socket_get_portid(nl), data_cb, r,
-			  ctl, MNL_ARRAY_SIZE(ctl));
-	if (ret < 0 && !r->err)
-		die("bad answer from the kernel");
-	return ret;
-}
-
 /* Send one request, wait for its answer: 0 or a positive errno */
-static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, struct reply *r)
+static int talk(struct mnl_socket *nl, struct nlmsghdr *nlh, struct nl_talk *t)
 {
-	static char buf[RECV_SIZE];
-	ssize_t n;
-
-	r->err = 0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		die("sendto");
-	do {
-		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (n < 0)
-			die("recvfrom");
-	} while (run_cb(nl, buf, n, nlh->nlmsg_seq, r) > 0);
-	return r->err;
+	t->seq = nlh->nlmsg_seq;
+	if (nl_talk(nl, nlh, nlh->nlmsg_len, t) < 0)
+		die("netlink");
+	return t->error.err;
 }
 
 /* What an errno from the gtp driver most likely means */
@@ -502,13 +419,13 @@ static const char *hint(uint8_t cmd, int err)
 	}
 }
 
-static void report(const char *what, uint8_t cmd, const struct reply *r)
+static void report(const char *what, uint8_t cmd, const struct nl_ack *a)
 {
-	const char *h = hint(cmd, r->err);
+	const char *h = hint(cmd, a->err);
 
-	fprintf(stderr, PROG ": %s: %s", what, strerror(r->err));
-	if (*r->msg)
-		fprintf(stderr, " (%s)", r->msg);
+	fprintf(stderr, PROG ": %s: %s", what, strerror(a->err));
+	if (*a->msg)
+		fprintf(stderr, " (%s)", a->msg);
 	if (h)
 		fprintf(stderr, ": %s", h);
 	fputc('\n', stderr);
@@ -573,16 +490,10 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 
 static struct mnl_socket *nl_open(int bus)
 {
-	struct mnl_socket *nl;
-	int one = 1;
+	struct mnl_socket *nl = nl_talk_open(bus, 0);
 
-	nl = mnl_socket_open(bus);
 	if (!nl)
 		die("netlink socket");
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		die("netlink bind");
-	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	return nl;
 }
 
@@ -590,7 +501,7 @@ static struct mnl_socket *nl_open(int bus)
 static void genl_open(struct gtp_nl *g)
 {
 	char buf[MSG_MAX];
-	struct reply r = { .cb = family_cb, .data = g };
+	struct nl_talk t = { .data_cb = family_cb, .data = g };
 	struct nlmsghdr *nlh;
 
 	memset(g, 0, sizeof(*g));
@@ -599,10 +510,10 @@ static void genl_open(struct gtp_nl *g)
 	nlh = genl_msg(buf, GENL_ID_CTRL, NLM_F_ACK, ++g->seq,
 		       CTRL_CMD_GETFAMILY, 1);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "gtp");
-	if (talk(g->nl, nlh, &r) == ENOENT)
+	if (talk(g->nl, nlh, &t) == ENOENT)
 		fail("the generic netlink family \"gtp\" is not registered: is the gtp module available (modprobe gtp)?");
-	if (r.err) {
-		report("resolving the generic netlink family \"gtp\"", NOT_GTP_CMD, &r);
+	if (t.error.err) {
+		report("resolving the generic netlink family \"gtp\"", NOT_GTP_CMD, &t.error);
 		exit(1);
 	}
 	if (!g->id)
@@ -677,7 +588,7 @@ static int cmd_list(int argc, char **argv)
 {
 	char buf[MSG_MAX];
 	struct list_filter f = {};
-	struct reply r = { .cb = pdp_cb, .data = &f };
+	struct nl_talk t = { .data_cb = pdp_cb, .data = &f };
 	struct nlmsghdr *nlh;
 	struct gtp_nl g;
 
@@ -687,8 +598,8 @@ static int cmd_list(int argc, char **argv)
 		usage_err("%s", parse_err);
 	genl_open(&g);
 	nlh = genl_msg(buf, g.id, NLM_F_DUMP, ++g.seq, GTP_CMD_GETPDP, 0);
-	if (talk(g.nl, nlh, &r)) {
-		report("listing PDP contexts", GTP_CMD_GETPDP, &r);
+	if (talk(g.nl, nlh, &t)) {
+		report("listing PDP contexts", GTP_CMD_GETPDP, &t.error);
 		return 1;
 	}
 	return 0;
@@ -699,7 +610,7 @@ static int cmd_pdp(int argc, char **argv)
 {
 	char buf[MSG_MAX];
 	struct list_filter f = {};
-	struct reply r = { .cb = pdp_cb, .data = &f };
+	struct nl_talk t = { .data_cb = pdp_cb, .data = &f };
 	struct gtp_nl g;
 	struct pdp p;
 
@@ -708,8 +619,8 @@ static int cmd_pdp(int argc, char **argv)
 	genl_open(&g);
 	if (!check_ipv6(&g, &p))
 		fail("%s", parse_err);
-	if (talk(g.nl, put_pdp(&g, buf, ++g.seq, &p), &r)) {
-		report(argv[0], p.cmd, &r);
+	if (talk(g.nl, put_pdp(&g, buf, ++g.seq, &p), &t)) {
+		report(argv[0], p.cmd, &t.error);
 		return 1;
 	}
 	return 0;
@@ -729,40 +640,38 @@ struct batch {
 	char (*text)[MSG_MAX];	/* each message's input line */
 	unsigned long *line;
 	uint8_t *cmd;
+	unsigned int acked;	/* answers read of the n */
 	unsigned long done, failed;
 };
 
+static int batch_ack_cb(const struct nl_ack *ack, void *data)
+{
+	struct batch *b = data;
+	uint32_t i = ack->seq - b->first_seq;
+
+	if (i >= b->n)
+		fail("answer to an unknown request (sequence %u)", ack->seq);
+	if (ack->err) {
+		char what[MSG_MAX + 32];
+
+		snprintf(what, sizeof(what), "line %lu: %s", b->line[i], b->text[i]);
+		report(what, b->cmd[i], ack);
+		b->failed++;
+	}
+	return ++b->acked < b->n ? MNL_CB_OK : MNL_CB_STOP;
+}
+
 static void batch_flush(struct batch *b)
 {
-	static char buf[RECV_SIZE];
-	struct reply r = {};
-	unsigned int acked;
-	uint32_t i;
-	ssize_t n;
+	struct nl_talk t = { .ack_cb = batch_ack_cb, .data = b };
 
 	if (!b->n)
 		return;
-	if (mnl_socket_sendto(b->g->nl, b->buf, b->len) < 0)
-		die("sendto");
-	for (acked = 0; acked < b->n; acked++) {
-		n = mnl_socket_recvfrom(b->g->nl, buf, sizeof(buf));
-		if (n < 0 && errno == ENOBUFS)
+	b->acked = 0;
+	if (nl_talk(b->g->nl, b->buf, b->len, &t) < 0) {
+		if (errno == ENOBUFS)
 			fail("acknowledgments lost: the socket's receive buffer overflowed, use a smaller -w");
-		if (n < 0)
-			die("recvfrom");
-		r.err = 0;
-		run_cb(b->g->nl, buf, n, 0, &r);
-		i = ((const struct nlmsghdr *)buf)->nlmsg_seq - b->first_seq;
-		if (i >= b->n)
-			fail("answer to an unknown request (sequence %u)",
-			     ((const struct nlmsghdr *)buf)->nlmsg_seq);
-		if (r.err) {
-			char what[MSG_MAX + 32];
-
-			snprintf(what, sizeof(what), "line %lu: %s", b->line[i], b->text[i]);
-			report(what, b->cmd[i], &r);
-			b->failed++;
-		}
+		die("netlink");
 	}
 	b->done += b->n;
 	b->n = 0;
@@ -901,21 +810,17 @@ static int echo_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static void echo_wait(struct gtp_nl *g, struct reply *r, int timeout_ms)
+static void echo_wait(struct gtp_nl *g, struct nl_talk *t, int timeout_ms)
 {
-	static char buf[RECV_SIZE];
-	struct echo_wait *w = r->data;
+	struct echo_wait *w = t->data;
 	double end = now() + timeout_ms / 1e3;
 	struct pollfd pfd = { .fd = mnl_socket_get_fd(g->nl), .events = POLLIN };
-	ssize_t n;
 
 	while (!w->seen && now() < end) {
 		if (poll(&pfd, 1, (end - now()) * 1e3 + 1) <= 0)
 			continue;
-		n = mnl_socket_recvfrom(g->nl, buf, sizeof(buf));
-		if (n < 0)
-			die("recvfrom");
-		run_cb(g->nl, buf, n, 0, r);
+		if (nl_talk_recv(g->nl, t) < 0)
+			die("netlink");
 	}
 }
 
@@ -923,7 +828,7 @@ static int cmd_echo(int argc, char **argv)
 {
 	char buf[MSG_MAX];
 	struct echo_wait w = {};
-	struct reply r = { .cb = echo_cb, .data = &w };
+	struct nl_talk t = { .data_cb = echo_cb, .data = &w };
 	struct in_addr src = {};
 	struct nlmsghdr *nlh;
 	uint64_t timeout = 2000;
@@ -950,11 +855,11 @@ static int cmd_echo(int argc, char **argv)
 	mnl_attr_put_u32(nlh, GTPA_VERSION, version);
 	mnl_attr_put(nlh, GTPA_PEER_ADDRESS, 4, &w.peer);
 	mnl_attr_put(nlh, GTPA_MS_ADDRESS, 4, &src);
-	if (talk(g.nl, nlh, &r)) {
-		report("echo", GTP_CMD_ECHOREQ, &r);
+	if (talk(g.nl, nlh, &t)) {
+		report("echo", GTP_CMD_ECHOREQ, &t.error);
 		return 1;
 	}
-	echo_wait(&g, &r, timeout);
+	echo_wait(&g, &t, timeout);
 	if (!w.seen)
 		fail("no Echo Response from %s within %llu ms", argv[3],
 		     (unsigned long long)timeout);
@@ -1012,7 +917,7 @@ static void put_link_data(struct nlmsghdr *nlh, int argc, char **argv,
 static int cmd_link(int argc, char **argv)
 {
 	char buf[MSG_MAX];
-	struct reply r = {};
+	struct nl_talk t = {};
 	struct mnl_socket *nl;
 	struct nlattr *linkinfo;
 	struct nlmsghdr *nlh;
@@ -1049,12 +954,12 @@ static int cmd_link(int argc, char **argv)
 		mnl_socket_close(g.nl);
 	}
 	nl = nl_open(NETLINK_ROUTE);
-	if (talk(nl, nlh, &r)) {
-		report(add ? "link add" : "link del", NOT_GTP_CMD, &r);
-		if (r.err == EADDRINUSE)
+	if (talk(nl, nlh, &t)) {
+		report(add ? "link add" : "link del", NOT_GTP_CMD, &t.error);
+		if (t.error.err == EADDRINUSE)
 			fputs(PROG ": UDP port 2152 or 3386 is taken in this network namespace (another gtp device?)\n",
 			      stderr);
-		else if (r.err == ENOMEM && add)
+		else if (t.error.err == ENOMEM && add)
 			fputs(PROG ": the hash tables are kmalloc()ed: hsize is limited to about 524288\n",
 			      stderr);
 		return 1;

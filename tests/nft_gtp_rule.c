@@ -40,6 +40,8 @@
 #include <linux/netfilter/xt_GTPU.h>
 #include <linux/netlink.h>
 
+#include "nl_talk.h"
+
 #define PROG		"nft_gtp_rule"
 #define MAX_FIELDS	4
 
@@ -1006,6 +1008,7 @@ struct batch {
 	struct cmd *cmds;
 	unsigned int n;
 	uint32_t seq;		/* of BATCH_BEGIN; then the commands, END */
+	bool acked;		/* the last command, without error */
 };
 
 static void add_cmd(struct batch *b, const char *file, unsigned int line,
@@ -1150,74 +1153,17 @@ static void free_batch(struct batch *b)
 
 /* Acknowledgements */
 
-struct acks {
-	const struct batch *b;
-	bool acked;		/* the last command, without error */
-	int err;		/* first error, positive errno */
-	uint32_t err_seq;	/* of the message it answers */
-	char msg[256];		/* its NLMSGERR_ATTR_MSG */
-	bool has_off;		/* its NLMSGERR_ATTR_OFFS */
-	uint32_t off;
-};
-
-static int extack_attr_cb(const struct nlattr *attr, void *data)
+static int ack_cb(const struct nl_ack *ack, void *data)
 {
-	const struct nlattr **tb = data;
-	uint16_t type = mnl_attr_get_type(attr);
+	struct batch *b = data;
+	uint32_t n = ack->seq - b->seq;	/* 1..b->n: a command */
 
-	if (mnl_attr_type_valid(attr, NLMSGERR_ATTR_MAX) < 0)
-		return MNL_CB_OK;
-	if ((type == NLMSGERR_ATTR_MSG &&
-	     mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0) ||
-	    (type == NLMSGERR_ATTR_OFFS &&
-	     mnl_attr_validate(attr, MNL_TYPE_U32) < 0))
-		return MNL_CB_ERROR;
-	tb[type] = attr;
-	return MNL_CB_OK;
-}
-
-static int record_error(const struct nlmsghdr *nlh, const struct nlmsgerr *e,
-			struct acks *a)
-{
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
-	size_t hlen = sizeof(*e);
-
-	a->err = -e->error;
-	a->err_seq = nlh->nlmsg_seq;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		hlen += mnl_nlmsg_get_payload_len(&e->msg);
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS &&
-	    mnl_attr_parse(nlh, hlen, extack_attr_cb, tb) < 0)
-		return MNL_CB_ERROR;
-	if (tb[NLMSGERR_ATTR_MSG])
-		snprintf(a->msg, sizeof(a->msg), "%s",
-			 mnl_attr_get_str(tb[NLMSGERR_ATTR_MSG]));
-	if (tb[NLMSGERR_ATTR_OFFS]) {
-		a->has_off = true;
-		a->off = mnl_attr_get_u32(tb[NLMSGERR_ATTR_OFFS]);
-	}
-	return MNL_CB_OK;
-}
-
-static int ack_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	struct acks *a = data;
-	uint32_t n = nlh->nlmsg_seq - a->b->seq;	/* 1..b->n: a command */
-
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
-		errno = EBADMSG;
-		return MNL_CB_ERROR;
-	}
-	if (n > a->b->n + 1) {
+	if (n > b->n + 1) {
 		errno = EPROTO;
 		return MNL_CB_ERROR;
 	}
-	if (!e->error) {
-		a->acked |= n == a->b->n;
-		return MNL_CB_OK;
-	}
-	return a->err ? MNL_CB_OK : record_error(nlh, e, a);
+	b->acked |= !ack->err && n == b->n;
+	return MNL_CB_OK;
 }
 
 /*
@@ -1226,26 +1172,12 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
  * blocking until none is left. ENOBUFS says that the errors of later
  * commands did not fit: the first one, queued first, is still there.
  */
-static void read_acks(struct mnl_socket *nl, struct acks *a)
-{
-	static char buf[65536];
-	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ack_cb };
-	ssize_t n;
-
-	while ((n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0 ||
-	       (n < 0 && errno == ENOBUFS))
-		if (n > 0 &&
-		    mnl_cb_run2(buf, n, 0, mnl_socket_get_portid(nl), NULL, a,
-				ctl, MNL_ARRAY_SIZE(ctl)) < 0)
-			die("bad answer");
-	if (n < 0 && errno != EAGAIN)
-		die("recvfrom");
-}
-
-static void send_batch(struct mnl_socket *nl, struct batch *b, struct acks *a)
+static void send_batch(struct mnl_socket *nl, struct batch *b,
+		       struct nl_talk *t)
 {
 	size_t len;
 	char *buf;
+	int ret;
 
 	buf = calloc(1, batch_size(b));
 	if (!buf)
@@ -1254,7 +1186,11 @@ static void send_batch(struct mnl_socket *nl, struct batch *b, struct acks *a)
 	if (mnl_socket_sendto(nl, buf, len) < 0)
 		die("sendto");
 	free(buf);
-	read_acks(nl, a);
+	while ((ret = nl_talk_recv(nl, t)) > 0 ||
+	       (ret < 0 && errno == ENOBUFS))
+		;
+	if (ret < 0)
+		die("netlink");
 }
 
 static const struct region *find_region(const struct cmd *c, uint32_t off)
@@ -1267,32 +1203,32 @@ static const struct region *find_region(const struct cmd *c, uint32_t off)
 	return NULL;
 }
 
-static int report(const struct acks *a)
+/* The batch's first error, with its extended ACK */
+static int report(const struct batch *b, const struct nl_ack *e)
 {
-	const struct batch *b = a->b;
-	uint32_t n = a->err_seq - b->seq;
+	uint32_t n = e->seq - b->seq;
 	const struct cmd *c = n && n <= b->n ? &b->cmds[n - 1] : NULL;
 	const struct region *rg;
 
-	if (!a->err && a->acked)
+	if (!e->err && b->acked)
 		return 0;
-	if (!a->err) {
+	if (!e->err) {
 		fputs(PROG ": no acknowledgment of the batch\n", stderr);
 		return 1;
 	}
-	fprintf(stderr, PROG ": %s (errno %d)%s%s\n", strerror(a->err),
-		a->err, *a->msg ? ": " : "", a->msg);
+	fprintf(stderr, PROG ": %s (errno %d)%s%s\n", strerror(e->err),
+		e->err, *e->msg ? ": " : "", e->msg);
 	if (c && c->line)
 		fprintf(stderr, PROG ": %s:%u: %s\n", c->file, c->line,
 			c->text);
-	if (!a->has_off)
+	if (!e->has_off)
 		return 1;
-	rg = c ? find_region(c, a->off) : NULL;
+	rg = c ? find_region(c, e->off) : NULL;
 	if (rg)
 		fprintf(stderr, PROG ": bad attribute in %s '%s'\n",
 			rg->what, rg->text);
 	else
-		fprintf(stderr, PROG ": bad attribute at offset %u\n", a->off);
+		fprintf(stderr, PROG ": bad attribute at offset %u\n", e->off);
 	return 1;
 }
 
@@ -1406,32 +1342,29 @@ static int list_rule_cb(const struct nlmsghdr *nlh, void *data)
 
 static int list_rules(int argc, char **argv)
 {
+	struct nl_talk t = { .seq = time(NULL), .data_cb = list_rule_cb };
 	char buf[16384];
 	struct nlmsghdr *nlh;
 	struct mnl_socket *nl;
-	uint32_t seq = time(NULL);
 	int ret;
 
 	if (argc != 3)
 		usage_err("-l expects FAMILY TABLE CHAIN");
 	nlh = msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETRULE,
 			NLM_F_DUMP, lookup_name(families, argv[0], "family"),
-			0, seq);
+			0, t.seq);
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, argv[1]);
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, argv[2]);
 
-	nl = mnl_socket_open(NETLINK_NETFILTER);
-	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+	nl = nl_talk_open(NETLINK_NETFILTER, 0);
+	if (!nl)
 		die("netlink socket");
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		die("sendto");
-	do {
-		ret = mnl_socket_recvfrom(nl, buf, sizeof(buf));
-		if (ret > 0)
-			ret = mnl_cb_run(buf, ret, seq, mnl_socket_get_portid(nl),
-					 list_rule_cb, NULL);
-	} while (ret > 0);
+	ret = nl_talk(nl, nlh, nlh->nlmsg_len, &t);
 	mnl_socket_close(nl);
+	if (!ret && t.error.err) {
+		errno = t.error.err;
+		ret = -1;
+	}
 	if (ret < 0)
 		die("list rules");
 	return 0;
@@ -1491,11 +1424,11 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *file = NULL;
-	struct mnl_socket *nl;
 	struct batch b = {};
-	struct acks a = {};
-	int one = 1, opt, ret;
+	struct nl_talk t = { .ack_cb = ack_cb, .data = &b };
+	struct mnl_socket *nl;
 	bool wait = false;
+	int opt, ret;
 
 	while ((opt = getopt(argc, argv, "+hf:wl")) != -1) {
 		switch (opt) {
@@ -1531,18 +1464,12 @@ int main(int argc, char **argv)
 			 argc - optind);
 	}
 	b.seq = time(NULL);
-	a.b = &b;
 
-	nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_NONBLOCK);
+	nl = nl_talk_open(NETLINK_NETFILTER, SOCK_NONBLOCK);
 	if (!nl)
 		die("netlink socket");
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		die("bind");
-	/* best effort: the answers' flags say what they hold */
-	mnl_socket_setsockopt(nl, NETLINK_EXT_ACK, &one, sizeof(one));
-	mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &one, sizeof(one));
-	send_batch(nl, &b, &a);
-	ret = report(&a);
+	send_batch(nl, &b, &t);
+	ret = report(&b, &t.error);
 	if (!ret && wait)
 		wait_end(strcmp(file, "-"));
 	mnl_socket_close(nl);
