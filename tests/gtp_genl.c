@@ -312,12 +312,9 @@ static bool parse_pdp(struct pdp *p, int argc, char **argv)
 static struct nlmsghdr *genl_msg(char *buf, uint16_t type, uint16_t flags,
 				 uint32_t seq, uint8_t cmd, uint8_t version)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh = nl_talk_put_request(buf, type, flags, seq);
 	struct genlmsghdr *genl;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = cmd;
 	genl->version = version;
@@ -932,11 +929,9 @@ static int cmd_link(int argc, char **argv)
 		usage_err("device name '%s' too long", argv[2]);
 	if (!add && argc != 3)
 		usage_err("link del DEV");
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = add ? RTM_NEWLINK : RTM_DELLINK;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK |
-			   (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-	nlh->nlmsg_seq = time(NULL);
+	nlh = nl_talk_put_request(buf, add ? RTM_NEWLINK : RTM_DELLINK,
+				  NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0),
+				  time(NULL));
 	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
 	ifi->ifi_family = AF_UNSPEC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, argv[2]);

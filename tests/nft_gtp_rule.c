@@ -1074,12 +1074,9 @@ static void read_cmds(struct batch *b, const char *file)
 static struct nlmsghdr *msg_start(char *pos, uint16_t type, uint16_t flags,
 				  uint8_t family, uint16_t res_id, uint32_t seq)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(pos);
+	struct nlmsghdr *nlh = nl_talk_put_request(pos, type, flags, seq);
 	struct nfgenmsg *nfg;
 
-	nlh->nlmsg_type = type;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;

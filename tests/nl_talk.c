@@ -37,6 +37,18 @@ struct mnl_socket *nl_talk_open(int bus, int flags)
 	return nl;
 }
 
+/* Start a request at @buf: its header, NLM_F_REQUEST and @flags */
+struct nlmsghdr *nl_talk_put_request(void *buf, uint16_t type,
+				     uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
 /* The extended ACK's attributes that the programs report, and their types */
 static const enum mnl_attr_data_type ext_ack_types[NLMSGERR_ATTR_MAX + 1] = {
 	[NLMSGERR_ATTR_MSG] = MNL_TYPE_NUL_STRING,

@@ -40,6 +40,8 @@ struct nl_talk {
 };
 
 struct mnl_socket *nl_talk_open(int bus, int flags);
+struct nlmsghdr *nl_talk_put_request(void *buf, uint16_t type,
+				     uint16_t flags, uint32_t seq);
 int nl_talk_recv(struct mnl_socket *nl, struct nl_talk *t);
 int nl_talk(struct mnl_socket *nl, const void *buf, size_t len,
 	    struct nl_talk *t);
