@@ -36,6 +36,10 @@ host_check "pfcpd: node procedures against scapy's SMF (pfcpd/tests/pfcpd.sh)" \
 # gtpu's command-line parser, table-driven.
 host_check "gtpu: command-line parsing (libnfgtpu/tests/parse.sh)" \
 	build/libnfgtpu-check.log make -s -C libnfgtpu check
+# The malformed-packet corpus of tests/gtpu_corpus.sh is what its
+# generator makes (scapy: seconds here, minutes in the emulated guest).
+host_check "tests: the GTP-U corpus is what tests/corpus/generate.py makes" \
+	build/corpus-check.log /usr/bin/python3 tests/corpus/generate.py --check tests/corpus
 # The oldest and newest headers of each Debian 12 series (make
 # check-build builds against all of them).
 host_check "modules build against the oldest and newest 6.1 and 6.12 headers" \

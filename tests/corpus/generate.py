@@ -50,8 +50,8 @@ RULES = 2           # decap rules on each port: not_tpdu counts per rule
 
 HEADER = """\
 # The malformed GTP-U corpus of tests/gtpu_corpus.sh, made by generate.py.
-# Do not edit: change generate.py and run it (gtpu_corpus.sh checks that
-# the files are what it generates).
+# Do not edit: change generate.py and run it (make check checks, on the
+# host, that the files are what it generates).
 #
 # The gateway (see gtpu_corpus.sh): in raw PREROUTING of iptables and of
 # ip6tables, "-i g0 -p udp -j GTPU --decap" rules for TEID 0x1234 (MS
