@@ -38,47 +38,6 @@ ip netns exec "$gw" socat -u "UDP6-RECV:5555,bind=[2001:db8:100::1]" \
 	OPEN:"$tmp/rx6",creat,append &
 busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -eq 2 ]"
 
-# send TAG: from acc, for each outer and inner family a T-PDU with a
-# wrong inner UDP checksum, then one with a right one; the payload names
-# which (TAG-o4-i6-bad...), one line each.
-send() {
-	ip netns exec "$acc" /usr/bin/python3 - "$1" <<'EOF'
-import socket
-import sys
-
-from scapy.all import IP, IPv6, UDP, Raw
-from scapy.contrib.gtp import GTP_U_Header
-
-OUTER = {4: ("192.0.2.1", "192.0.2.2"), 6: ("2001:db8:1::1", "2001:db8:1::2")}
-INNER = {4: ("10.45.0.2", "198.51.100.1", 0x100),
-         6: ("2001:db8:45::2", "2001:db8:100::1", 0x101)}
-
-
-def ip(fam, src, dst):
-    return IP(src=src, dst=dst) if fam == 4 else IPv6(src=src, dst=dst)
-
-
-def tpdu(outer, inner, good):
-    ms, dst, teid = INNER[inner]
-    data = f"{sys.argv[1]}-o{outer}-i{inner}-{'good' if good else 'bad'}\n"
-    pkt = ip(inner, ms, dst) / UDP(sport=4000, dport=5555) / Raw(data.encode())
-    if not good:
-        right = pkt.__class__(bytes(pkt))[UDP].chksum
-        pkt[UDP].chksum = 0xdead if right != 0xdead else 0xbeef
-    return ip(outer, *OUTER[outer]) / UDP(sport=2152, dport=2152) / \
-        GTP_U_Header(teid=teid) / pkt
-
-
-for good in (False, True):
-    for outer in (4, 6):
-        for inner in (4, 6):
-            pkt = tpdu(outer, inner, good)
-            fam = socket.AF_INET if outer == 4 else socket.AF_INET6
-            with socket.socket(fam, socket.SOCK_RAW, socket.IPPROTO_RAW) as s:
-                s.sendto(bytes(pkt), (pkt.dst, 0))
-EOF
-}
-
 csum_errors() { # csum_errors: UdpInCsumErrors/Udp6InCsumErrors on gw
 	ip netns exec "$gw" nstat -asz UdpInCsumErrors Udp6InCsumErrors |
 		awk '{ v[$1] = $2 } END { printf "%d/%d", v["UdpInCsumErrors"], v["Udp6InCsumErrors"] }'
@@ -90,7 +49,7 @@ for gro in off on; do
 		{ FAIL "$what: ethtool -K gw-tr gro $gro"; continue; }
 	errors=$(csum_errors)
 	decap=$(gtpu_stat "$gw" decap)
-	send "gro-$gro"
+	pkt "$acc" inner-csum "gro-$gro"
 	busywait 10000 sh -c "[ \$(cat $tmp/rx4 $tmp/rx6 2>/dev/null | grep -c '^gro-$gro-.*-good$') -ge 4 ]"
 	expect_eq "$what: all eight T-PDUs decapsulated" \
 		"$(( $(gtpu_stat "$gw" decap) - decap ))" 8

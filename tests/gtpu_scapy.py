@@ -32,7 +32,6 @@ The gateway the shell scripts build (gtpu_conformance.sh, gtpu_corpus.sh):
   GTPv0 TID ...7789 -> apn0, MS 2001:db8:45::2
   NFLOG group 7 (after them: what they left to the ruleset)
 """
-import ctypes
 import os
 import select
 import socket
@@ -41,6 +40,8 @@ import sys
 import time
 
 sys.dont_write_bytecode = True    # no __pycache__ in the source tree
+
+from netns import enter_netns, gtpu_counters, in_netns  # noqa: E402
 
 PEER_IF, GW_IF, APN = "p0", "g0", "apn0"
 PEER_MAC, GW_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
@@ -56,32 +57,9 @@ V1_RULES = V0_RULES = 2                # decap rules each message crosses
 # ---------------------------------------------------------------------------
 # Namespaces, sockets, counters
 
-CLONE_NEWNET = 0x40000000
 SOL_PACKET, PACKET_VNET_HDR, PACKET_IGNORE_OUTGOING = 263, 15, 23
 SO_RCVBUFFORCE = 33
 ETH_P_ALL = 0x0003
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def setns(fd):
-    if _libc.setns(fd, CLONE_NEWNET) != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, os.strerror(err))
-
-
-def in_netns(name, fn):
-    """Call fn() in network namespace NAME; sockets keep their namespace."""
-    own = os.open("/proc/self/ns/net", os.O_RDONLY)
-    other = os.open(f"/run/netns/{name}", os.O_RDONLY)
-    try:
-        setns(other)
-        try:
-            return fn()
-        finally:
-            setns(own)
-    finally:
-        os.close(own)
-        os.close(other)
 
 
 def read_mibs():
@@ -108,9 +86,7 @@ class Gateway:
     def __init__(self, gw_ns, peer_ns, nflog=False, daemon=True):
         # The process stays in the initial mount namespace (ip netns exec
         # would mount another /sys, hiding tracefs) and joins GW_NS.
-        fd = os.open(f"/run/netns/{gw_ns}", os.O_RDONLY)
-        setns(fd)
-        os.close(fd)
+        enter_netns(gw_ns)
 
         def peer_sockets():
             plain = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
@@ -138,17 +114,7 @@ class Gateway:
         self.drain()
 
     def counters(self):
-        c = {}
-        with open("/proc/net/nf_gtpu") as f:
-            for line in f:
-                k, v = line.split()
-                c[k] = int(v)
-        with open("/proc/net/dev") as f:      # this namespace's, unlike /sys
-            for line in f:
-                name, _, stats = line.partition(":")
-                if name.strip() == APN:
-                    c["apn0_rx"] = int(stats.split()[1])
-        return c
+        return gtpu_counters(APN)
 
     def send(self, frame, linear=None):
         """Send an Ethernet frame from the peer.  With LINEAR, through a

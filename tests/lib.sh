@@ -6,6 +6,7 @@
 ksft_skip=4
 ret=0
 PKT="/usr/bin/python3 $(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/gtpu_pkt.py"
+WIRE="/usr/bin/python3 $(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/gtpu_wire.py"
 nsuffix=$(mktemp -u XXXXXX)
 NAMESPACES=()
 # How many times slower than Debian's kernel the kernel under test runs
@@ -44,10 +45,9 @@ require_modules() {
 
 # Debian's python3-scapy, its GTP layers included; looked for rather than
 # imported, which takes seconds in the emulated guest.
-SCAPY_DIR=/usr/lib/python3/dist-packages/scapy
-have_scapy() { [ -r "$SCAPY_DIR/contrib/gtp.py" ]; }
 require_scapy() {
-	have_scapy || SKIP "python3-scapy is not installed"
+	[ -r /usr/lib/python3/dist-packages/scapy/contrib/gtp.py ] ||
+		SKIP "python3-scapy is not installed"
 }
 
 # require_xt_gtpu: the iptables extension for xt_GTPU.
@@ -117,22 +117,21 @@ exceeds() {
 
 # pkt NS CMD ARGS...: "$PKT CMD ARGS..." in namespace NS (empty: the
 # test's own), output and status included, through one "gtpu_pkt.py
-# serve" per namespace started on first use: starting Python and scapy
-# takes seconds in the emulated guest.  Not from a subshell (such as
-# "$(...)"), which would start its own.  Needs $tmp.
-declare -A PKT_FD
+# serve" started on first use, which enters NS for the command: starting
+# Python and scapy takes tens of seconds in the emulated guest.  Not from
+# a subshell (such as "$(...)"), which would start its own.  Needs $tmp.
+PKT_FD=
 pkt() {
-	local ns=$1 key=${1:-self} line fd_in fd_out
+	local ns=${1:-.} line fd_in fd_out
 	shift
-	if [ -z "${PKT_FD[$key]:-}" ]; then
-		mkfifo "$tmp/pkt-$key.in" "$tmp/pkt-$key.out" || return 1
-		${ns:+ip netns exec "$ns"} $PKT serve <"$tmp/pkt-$key.in" \
-			>"$tmp/pkt-$key.out" 2>&1 &
-		exec {fd_in}>"$tmp/pkt-$key.in" {fd_out}<"$tmp/pkt-$key.out"
-		PKT_FD[$key]="$fd_in $fd_out"
+	if [ -z "$PKT_FD" ]; then
+		mkfifo "$tmp/pkt.in" "$tmp/pkt.out" || return 1
+		$PKT serve <"$tmp/pkt.in" >"$tmp/pkt.out" 2>&1 &
+		exec {fd_in}>"$tmp/pkt.in" {fd_out}<"$tmp/pkt.out"
+		PKT_FD="$fd_in $fd_out"
 	fi
-	read -r fd_in fd_out <<<"${PKT_FD[$key]}"
-	echo "$*" >&"$fd_in"
+	read -r fd_in fd_out <<<"$PKT_FD"
+	echo "$ns $*" >&"$fd_in"
 	while read -r -t $((120 * TIME_SCALE)) line <&"$fd_out"; do
 		case $line in
 		"done "*) return "${line#done }" ;;
@@ -252,7 +251,8 @@ ms_addr() { [ "$1" = 4 ] && echo 10.45.0.2 || echo 2001:db8:45::2; }
 pdn_addr() { [ "$1" = 4 ] && echo 198.51.100.2 || echo 2001:db8:100::2; }
 
 # traffic INNER OUTER UL_TEID [QFI]: ping and TCP both ways, the uplink
-# checked on the wire (needs $PKT and $tmp).
+# checked on the wire (needs $tmp; tshark's verdict comes from
+# tshark_checks).
 traffic() {
 	local in=$1 out=$2 what="inner IPv$1 over IPv$2" ul=$3 qfi=${4:-} cap=$tmp/ul.pcap
 	local port=$((5000 + in * 10 + out))
@@ -269,7 +269,7 @@ traffic() {
 	fi
 	busywait 5000 pcap_has "$cap" 3
 	kill "$tpid"; wait "$tpid" 2>/dev/null
-	if pkt "" check "$cap" "$ul" $qfi >"$tmp/check.out"; then
+	if $WIRE "$cap" "$ul" $qfi >"$tmp/check.out" 2>&1; then
 		PASS "$what: uplink on the wire ($(cat "$tmp/check.out"))"
 	else
 		FAIL "$what: uplink on the wire: $(cat "$tmp/check.out")"
@@ -281,29 +281,54 @@ traffic() {
 	tcp_transfer "$what: 1 MB TCP PDN -> MS" "$in" "$pdn" "$ms" "$(ms_addr "$in")" $port
 }
 
-# tshark_check WHAT PCAP TEID [QFI]: an independent dissector (Wireshark's)
-# sees well-formed GTP-U with correct checksums, the TEID and the QFI.
+# tshark_check WHAT PCAP TEID [QFI]: queue PCAP for tshark_checks, which
+# the test calls at its end.
+TSHARK_QUEUE=()
 tshark_check() {
-	local what=$1 cap=$2 want warn got
-	command -v tshark >/dev/null ||
-		{ echo "NOTE: tshark is not installed, no independent dissection"; return; }
-	want=$(printf '0x%08x' "$3")
-	[ -n "$4" ] && want+=" $4"
-	# One pass (tshark takes seconds to start in the guest): per packet
-	# the TEID, the QFI, its expert infos' severities and whether it is
-	# malformed; a warning is severity 0x600000 (PI_WARN) or more.
-	tshark -n -r "$cap" -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-		-T fields -e gtp.teid -e gtp.ext_hdr.pdu_ses_con.qos_flow_id \
-		-e _ws.expert.severity -e _ws.malformed >"$tmp/tshark.out" 2>/dev/null
-	warn=$(awk -F'\t' '{ bad = $4 != ""; n = split($3, s, ",")
-		for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) bad = 1 }
-		bad' "$tmp/tshark.out")
-	got=$(cut -f1,2 "$tmp/tshark.out" | sort -u | xargs)
-	if [ -z "$warn" ] && [ "$got" = "$want" ]; then
-		PASS "$what: tshark dissects the uplink cleanly (TEID, QFI: $got)"
-	else
-		FAIL "$what: tshark: fields '$got', expected '$want'; warnings: $warn"
+	cp "$2" "$tmp/tshark-${#TSHARK_QUEUE[@]}.pcap" &&
+		TSHARK_QUEUE+=("$1|$3|${4:-}")
+}
+
+# tshark_checks: an independent dissector (Wireshark's) sees well-formed
+# GTP-U with correct checksums, the TEID and the QFI in every capture
+# tshark_check queued.  One tshark run over all of them: tshark takes
+# around ten seconds to start in the emulated guest.
+tshark_checks() {
+	local i n first=1 what teid qfi want warn got caps=()
+	[ ${#TSHARK_QUEUE[@]} -gt 0 ] || return 0
+	if ! command -v tshark >/dev/null || ! command -v mergecap >/dev/null; then
+		echo "NOTE: tshark is not installed, no independent dissection"
+		return
 	fi
+	# Per packet the TEID, the QFI, its expert infos' severities and
+	# whether it is malformed; a warning is severity 0x600000 (PI_WARN)
+	# or more.  The captures are concatenated in order: their packet
+	# counts tell which lines are whose.
+	for i in "${!TSHARK_QUEUE[@]}"; do caps+=("$tmp/tshark-$i.pcap"); done
+	mergecap -a -w "$tmp/tshark-all.pcap" "${caps[@]}"
+	tshark -n -r "$tmp/tshark-all.pcap" -o udp.check_checksum:TRUE \
+		-o ip.check_checksum:TRUE -T fields -e gtp.teid \
+		-e gtp.ext_hdr.pdu_ses_con.qos_flow_id -e _ws.expert.severity \
+		-e _ws.malformed >"$tmp/tshark.out" 2>/dev/null
+	for i in "${!TSHARK_QUEUE[@]}"; do
+		IFS='|' read -r what teid qfi <<<"${TSHARK_QUEUE[$i]}"
+		n=$(tcpdump -r "$tmp/tshark-$i.pcap" 2>/dev/null | wc -l)
+		awk -v a="$first" -v b=$((first + n)) 'NR >= a && NR < b' \
+			"$tmp/tshark.out" >"$tmp/tshark-$i.out"
+		first=$((first + n))
+		want=$(printf '0x%08x' "$teid")
+		[ -n "$qfi" ] && want+=" $qfi"
+		warn=$(awk -F'\t' '{ bad = $4 != ""; n = split($3, s, ",")
+			for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) bad = 1 }
+			bad' "$tmp/tshark-$i.out")
+		got=$(cut -f1,2 "$tmp/tshark-$i.out" | sort -u | xargs)
+		if [ -z "$warn" ] && [ "$got" = "$want" ]; then
+			PASS "$what: tshark dissects the uplink cleanly (TEID, QFI: $got)"
+		else
+			FAIL "$what: tshark: fields '$got', expected '$want'; warnings: $warn"
+		fi
+	done
+	TSHARK_QUEUE=()
 }
 
 # tcp_transfer WHAT FAMILY FROM_NS TO_NS TO_ADDR PORT: send $tmp/data.

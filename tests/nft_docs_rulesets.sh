@@ -21,7 +21,7 @@ trap cleanup EXIT
 
 require_cmd ip nft ping socat tcpdump ethtool
 [ -x "$RULESET_RULE" ] || [ -n "${NFT:-}" ] || SKIP "nft_gtp_rule is not built"
-require_scapy
+[ -x /usr/bin/python3 ] || SKIP "python3 is not installed"
 require_modules nf_gtpu nft_gtp veth
 
 setup_gtpu_network || exit 1
@@ -66,4 +66,5 @@ traffic 4 4 0x100
 traffic 6 4 0x101
 ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q "counter packets [1-9]" &&
 	PASS "per-context counters count" || FAIL "uplink4 element counter is zero"
+tshark_checks
 exit $ret

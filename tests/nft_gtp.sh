@@ -351,4 +351,5 @@ grep -q "Interface does not exist" "$tmp/err" &&
 		"$(gwnft list map inet gtpgw uplink4 | tr ',' '\n' | grep -c ' : ')" "$before" ||
 	FAIL "unknown device: $(cat "$tmp/err")"
 
+tshark_checks
 exit $ret

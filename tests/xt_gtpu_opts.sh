@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib.sh"
 use_tmp_dir
 
 require_cmd ip iptables ip6tables ping socat tcpdump ethtool
-require_scapy
+[ -x /usr/bin/python3 ] || SKIP "python3 is not installed"
 require_modules nf_gtpu xt_GTPU veth
 require_xt_gtpu
 
@@ -193,4 +193,5 @@ if busywait 10000 modprobe -r xt_GTPU; then
 else
 	FAIL "xt_GTPU unload after the rules are gone"
 fi
+tshark_checks
 exit $ret
