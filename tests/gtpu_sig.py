@@ -15,13 +15,22 @@
       echo-teid, tpdu, tpdu-empty (no payload: shorter than its Error
       Indication would be), tpdu-unsupported-ext, end-marker.
   gtpu_sig.py serve
-      "send" over and over, without paying for Python and scapy's start
-      (seconds in an emulated guest) each time: read one line of send's
-      arguments (LADDR RADDR KIND... as above) at a time from standard
-      input and answer with send's output followed by a line "done".
-  gtpu_sig.py listen LADDR OUT SECONDS
-      a daemon's socket: bind LADDR port 2152 and write the type of every
-      GTP-U message received to OUT, one line each, for SECONDS.
+      run commands over and over, without paying for Python and scapy's
+      start (seconds in an emulated guest) each time: read one command
+      line at a time from standard input and answer with its output
+      followed by a line "done".  The commands:
+        send LADDR RADDR KIND... as above
+        frames GW_NS GW_MAC: Echo Requests from forged or otherwise
+          unanswerable sources (loopback, the gateway's own addresses, a
+          link-layer broadcast, port 0, another destination), and from
+          the peer itself, sent as Ethernet frames on acc-tr; one line
+          "SRC HOW R/A/D" each, R, A and D how much GW_NS's counters
+          reply_refused, echo_response and Ip6InHdrErrors grew
+        listen GW_NS LADDR: a daemon's socket, bound in GW_NS to LADDR
+          port 2152, that receives from now on
+        received LADDR: the type of every GTP-U message the socket of
+          "listen LADDR" received, one line each, waiting until it has
+          been quiet for a second; the socket is closed
 """
 import ipaddress
 import select
@@ -32,9 +41,14 @@ import time
 from scapy.contrib.gtp import (GTPEchoRequest, GTPErrorIndication, GTPHeader,
                                GTP_UDPPort_ExtensionHeader, IE_GSNAddress,
                                IE_Recovery, IE_TEIDI)
-from scapy.layers.inet import ICMP, IP
+from scapy.layers.inet import ICMP, IP, UDP
 from scapy.layers.inet6 import IPv6
+from scapy.layers.l2 import Ether
 from scapy.packet import Raw
+from scapy.sendrecv import sendp
+
+sys.dont_write_bytecode = True    # no __pycache__ in the source tree
+from netns import in_netns  # noqa: E402
 
 PORT = 2152
 MS4, PDN4 = "10.45.0.2", "198.51.100.2"
@@ -157,30 +171,78 @@ def send(argv):
                      f"{kind}: " if len(kinds) > 1 else "")
 
 
-def serve(argv):
-    sys.stdout.reconfigure(line_buffering=True)
-    for line in sys.stdin:
-        try:
-            send(line.split())
-        except (OSError, ValueError) as e:
-            print(f"error: {e}")
-        print("done")
+FORGED = [("127.0.0.1", "192.0.2.2", "to"), ("192.0.2.2", "192.0.2.2", "to"),
+          ("198.51.100.1", "192.0.2.2", "to"), ("::1", "2001:db8:1::2", "to"),
+          ("2001:db8:1::2", "2001:db8:1::2", "to"),
+          ("2001:db8:100::1", "2001:db8:1::2", "to"),
+          ("192.0.2.1", "192.0.2.2", "broadcast"),
+          ("2001:db8:1::1", "2001:db8:1::2", "broadcast"),
+          ("192.0.2.1", "192.0.2.2", "sport0"),
+          ("2001:db8:1::1", "2001:db8:1::2", "sport0"),
+          ("192.0.2.7", "203.0.113.9", "transit"),
+          ("2001:db8:1::7", "2001:db8:ff::9", "transit"),
+          ("192.0.2.7", "192.0.2.255", "subnet-broadcast"),
+          ("192.0.2.1", "192.0.2.2", "peer"),
+          ("2001:db8:1::1", "2001:db8:1::2", "peer")]
+
+
+def reply_counters():
+    """reply_refused, echo_response and Ip6InHdrErrors of this namespace."""
+    c = {}
+    for path in ("/proc/net/nf_gtpu", "/proc/net/snmp6"):
+        with open(path) as f:
+            for line in f:
+                k, v = line.split()
+                c[k] = int(v)
+    return (c["reply_refused"], c["echo_response"], c["Ip6InHdrErrors"])
+
+
+def frames(argv):
+    gw_ns, mac = argv
+    for src, dst, how in FORGED:
+        ip = IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
+        before = in_netns(gw_ns, reply_counters)
+        sendp(Ether(dst="ff:ff:ff:ff:ff:ff" if how == "broadcast" else mac) / ip /
+              UDP(sport=0 if how == "sport0" else 5555, dport=PORT) /
+              GTPHeader(S=1, seq=0x4321, gtp_type=1, teid=0) / GTPEchoRequest(),
+              iface="acc-tr", verbose=False)
+        end = time.monotonic() + 5
+        while (now := in_netns(gw_ns, reply_counters)) == before and \
+                time.monotonic() < end:
+            time.sleep(0.05)
+        delta = "/".join(str(n - b) for n, b in zip(now, before))
+        print(f"{src} {how} {delta}")
+
+
+listeners = {}
 
 
 def listen(argv):
-    laddr, out, seconds = argv[0], argv[1], float(argv[2])
-    s = udp_socket(laddr)
-    end = time.monotonic() + seconds
-    with open(out, "w", buffering=1) as f:
-        while True:
-            left = end - time.monotonic()
-            if left <= 0 or not select.select([s], [], [], left)[0]:
-                break
-            data, src = s.recvfrom(65535)
-            f.write(f"{describe(data)} from={src[0]}\n")
+    gw_ns, laddr = argv
+    listeners[laddr] = in_netns(gw_ns, lambda: udp_socket(laddr))
+
+
+def received(argv):
+    with listeners.pop(argv[0]) as s:
+        while select.select([s], [], [], 1.0)[0]:
+            print(TYPES.get(s.recv(65535)[1], "unknown"))
+
+
+COMMANDS = {"send": send, "frames": frames, "listen": listen, "received": received}
+
+
+def serve(argv):
+    sys.stdout.reconfigure(line_buffering=True)
+    for line in sys.stdin:
+        cmd, *args = line.split()
+        try:
+            COMMANDS[cmd](args)
+        except (OSError, ValueError, KeyError) as e:
+            print(f"error: {e!r}")
+        print("done")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2 or sys.argv[1] not in ("send", "serve", "listen"):
+    if len(sys.argv) < 2 or sys.argv[1] not in ("send", "serve"):
         sys.exit(__doc__)
-    {"send": send, "serve": serve, "listen": listen}[sys.argv[1]](sys.argv[2:])
+    {"send": send, "serve": serve}[sys.argv[1]](sys.argv[2:])
