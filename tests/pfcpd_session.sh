@@ -113,7 +113,7 @@ expect_report() {
 # Python and scapy start while the agent loads the modules of its gateway
 coproc SMF { ip netns exec "$smf" /usr/bin/python3 "$here/pfcpd_smf.py" \
 	172.16.0.1 172.16.0.2 192.0.2.1 2>"$tmp/smf.log"; }
-busywait 30000 sh -c 'ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
+busywait 60000 sh -c 'ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
 	PASS "the agent sets up its gateway" ||
 	{ FAIL "no gateway: $(kill -0 $agent && echo agent running); $(tail -3 "$tmp/agent.log")"; exit 1; }
 
