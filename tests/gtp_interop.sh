@@ -226,8 +226,7 @@ project_off() { # NS: no nf-gtpu rules left
 	local f
 	ip netns exec "$1" nft flush ruleset
 	for f in 4 6; do
-		ipt "$1" "$f" -t raw -F
-		ipt "$1" "$f" -t mangle -F
+		ipt_flush "$1" "$f"
 	done
 }
 

@@ -78,15 +78,15 @@ setup_ns() {
 }
 
 cleanup_all_ns() {
-	local ns vrf
+	local ns pids
 	for ns in "${NAMESPACES[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -z "$pids" ] || kill $pids 2>/dev/null
 		# A VRF that goes with its namespace re-opens its ports as they
 		# go too, which fails and logs "Failed to cycle device": delete
 		# it while its ports still work.
-		for vrf in $(ip -n "$ns" -br link show type vrf 2>/dev/null | cut -d' ' -f1); do
-			ip -n "$ns" link del "$vrf"
-		done
+		[ "$ns" != "${VRF_NS:-}" ] ||
+			{ ip -n "$ns" link del "$VRF_DEV" 2>/dev/null; VRF_NS=; }
 		ip netns del "$ns" 2>/dev/null
 	done
 	NAMESPACES=()
@@ -97,10 +97,10 @@ cleanup_all_ns() {
 busywait() {
 	local timeout=$(($1 * TIME_SCALE)) start
 	shift
-	start=$(date +%s%3N)
+	start=${EPOCHREALTIME//[!0-9]/}	# microseconds, without starting date
 	while true; do
 		"$@" && return 0
-		[ $(( $(date +%s%3N) - start )) -ge "$timeout" ] && return 1
+		[ $(( (${EPOCHREALTIME//[!0-9]/} - start) / 1000 )) -ge "$timeout" ] && return 1
 		sleep 0.1
 	done
 }
@@ -192,9 +192,54 @@ addr() { # addr NS DEV ADDRESS/LEN
 
 setup_gtpu_network() {
 	setup_ns ms acc gw pdn || return 1
-	link "$ms" ms0 "$acc" acc-ms
-	link "$acc" acc-tr "$gw" gw-tr
-	link "$gw" gw-pdn "$pdn" pdn0
+	# One ip process per namespace (ip -batch): a process start takes a
+	# quarter of a second in the emulated guest.  nodad: the devices
+	# exist before accept_dad is turned off below.
+	ip -batch - <<-EOF || return 1
+	link add ms0 netns $ms type veth peer name acc-ms netns $acc
+	link add acc-tr netns $acc type veth peer name gw-tr netns $gw
+	link add gw-pdn netns $gw type veth peer name pdn0 netns $pdn
+	EOF
+	ip -n "$ms" -batch - <<-EOF || return 1
+	link set ms0 up
+	addr add 10.45.0.2/24 dev ms0
+	addr add 2001:db8:45::2/64 dev ms0 nodad
+	route add default via 10.45.0.1
+	route add ::/0 via 2001:db8:45::1
+	EOF
+	# acc has no route to the PDN but through the tunnel: a default
+	# toward gw makes FORWARD see the uplink, where rules encapsulate it.
+	ip -n "$acc" -batch - <<-EOF || return 1
+	link set acc-ms up
+	link set acc-tr up
+	addr add 10.45.0.1/24 dev acc-ms
+	addr add 2001:db8:45::1/64 dev acc-ms nodad
+	addr add 192.0.2.1/24 dev acc-tr
+	addr add 2001:db8:1::1/64 dev acc-tr nodad
+	route add default via 192.0.2.2
+	route add ::/0 via 2001:db8:1::2
+	link add apn-ms type apn
+	link set apn-ms up
+	EOF
+	ip -n "$gw" -batch - <<-EOF || return 1
+	link set gw-tr up
+	link set gw-pdn up
+	addr add 192.0.2.2/24 dev gw-tr
+	addr add 2001:db8:1::2/64 dev gw-tr nodad
+	addr add 198.51.100.1/24 dev gw-pdn
+	addr add 2001:db8:100::1/64 dev gw-pdn nodad
+	link add apn0 type apn
+	link set apn0 up
+	route add 10.45.0.0/24 dev apn0
+	route add 2001:db8:45::/64 dev apn0
+	EOF
+	ip -n "$pdn" -batch - <<-EOF || return 1
+	link set pdn0 up
+	addr add 198.51.100.2/24 dev pdn0
+	addr add 2001:db8:100::2/64 dev pdn0 nodad
+	route add default via 198.51.100.1
+	route add ::/0 via 2001:db8:100::1
+	EOF
 	for ns in "$acc" "$gw"; do
 		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
 			net.ipv6.conf.all.forwarding=1 net.ipv6.conf.all.accept_dad=0 \
@@ -205,31 +250,9 @@ setup_gtpu_network() {
 			net.ipv6.conf.default.accept_dad=0
 	done
 
-	addr "$ms" ms0 10.45.0.2/24;		addr "$ms" ms0 2001:db8:45::2/64
-	addr "$acc" acc-ms 10.45.0.1/24;	addr "$acc" acc-ms 2001:db8:45::1/64
-	addr "$acc" acc-tr 192.0.2.1/24;	addr "$acc" acc-tr 2001:db8:1::1/64
-	addr "$gw" gw-tr 192.0.2.2/24;		addr "$gw" gw-tr 2001:db8:1::2/64
-	addr "$gw" gw-pdn 198.51.100.1/24;	addr "$gw" gw-pdn 2001:db8:100::1/64
-	addr "$pdn" pdn0 198.51.100.2/24;	addr "$pdn" pdn0 2001:db8:100::2/64
-	ip -n "$ms" route add default via 10.45.0.1
-	ip -n "$ms" -6 route add default via 2001:db8:45::1
-	ip -n "$pdn" route add default via 198.51.100.1
-	ip -n "$pdn" -6 route add default via 2001:db8:100::1
-	# acc has no route to the PDN but through the tunnel: a default
-	# toward gw makes FORWARD see the uplink, where rules encapsulate it.
-	ip -n "$acc" route add default via 192.0.2.2
-	ip -n "$acc" -6 route add default via 2001:db8:1::2
-
 	# Checksums computed in software on the way out of acc, so the
 	# capture on gw sees the final UDP checksum rather than a partial one.
 	ip netns exec "$acc" ethtool -K acc-tr tx off >/dev/null
-
-	ip -n "$acc" link add apn-ms type apn
-	ip -n "$acc" link set apn-ms up
-	ip -n "$gw" link add apn0 type apn
-	ip -n "$gw" link set apn0 up
-	ip -n "$gw" route add 10.45.0.0/24 dev apn0
-	ip -n "$gw" -6 route add 2001:db8:45::/64 dev apn0
 	# GRO on the PDN side: downlink TCP reaches the encapsulating rule as
 	# GSO packets, which must be segmented before encapsulation.
 	ip netns exec "$gw" ethtool -K gw-pdn gro on >/dev/null 2>&1
@@ -238,6 +261,21 @@ setup_gtpu_network() {
 ipt() { # ipt NS FAMILY(4|6) ARGS...: iptables or ip6tables in NS
 	local ns=$1 cmd=iptables
 	[ "$2" = 6 ] && cmd=ip6tables
+	shift 2
+	ip netns exec "$ns" "$cmd" "$@"
+}
+# ipt_flush NS FAMILY: empty the raw and mangle tables, where the tests'
+# GTPU rules are.
+ipt_flush() {
+	printf '*raw\nCOMMIT\n*mangle\nCOMMIT\n' | ipt_restore "$1" "$2"
+}
+# ipt_restore NS FAMILY(4|6) [ARGS...]: iptables-restore or
+# ip6tables-restore in NS, the rules on standard input: one process for
+# many rules, where each iptables takes most of a second in the emulated
+# guest.  Without --noflush, the tables it names are flushed first.
+ipt_restore() {
+	local ns=$1 cmd=iptables-restore
+	[ "$2" = 6 ] && cmd=ip6tables-restore
 	shift 2
 	ip netns exec "$ns" "$cmd" "$@"
 }
@@ -352,7 +390,7 @@ tcp_transfer() {
 # "blue" with its own PDN host (pdn2, also 198.51.100.2).  acc routes
 # what arrives on its apn-ms2 to ms2.  The tunnel rules are the caller's.
 setup_second_apn() {
-	ip -n "$gw" link add blue type vrf table 10 &&
+	ip -n "$gw" link add blue type vrf table 10 && VRF_NS=$gw VRF_DEV=blue &&
 		ip -n "$gw" link set blue up ||
 		{ echo "SKIP: the two-APN test needs VRF support"; return 1; }
 	setup_ns ms2 pdn2 || return 1

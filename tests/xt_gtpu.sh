@@ -41,8 +41,7 @@ flush_rules() {
 	local ns f
 	for ns in "$acc" "$gw"; do
 		for f in 4 6; do
-			ipt "$ns" "$f" -t raw -F
-			ipt "$ns" "$f" -t mangle -F
+			ipt_flush "$ns" "$f"
 		done
 	done
 }

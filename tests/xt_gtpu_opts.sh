@@ -23,23 +23,30 @@ require_xt_gtpu
 
 setup_gtpu_network || exit 1
 
-# tunnel4 ENCAP_OPTS_UL DECAP_OPTS_GW ENCAP_OPTS_DL DECAP_OPTS_ACC
+# tunnel4 ENCAP_OPTS_UL DECAP_OPTS_GW ENCAP_OPTS_DL DECAP_OPTS_ACC: the
+# raw and mangle tables of both nodes flushed, then one IPv4 context.
 tunnel4() {
-	flush4
-	ipt "$acc" 4 -t mangle -A FORWARD -i acc-ms -s 10.45.0.2 \
-		-j GTPU --encap --peer 192.0.2.2 $1
-	ipt "$gw" 4 -t raw -A PREROUTING -p udp \
-		-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 $2
-	ipt "$gw" 4 -t mangle -A POSTROUTING -o apn0 -d 10.45.0.2 \
-		-j GTPU --encap --peer 192.0.2.1 $3
-	ipt "$acc" 4 -t raw -A PREROUTING -i acc-tr -p udp \
-		-j GTPU --decap --dev apn-ms $4
+	ipt_restore "$acc" 4 <<-EOF
+	*mangle
+	-A FORWARD -i acc-ms -s 10.45.0.2 -j GTPU --encap --peer 192.0.2.2 $1
+	COMMIT
+	*raw
+	-A PREROUTING -i acc-tr -p udp -j GTPU --decap --dev apn-ms $4
+	COMMIT
+	EOF
+	ipt_restore "$gw" 4 <<-EOF
+	*mangle
+	-A POSTROUTING -o apn0 -d 10.45.0.2 -j GTPU --encap --peer 192.0.2.1 $3
+	COMMIT
+	*raw
+	-A PREROUTING -p udp -j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 $2
+	COMMIT
+	EOF
 }
 flush4() {
 	local ns
 	for ns in "$acc" "$gw"; do
-		ipt "$ns" 4 -t raw -F
-		ipt "$ns" 4 -t mangle -F
+		ipt_flush "$ns" 4
 	done
 }
 capture() { # capture FILTER: start tcpdump on gw-tr into $tmp/cap.pcap
