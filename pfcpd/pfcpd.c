@@ -731,6 +731,23 @@ static void sess_free(struct pfcpd *d, struct session *s)
 	free(s);
 }
 
+/*
+ * At exit: the sessions are the agent's memory only.  Their contexts go
+ * with the gateway in owned mode and stay in the kernel in persistent
+ * mode, as they do when the agent is killed.
+ */
+static void sessions_free(struct pfcpd *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->n_slots; i++)
+		if (d->sess[i])
+			sess_free(d, d->sess[i]);
+	free(d->sess);
+	d->sess = NULL;
+	d->n_slots = 0;
+}
+
 /* TEIDs in use by any session: scanned, fine for thousands of them */
 static bool teid_used(void *data, uint32_t teid)
 {
@@ -1554,6 +1571,7 @@ int main(int argc, char **argv)
 	if (d.nft)
 		nfgtpu_close(d.nft);
 	rsp_cache_free(&d.rsp);
+	sessions_free(&d);
 	while (d.reports)
 		report_done(&d, &d.reports);
 	free(d.kctr);
