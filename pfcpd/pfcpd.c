@@ -789,18 +789,27 @@ static const struct sess_ctx *by_teid(const struct sess_ctx *v, int n,
 	return NULL;
 }
 
-/* The contexts of a session's rules before and after a message */
+/*
+ * The contexts of a session's rules before and after a message, and by
+ * batch index each context put and the rules it was made of: a refused
+ * one names its rule (sess_ctx_fail()).
+ */
 struct change {
+	const struct sess_rules *rfrom, *rto;
 	struct sess_ctx from[PFCP_MAX_RULES], to[PFCP_MAX_RULES];
 	int n_from, n_to;
-	uint32_t pdr_id[2 * PFCP_MAX_RULES];	/* by batch index */
+	struct {
+		const struct sess_ctx *c;
+		const struct sess_rules *r;
+	} put[2 * PFCP_MAX_RULES];
 	size_t n;
 };
 
 static int change_put(struct nfgtpu_batch *b, struct change *ch,
 		      enum nfgtpu_op op, const struct sess_ctx *c)
 {
-	ch->pdr_id[ch->n++] = c->pdr_id;
+	ch->put[ch->n].c = c;
+	ch->put[ch->n++].r = op == NFGTPU_OP_DELETE ? ch->rfrom : ch->rto;
 	return nfgtpu_batch_put(b, op, &c->c);
 }
 
@@ -829,17 +838,6 @@ static int change_batch(struct nfgtpu_batch *b, struct change *ch)
 	return 0;
 }
 
-/* The IE that brought a PDR in this message, for the Offending IE */
-static uint16_t pdr_ie(const struct pfcp_msg *m, uint32_t pdr_id)
-{
-	unsigned int i;
-
-	for (i = 0; i < m->n_create_pdr; i++)
-		if (m->create_pdr[i].pdr_id == pdr_id)
-			return PFCP_IE_CREATE_PDR;
-	return m->n_update_pdr ? PFCP_IE_UPDATE_PDR : PFCP_IE_CREATE_PDR;
-}
-
 /*
  * Move the kernel from the contexts of rules "from" to those of rules
  * "to" in one transaction.  0, or -1 with *f: nothing changed.
@@ -857,6 +855,8 @@ static int sess_commit(struct pfcpd *d, const struct sess_rules *from,
 	ch = calloc(1, sizeof(*ch));
 	if (!ch)
 		return -1;
+	ch->rfrom = from;
+	ch->rto = to;
 	ch->n_from = from ? sess_contexts(from, &d->conf, d->gw_qfi,
 					  ch->from, f) : 0;
 	ch->n_to = to ? sess_contexts(to, &d->conf, d->gw_qfi, ch->to, f) : 0;
@@ -869,9 +869,8 @@ static int sess_commit(struct pfcpd *d, const struct sess_rules *from,
 		idx = nfgtpu_error_index(d->nft);
 		logmsg(d, false, "session: %s", nfgtpu_error(d->nft));
 		if (idx >= 0 && (size_t)idx < ch->n)
-			*f = (struct sess_fail){ PFCP_CAUSE_RULE_FAILURE,
-				pdr_ie(&d->msg, ch->pdr_id[idx]),
-				SESS_RULE_PDR, ch->pdr_id[idx] };
+			sess_ctx_fail(ch->put[idx].r, &d->msg, ch->put[idx].c,
+				      f);
 		else
 			*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
 				SESS_RULE_NONE, 0 };

@@ -9,6 +9,7 @@
  * element): while the downlink FAR buffers, drops or has no peer yet,
  * or a gate is closed, the UE address has no context.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -506,6 +507,74 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 			n++;
 	}
 	return n;
+}
+
+/* Is id among the n rules of v (elements of size, the rule ID at off)? */
+static bool has_id(const void *v, unsigned int n, size_t size, size_t off,
+		   uint32_t id)
+{
+	const uint8_t *p = v;
+	unsigned int i;
+
+	for (i = 0; i < n; i++, p += size)
+		if (*(const uint32_t *)(p + off) == id)
+			return true;
+	return false;
+}
+
+#define MSG_HAS(m, arr, idf, id)					\
+	has_id((m)->arr, (m)->n_##arr, sizeof((m)->arr[0]),		\
+	       offsetof(__typeof__((m)->arr[0]), idf), id)
+
+/* The Create, Update or Remove IE of m that carries a rule, 0: none */
+static uint16_t rule_ie(const struct pfcp_msg *m, uint8_t type, uint32_t id)
+{
+	switch (type) {
+	case SESS_RULE_PDR:
+		return MSG_HAS(m, create_pdr, pdr_id, id) ? PFCP_IE_CREATE_PDR :
+		       MSG_HAS(m, update_pdr, pdr_id, id) ? PFCP_IE_UPDATE_PDR :
+		       MSG_HAS(m, remove_pdr, id, id) ? PFCP_IE_REMOVE_PDR : 0;
+	case SESS_RULE_FAR:
+		return MSG_HAS(m, create_far, far_id, id) ? PFCP_IE_CREATE_FAR :
+		       MSG_HAS(m, update_far, far_id, id) ? PFCP_IE_UPDATE_FAR :
+		       MSG_HAS(m, remove_far, id, id) ? PFCP_IE_REMOVE_FAR : 0;
+	default:
+		return MSG_HAS(m, create_qer, qer_id, id) ? PFCP_IE_CREATE_QER :
+		       MSG_HAS(m, update_qer, qer_id, id) ? PFCP_IE_UPDATE_QER :
+		       MSG_HAS(m, remove_qer, id, id) ? PFCP_IE_REMOVE_QER : 0;
+	}
+}
+
+/* The rule of type and id is to blame if m carries it */
+static bool blame(const struct pfcp_msg *m, uint8_t type, uint32_t id,
+		  struct sess_fail *f)
+{
+	uint16_t ie = rule_ie(m, type, id);
+
+	if (ie)
+		rule_fail(f, ie, type, id);
+	return ie;
+}
+
+void sess_ctx_fail(const struct sess_rules *r, const struct pfcp_msg *m,
+		   const struct sess_ctx *c, struct sess_fail *f)
+{
+	const struct pfcp_pdr *p[] = { find_pdr(r, c->pdr_id),
+				       find_pdr(r, c->dl_pdr_id) };
+	unsigned int i, j;
+
+	for (i = 0; i < 2; i++)
+		if (p[i] && blame(m, SESS_RULE_PDR, p[i]->pdr_id, f))
+			return;
+	for (i = 0; i < 2; i++)
+		if (p[i] && p[i]->present & PFCP_PDR_HAS_FAR_ID &&
+		    blame(m, SESS_RULE_FAR, p[i]->far_id, f))
+			return;
+	for (i = 0; i < 2; i++)
+		for (j = 0; p[i] && j < p[i]->n_qer_id; j++)
+			if (blame(m, SESS_RULE_QER, p[i]->qer_id[j], f))
+				return;
+	fail(f, PFCP_CAUSE_SYSTEM_FAILURE, 0, SESS_RULE_NONE, 0);
 }
 
 static bool names_urr(const struct pfcp_pdr *p, uint32_t urr_id)

@@ -69,6 +69,16 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 		  bool qfi, struct sess_ctx *out, struct sess_fail *f);
 
 /*
+ * Why the kernel refused context c of rules r, made by message m: the
+ * rule of m it came from, as Offending IE (Create, Update or Remove)
+ * and Failed Rule ID.  Its uplink PDR if m carries it, else its
+ * downlink PDR, else the FAR then a QER of either; 77 System failure if
+ * m carries none of them (the kernel's state, not the message).
+ */
+void sess_ctx_fail(const struct sess_rules *r, const struct pfcp_msg *m,
+		   const struct sess_ctx *c, struct sess_fail *f);
+
+/*
  * The octets a URR measured: the counters of the contexts (c[n], read
  * by nfgtpu_ctx_list()) whose uplink or downlink PDR names it.
  */

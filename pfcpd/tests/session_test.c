@@ -104,6 +104,15 @@ static int apply(struct sess_rules *r, struct sess_fail *f)
 	return sess_apply(r, &msg, &alloc, f);
 }
 
+static void check_fail(const char *what, const struct sess_fail *f,
+		       uint8_t cause, uint16_t ie, uint8_t type, uint32_t id)
+{
+	CHECK(f->cause == cause && f->offending_ie == ie &&
+	      f->rule_type == type && f->rule_id == id,
+	      "%s: cause %u IE %u rule %u/%u", what, f->cause,
+	      f->offending_ie, f->rule_type, f->rule_id);
+}
+
 static void expect_fail(const char *what, struct sess_rules *r, int apply_ok,
 			uint8_t cause, uint16_t ie, uint8_t type, uint32_t id)
 {
@@ -114,9 +123,7 @@ static void expect_fail(const char *what, struct sess_rules *r, int apply_ok,
 	if (apply_ok && !ret)
 		ret = sess_contexts(r, &conf, false, c, &f);
 	CHECK(ret == -1, "%s: refused", what);
-	CHECK(f.cause == cause && f.offending_ie == ie && f.rule_type == type &&
-	      f.rule_id == id, "%s: cause %u IE %u rule %u/%u", what, f.cause,
-	      f.offending_ie, f.rule_type, f.rule_id);
+	check_fail(what, &f, cause, ie, type, id);
 }
 
 static void test_open5gs_session(void)
@@ -234,6 +241,62 @@ static void test_refusals(void)
 	msg.create_pdr[0].pdi.fteid.teid = 0x77;
 	CHECK(!apply(&r, &f) && r.pdr[0].pdi.fteid.teid == 0x77,
 	      "free5gc's F-TEID is kept");
+}
+
+/* sess_ctx_fail() for message msg: the cause, Offending IE and rule */
+static void expect_blame(const char *what, const struct sess_rules *r,
+			 const struct sess_ctx *c, uint8_t cause, uint16_t ie,
+			 uint8_t type, uint32_t id)
+{
+	struct sess_fail f = {};
+
+	sess_ctx_fail(r, &msg, c, &f);
+	check_fail(what, &f, cause, ie, type, id);
+}
+
+/*
+ * A context the kernel refuses names the rule of the message it came
+ * from: its uplink PDR, else its downlink PDR, else a FAR or QER of
+ * theirs, whichever IE (Create, Update, Remove) carried it.
+ */
+static void test_ctx_fail(void)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_rules r = {};
+	struct sess_fail f;
+
+	establishment();
+	ohc(far(&msg.create_far[1], 2, PFCP_AA_FORW), "192.0.2.7", 0x200);
+	CHECK(!apply(&r, &f) && sess_contexts(&r, &conf, false, c, &f) == 1,
+	      "a forwarding session: one context");
+	expect_blame("in an Establishment", &r, c, PFCP_CAUSE_RULE_FAILURE,
+		     PFCP_IE_CREATE_PDR, SESS_RULE_PDR, 1);
+	modification();
+	expect_blame("an Update FAR alone", &r, c, PFCP_CAUSE_RULE_FAILURE,
+		     PFCP_IE_UPDATE_FAR, SESS_RULE_FAR, 2);
+	msg.update_pdr[0] = (struct pfcp_pdr){ .present = 1, .pdr_id = 2 };
+	msg.n_update_pdr = 1;
+	expect_blame("an Update PDR of the downlink PDR", &r, c,
+		     PFCP_CAUSE_RULE_FAILURE, PFCP_IE_UPDATE_PDR,
+		     SESS_RULE_PDR, 2);
+	msg.update_pdr[1] = (struct pfcp_pdr){ .present = 1, .pdr_id = 1 };
+	msg.n_update_pdr = 2;
+	expect_blame("an Update PDR of the uplink PDR first", &r, c,
+		     PFCP_CAUSE_RULE_FAILURE, PFCP_IE_UPDATE_PDR,
+		     SESS_RULE_PDR, 1);
+	memset(&msg, 0, sizeof(msg));
+	msg.update_qer[0] = (struct pfcp_qer){ .present = 1, .qer_id = 1 };
+	msg.n_update_qer = 1;
+	expect_blame("an Update QER alone", &r, c, PFCP_CAUSE_RULE_FAILURE,
+		     PFCP_IE_UPDATE_QER, SESS_RULE_QER, 1);
+	memset(&msg, 0, sizeof(msg));
+	msg.remove_pdr[0] = (struct pfcp_rule_id){ 1, 1 };
+	msg.n_remove_pdr = 1;
+	expect_blame("a Remove PDR", &r, c, PFCP_CAUSE_RULE_FAILURE,
+		     PFCP_IE_REMOVE_PDR, SESS_RULE_PDR, 1);
+	memset(&msg, 0, sizeof(msg));
+	expect_blame("a message carrying none of its rules (Deletion)", &r, c,
+		     PFCP_CAUSE_SYSTEM_FAILURE, 0, SESS_RULE_NONE, 0);
 }
 
 /* PDRs with one CHOOSE ID share a TEID, and make one context */
@@ -505,6 +568,7 @@ int main(void)
 
 	test_open5gs_session();
 	test_refusals();
+	test_ctx_fail();
 	test_choose_id();
 	test_ipv6();
 	test_usage();
