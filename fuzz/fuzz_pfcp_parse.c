@@ -15,7 +15,7 @@
  * session code of the daemon (pfcpd/session.c, linked in): applied to
  * no rules, to the rules it made, and without its Create IEs to those
  * rules, then translated into contexts, and its URRs measured and
- * reported.
+ * reported; the F-TEIDs chosen for it are answered and parsed back.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +227,40 @@ static void check_usage(const struct sess_rules *r, const struct pfcp_msg *m,
 	}
 }
 
+/*
+ * The F-TEIDs chosen for m's PDRs, as the daemon answers them (Created
+ * and Updated PDRs), parsed back; the rule each context would be
+ * refused on.
+ */
+static void check_chosen(const struct sess_rules *r, const struct pfcp_msg *m,
+			 const struct sess_ctx *ctx, int n)
+{
+	static struct sess_chosen ch[2 * PFCP_MAX_RULES];
+	static struct pfcp_msg back;
+	static uint8_t buf[4096];
+	struct pfcp_parsed bres;
+	struct sess_fail f;
+	struct pfcp_out o;
+	int i, k = sess_chosen(r, m, ch);
+
+	CHECK(k >= 0 && k <= m->n_create_pdr + m->n_update_pdr);
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_MOD_RSP, 1, true, 1);
+	pfcp_put_u8(&o, PFCP_IE_CAUSE, PFCP_CAUSE_ACCEPTED);
+	for (i = 0; i < k; i++) {
+		CHECK(!(ch[i].fteid.flags & PFCP_FTEID_CH));
+		pfcp_put_created_pdr(&o, ch[i].ie, ch[i].pdr_id, &ch[i].fteid);
+	}
+	i = pfcp_out_finish(&o);
+	CHECK(i > 0 && pfcp_parse(buf, i, &bres, &back) == PFCP_OK);
+	CHECK(back.n_created_pdr + back.n_updated_pdr == k);
+	for (i = 0; i < n; i++) {
+		sess_ctx_fail(r, m, &ctx[i], &f);
+		CHECK(f.cause == PFCP_CAUSE_RULE_FAILURE ?
+		      f.offending_ie && f.rule_type != SESS_RULE_NONE :
+		      f.cause == PFCP_CAUSE_SYSTEM_FAILURE && !f.offending_ie);
+	}
+}
+
 /* Apply m to r, as sess_change() does to a copy; translate the result */
 static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 {
@@ -250,6 +284,7 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 		return -1;
 	}
 	check_usage(r, m, ctx, n);
+	check_chosen(r, m, ctx, n);
 	return 0;
 }
 

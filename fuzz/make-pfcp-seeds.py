@@ -21,9 +21,10 @@ from scapy.contrib.pfcp import (  # noqa: E402
     PFCPSessionDeletionResponse, PFCPSessionEstablishmentResponse,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationResponse,
     PFCPSessionReportRequest, PFCPSessionReportResponse,
-    PFCPVersionNotSupportedResponse, IE_Cause, IE_EndTime, IE_OffendingIE,
-    IE_ReportType, IE_StartTime, IE_UR_SEQN, IE_URR_Id, IE_UsageReport_SRR,
-    IE_UsageReportTrigger, IE_VolumeMeasurement)
+    PFCPVersionNotSupportedResponse, IE_Cause, IE_CreatedPDR, IE_EndTime,
+    IE_FTEID, IE_OffendingIE, IE_PDR_Id, IE_ReportType, IE_StartTime,
+    IE_UR_SEQN, IE_URR_Id, IE_UsageReport_SRR, IE_UsageReportTrigger,
+    IE_VolumeMeasurement)
 
 SEID = 0x1000
 
@@ -39,6 +40,27 @@ def session_report_req(seq):
                                  uplink=600, downlink=500),
             IE_StartTime(timestamp=3900000000),
             IE_EndTime(timestamp=3900000002)])])
+
+
+def fix_length(raw):
+    """raw with its Message Length made to match."""
+    out = bytearray(raw)
+    struct.pack_into("!H", out, 2, len(out) - 4)
+    return bytes(out)
+
+
+def with_ie(raw, ie):
+    return fix_length(raw + bytes(ie))
+
+
+def session_mod_rsp_chosen(seq):
+    """The agent's answer to a Create PDR and an Update PDR with CHOOSE"""
+    created = bytes(IE_CreatedPDR(IE_list=[
+        IE_PDR_Id(id=3), IE_FTEID(V4=1, TEID=0x101, ipv4="192.0.2.1")]))
+    # scapy has no Updated PDR (type 256): the same IEs, its type
+    updated = struct.pack("!H", 256) + created[2:]
+    return with_ie(bytes(s.hdr(seq, SEID) / PFCPSessionModificationResponse(
+        IE_list=[IE_Cause(cause=1)])) + created, updated)
 
 
 def node_rsp(cls, seq):
@@ -71,18 +93,8 @@ GOOD = {
     "session-del-rsp": session_rsp(PFCPSessionDeletionResponse, 17, 65),
     "session-report-req": session_report_req(19),
     "session-report-rsp": session_rsp(PFCPSessionReportResponse, 20),
+    "session-mod-rsp-chosen": session_mod_rsp_chosen(21),
 }
-
-
-def fix_length(raw):
-    """raw with its Message Length made to match."""
-    out = bytearray(raw)
-    struct.pack_into("!H", out, 2, len(out) - 4)
-    return bytes(out)
-
-
-def with_ie(raw, ie):
-    return fix_length(raw + bytes(ie))
 
 
 def bad_variants(good):

@@ -447,6 +447,13 @@ static const struct pfcp_ie_desc usage_report_ies[] = {
 };
 static const struct pfcp_group usage_report = GROUP_OF(usage_report_ies);
 
+/* Created PDR and Updated PDR of the agent's responses, parsed back */
+static const struct pfcp_ie_desc created_pdr_ies[] = {
+	LEAF(PFCP_IE_PDR_ID, dec_id16, IE_M, struct pfcp_created_pdr, pdr_id),
+	LEAF(PFCP_IE_F_TEID, dec_fteid, 0, struct pfcp_created_pdr, fteid),
+};
+static const struct pfcp_group created_pdr = GROUP_OF(created_pdr_ies);
+
 /* Top-level IEs, into struct pfcp_msg */
 #define M_LEAF(t, fn, fl, f)	LEAF(t, fn, fl, struct pfcp_msg, f)
 #define M_RULES(t, g, fl, f)						\
@@ -497,9 +504,16 @@ static const struct pfcp_ie_desc session_mod_req_ies[] = {
 	M_RULES(PFCP_IE_UPDATE_URR, update_urr, 0, update_urr),
 	M_RULES(PFCP_IE_UPDATE_QER, update_qer, 0, update_qer),
 };
+#define CREATED_PDR	M_RULES(PFCP_IE_CREATED_PDR, created_pdr, 0, \
+				created_pdr)
 static const struct pfcp_ie_desc session_est_rsp_ies[] = {
 	NODE_ID, CAUSE, OFFENDING_IE,
 	M_LEAF(PFCP_IE_F_SEID, dec_fseid, 0, fseid),
+	CREATED_PDR,
+};
+static const struct pfcp_ie_desc session_mod_rsp_ies[] = {
+	CAUSE, OFFENDING_IE, CREATED_PDR,
+	M_RULES(PFCP_IE_UPDATED_PDR, created_pdr, 0, updated_pdr),
 };
 static const struct pfcp_ie_desc session_rsp_ies[] = { CAUSE, OFFENDING_IE };
 static const struct pfcp_ie_desc session_report_req_ies[] = {
@@ -556,7 +570,7 @@ static const struct pfcp_msg_desc msgs[] = {
 	MSG(PFCP_SESSION_MOD_REQ, "session_modification_request",
 	    MSG_REQ | MSG_SEID, session_mod_req_ies),
 	MSG(PFCP_SESSION_MOD_RSP, "session_modification_response", MSG_SEID,
-	    session_rsp_ies),
+	    session_mod_rsp_ies),
 	MSG_BARE(PFCP_SESSION_DEL_REQ, "session_deletion_request",
 		 MSG_REQ | MSG_SEID),
 	MSG(PFCP_SESSION_DEL_RSP, "session_deletion_response", MSG_SEID,
@@ -931,6 +945,16 @@ void pfcp_put_usage_report(struct pfcp_out *o, uint16_t type,
 		pfcp_put_u32(o, PFCP_IE_START_TIME, u->start);
 	if (u->end)
 		pfcp_put_u32(o, PFCP_IE_END_TIME, u->end);
+	pfcp_group_end(o, at);
+}
+
+void pfcp_put_created_pdr(struct pfcp_out *o, uint16_t type,
+			  uint32_t pdr_id, const struct pfcp_fteid *f)
+{
+	size_t at = pfcp_group_begin(o, type);
+
+	pfcp_put_u16(o, PFCP_IE_PDR_ID, pdr_id);
+	pfcp_put_fteid(o, f);
 	pfcp_group_end(o, at);
 }
 

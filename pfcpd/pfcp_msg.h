@@ -101,6 +101,7 @@ enum {
 	PFCP_IE_QER_ID			= 109,
 	PFCP_IE_FAILED_RULE_ID		= 114,
 	PFCP_IE_QFI			= 124,
+	PFCP_IE_UPDATED_PDR		= 256,
 };
 
 /* Enterprise-specific IEs have bit 8 of the type's first octet set */
@@ -394,6 +395,21 @@ struct pfcp_qer {
 	uint8_t qfi;
 };
 
+/*
+ * Created PDR (TS 29.244 7.5.3.2) and Updated PDR (7.5.5.5) of a
+ * Session Establishment or Modification Response: the F-TEID the UP
+ * function chose for the PDR.  The agent sends them; the codec parses
+ * them for the tests and the fuzzer.
+ */
+struct pfcp_created_pdr {
+	uint32_t present;
+	uint32_t pdr_id;
+	struct pfcp_fteid fteid;
+};
+enum {	/* struct pfcp_created_pdr, created_pdr_ies[] */
+	PFCP_CREATED_HAS_FTEID		= 1u << 1,
+};
+
 /* A removed rule: only its ID */
 struct pfcp_rule_id {
 	uint32_t present;
@@ -412,6 +428,9 @@ struct pfcp_msg {
 	uint8_t report_type;	/* Session Report Request: PFCP_REPORT_* */
 	uint8_t n_usage_report;
 	struct pfcp_usage_report usage_report[PFCP_MAX_RULES];
+	uint8_t n_created_pdr, n_updated_pdr;	/* in responses */
+	struct pfcp_created_pdr created_pdr[PFCP_MAX_RULES];
+	struct pfcp_created_pdr updated_pdr[PFCP_MAX_RULES];
 
 	uint8_t n_create_pdr, n_update_pdr, n_remove_pdr;
 	uint8_t n_create_far, n_update_far, n_remove_far;
@@ -485,6 +504,12 @@ void pfcp_put_volume(struct pfcp_out *o, uint64_t ul, uint64_t dl);
  */
 void pfcp_put_usage_report(struct pfcp_out *o, uint16_t type,
 			   const struct pfcp_usage_report *u);
+/*
+ * Created PDR or Updated PDR, grouped IE type (8 or 256): the PDR ID and
+ * the F-TEID chosen for it
+ */
+void pfcp_put_created_pdr(struct pfcp_out *o, uint16_t type,
+			  uint32_t pdr_id, const struct pfcp_fteid *f);
 /* A grouped IE: begin returns where its length goes, end writes it */
 size_t pfcp_group_begin(struct pfcp_out *o, uint16_t type);
 void pfcp_group_end(struct pfcp_out *o, size_t at);

@@ -398,28 +398,18 @@ static void put_up_fseid(const struct pfcpd *d, struct pfcp_out *o,
 	pfcp_put_fseid(o, &f);
 }
 
-/* Created PDR: the F-TEIDs the agent chose for this message's PDRs */
+/*
+ * Created PDR and Updated PDR: the F-TEIDs the agent chose for this
+ * message's Create PDRs and Update PDRs
+ */
 static void put_created(const struct pfcpd *d, struct pfcp_out *o,
 			const struct session *s)
 {
-	const struct pfcp_pdr *c;
-	unsigned int i, j;
-	size_t at;
+	struct sess_chosen c[2 * PFCP_MAX_RULES];
+	int i, n = sess_chosen(&s->rules, &d->msg, c);
 
-	for (i = 0; i < d->msg.n_create_pdr; i++) {
-		c = &d->msg.create_pdr[i];
-		if (!(c->pdi.present & PFCP_PDI_HAS_FTEID) ||
-		    !(c->pdi.fteid.flags & PFCP_FTEID_CH))
-			continue;
-		for (j = 0; j < s->rules.n_pdr; j++) {
-			if (s->rules.pdr[j].pdr_id != c->pdr_id)
-				continue;
-			at = pfcp_group_begin(o, PFCP_IE_CREATED_PDR);
-			pfcp_put_u16(o, PFCP_IE_PDR_ID, c->pdr_id);
-			pfcp_put_fteid(o, &s->rules.pdr[j].pdi.fteid);
-			pfcp_group_end(o, at);
-		}
-	}
+	for (i = 0; i < n; i++)
+		pfcp_put_created_pdr(o, c[i].ie, c[i].pdr_id, &c[i].fteid);
 }
 
 /*
@@ -477,7 +467,8 @@ static void put_failed_rule(struct pfcp_out *o, const struct sess_fail *f)
 /*
  * Session responses: Node ID only in the Establishment Response, the
  * Offending IE and Failed Rule ID when a refusal names them, our F-SEID
- * and the chosen F-TEIDs when an Establishment succeeds.  The SEID is
+ * when an Establishment succeeds, the chosen F-TEIDs (Created and
+ * Updated PDRs) when an Establishment or Modification does.  The SEID is
  * the CP function's (from its F-SEID), or 0 when the session or F-SEID
  * is unknown (TS 29.244 7.2.2.4.2).
  */
@@ -488,7 +479,7 @@ static void session_rsp(struct pfcpd *d, uint64_t seid,
 	uint8_t cause = f ? f->cause : PFCP_CAUSE_ACCEPTED;
 	bool est = d->res.hdr.type == PFCP_SESSION_EST_REQ;
 	struct pfcp_out o;
-	uint8_t buf[4096];	/* 32 Created PDRs or Usage Reports fit */
+	uint8_t buf[4096];	/* 64 Created/Updated PDRs, 32 URs fit */
 
 	rsp_start(d, &o, buf, sizeof(buf), true, seid);
 	if (est)

@@ -509,6 +509,36 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 	return n;
 }
 
+/* The PDRs of v[n] that asked for an F-TEID, as r has them, into out */
+static int chosen(const struct sess_rules *r, const struct pfcp_pdr *v,
+		  unsigned int n, uint16_t ie, struct sess_chosen *out)
+{
+	const struct pfcp_pdr *p;
+	unsigned int i;
+	int k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!(v[i].pdi.present & PFCP_PDI_HAS_FTEID) ||
+		    !(v[i].pdi.fteid.flags & PFCP_FTEID_CH))
+			continue;
+		p = find_pdr(r, v[i].pdr_id);
+		if (p)
+			out[k++] = (struct sess_chosen){ ie, p->pdr_id,
+							 p->pdi.fteid };
+	}
+	return k;
+}
+
+int sess_chosen(const struct sess_rules *r, const struct pfcp_msg *m,
+		struct sess_chosen *out)
+{
+	int n = chosen(r, m->create_pdr, m->n_create_pdr, PFCP_IE_CREATED_PDR,
+		       out);
+
+	return n + chosen(r, m->update_pdr, m->n_update_pdr,
+			  PFCP_IE_UPDATED_PDR, out + n);
+}
+
 /* Is id among the n rules of v (elements of size, the rule ID at off)? */
 static bool has_id(const void *v, unsigned int n, size_t size, size_t off,
 		   uint32_t id)

@@ -69,6 +69,25 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 		  bool qfi, struct sess_ctx *out, struct sess_fail *f);
 
 /*
+ * An F-TEID the agent chose for a PDR of a message: reported in a
+ * Created PDR for a Create PDR, in an Updated PDR for an Update PDR
+ * (TS 29.244 7.5.5.5: the UP function was asked for a new F-TEID).
+ */
+struct sess_chosen {
+	uint16_t ie;		/* PFCP_IE_CREATED_PDR or _UPDATED_PDR */
+	uint32_t pdr_id;
+	struct pfcp_fteid fteid;
+};
+
+/*
+ * The F-TEIDs chosen for the PDRs of message m that asked for one (CH),
+ * as the rules r it made have them: how many, at most 2 *
+ * PFCP_MAX_RULES.
+ */
+int sess_chosen(const struct sess_rules *r, const struct pfcp_msg *m,
+		struct sess_chosen *out);
+
+/*
  * Why the kernel refused context c of rules r, made by message m: the
  * rule of m it came from, as Offending IE (Create, Update or Remove)
  * and Failed Rule ID.  Its uplink PDR if m carries it, else its

@@ -8,8 +8,10 @@
 # context yet), modification to FORW with the access node's F-TEID
 # (ping both ways through the tunnel), deletion (no traffic, no context
 # left), and the sessions of a peer that releases its association go
-# with it; then the same for an IPv6 UE.  A session whose URR has a
-# Volume Threshold and a Measurement Period sends Session Report
+# with it; an Update PDR asking for a new F-TEID gets it in an Updated
+# PDR and the context moves to it; then the same for an IPv6 UE.  A
+# session whose URR has a Volume Threshold and a Measurement Period
+# sends Session Report
 # Requests: one when the pings cross the threshold (sent again when
 # unanswered), one when the period ends (answered "Session context not
 # found": counted).  Another host that names the
@@ -75,6 +77,15 @@ expect_rsp() {
 	[[ " $r " =~ $3 ]] && PASS "$1: $r" || FAIL "$1: '$r' does not match '$3'"
 }
 
+# acc_uplink FAMILY: the access node encapsulates the uplink of the MS's
+# address of FAMILY with $teid
+acc_uplink() {
+	ip netns exec "$acc" nft delete element inet access "uplink$1" \
+		"{ $(ms_addr "$1") }" 2>/dev/null
+	ip netns exec "$acc" nft add element inet access "uplink$1" \
+		"{ $(ms_addr "$1") : 192.0.2.2 . $teid }"
+}
+
 # establish WHAT FAMILY: a Session Establishment for the MS's address of
 # FAMILY; $teid is the F-TEID the agent chose, which the access node then
 # encapsulates the MS's uplink with
@@ -88,10 +99,7 @@ establish() {
 		FAIL "$1: $r"
 		teid=0x1
 	fi
-	ip netns exec "$acc" nft delete element inet access "uplink$2" \
-		"{ $(ms_addr "$2") }" 2>/dev/null
-	ip netns exec "$acc" nft add element inet access "uplink$2" \
-		"{ $(ms_addr "$2") : 192.0.2.2 . $teid }"
+	acc_uplink "$2"
 }
 
 # expect_report WHAT TRIGGER SEQN: the next Session Report Request with
@@ -141,6 +149,24 @@ ping_ok "$ms" "$(pdn_addr 4)" && PASS "ping MS -> PDN through the tunnel" ||
 	FAIL "ping MS -> PDN"
 ping_ok "$pdn" "$(ms_addr 4)" && PASS "ping PDN -> MS through the tunnel" ||
 	FAIL "ping PDN -> MS"
+
+# An Update PDR asking for a new F-TEID (CHOOSE): the Updated PDR of the
+# response names it (TS 29.244 7.5.5.5), the context moves to it in one
+# transaction, and the access node follows
+r=$(smf mod-choose)
+if [[ " $r " =~ \ cause=1\ updated-teid=(0x[0-9a-f]+)\ addr=192.0.2.2\  ]] &&
+   [ "${BASH_REMATCH[1]}" != "$teid" ]; then
+	PASS "an Update PDR with CHOOSE: a new F-TEID in an Updated PDR: $r"
+	teid=${BASH_REMATCH[1]}
+else
+	FAIL "an Update PDR with CHOOSE, F-TEID $teid before: $r"
+fi
+acc_uplink 4
+expect_eq "one context, on the new TEID" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
+expect_eq "no other context" "$(ctx_count)" 1
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" &&
+	PASS "ping both ways on the new F-TEID" || FAIL "ping on the new F-TEID"
 
 # Another host that names the SMF's Node ID and knows the SEID owns
 # nothing: the session is its SMF's.

@@ -11,6 +11,8 @@
 #                        (UE: the UE's IPv4 or IPv6 address)
 #   est-no-fseid      -> cause=66 offending=57
 #   mod TEID          -> the downlink FAR to FORW, peer acc with TEID
+#   mod-choose [UE]   -> an Update PDR of the uplink PDR asking for a new
+#                        F-TEID (CHOOSE): cause=1 updated-teid=T addr=A
 #   mod-bad           -> Update FAR of a FAR the session does not have
 #   mod-seid SEID     -> a Modification of another SEID
 #   del               -> cause=1 [ul=U dl=D total=T]: the Usage Report
@@ -50,6 +52,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_UpdateFAR, IE_UpdateForwardingParameters, IE_URR_Id,
     IE_UsageReport_SDR, IE_VolumeMeasurement, IE_CreateURR,
     IE_MeasurementMethod, IE_ReportingTriggers, IE_MeasurementPeriod,
+    IE_NotImplemented, IE_UpdatePDR,
     IE_VolumeThreshold, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
     IE_UsageReportTrigger, IE_StartTime, IE_EndTime,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest,
@@ -166,6 +169,13 @@ def result(rsp):
         for f in ie.IE_list:
             if isinstance(f, IE_FTEID):
                 out.append(f"teid={f.TEID:#x} addr={f.ipv4}")
+    for ie in ies(rsp, IE_NotImplemented):
+        if ie.ietype != 256:
+            continue
+        # scapy has no Updated PDR: its IEs are read as a Created PDR's
+        for f in IE_CreatedPDR(b"\x00\x08" + bytes(ie)[2:]).IE_list:
+            if isinstance(f, IE_FTEID):
+                out.append(f"updated-teid={f.TEID:#x} addr={f.ipv4}")
     for ie in ies(rsp, IE_UsageReport_SDR):
         for f in ie.IE_list:
             if isinstance(f, IE_VolumeMeasurement):
@@ -190,17 +200,27 @@ def downlink_pdr(ue):
         IE_FAR_Id(id=2), IE_URR_Id(id=1), IE_QER_Id(id=1)])
 
 
+def uplink_pdi(ni, ue, fteid):
+    return IE_PDI(IE_list=[
+        IE_SourceInterface(interface=s.ACCESS), fteid,
+        IE_NetworkInstance(instance=ni), ue_ip(ue)])
+
+
 def uplink_pdr(ni, ue):
     """open5gs' uplink PDR with the F-TEID to CHOOSE"""
     return IE_CreatePDR(IE_list=[
         IE_PDR_Id(id=1), IE_Precedence(precedence=255),
-        IE_PDI(IE_list=[
-            IE_SourceInterface(interface=s.ACCESS),
-            IE_FTEID(V4=1, CH=1, CHID=1, choose_id=5),
-            IE_NetworkInstance(instance=ni),
-            ue_ip(ue)]),
+        uplink_pdi(ni, ue, IE_FTEID(V4=1, CH=1, CHID=1, choose_id=5)),
         IE_OuterHeaderRemoval(header=0), IE_FAR_Id(id=1),
         IE_URR_Id(id=1), IE_QER_Id(id=1)])
+
+
+def mod_choose(seid, ue):
+    """The uplink PDR's PDI again, a new F-TEID to CHOOSE"""
+    return s.hdr(0, seid) / PFCPSessionModificationRequest(IE_list=[
+        IE_UpdatePDR(IE_list=[
+            IE_PDR_Id(id=1),
+            uplink_pdi("internet", ue, IE_FTEID(V4=1, CH=1))])])
 
 
 def est(ni="internet", ue="10.45.0.2", with_fseid=True):
@@ -238,6 +258,8 @@ for line in sys.stdin:
             r = exchange(est(with_fseid=False))
         elif w[0] == "mod":
             r = exchange(mod(up_seid, 2, int(w[1], 0)))
+        elif w[0] == "mod-choose":
+            r = exchange(mod_choose(up_seid, (w[1:] or ["10.45.0.2"])[0]))
         elif w[0] == "mod-bad":
             r = exchange(mod(up_seid, 9, 0x200))
         elif w[0] == "mod-seid":

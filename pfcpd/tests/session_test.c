@@ -327,6 +327,71 @@ static void test_choose_id(void)
 	      r.pdr[0].pdi.fteid.teid);
 }
 
+/*
+ * The F-TEIDs chosen for a message's PDRs, in the Modification Response
+ * built as the agent does, parsed back: a Created PDR for a Create PDR
+ * with CHOOSE, an Updated PDR for an Update PDR with CHOOSE (TS 29.244
+ * 7.5.5.5), whose context moves to the new TEID.
+ */
+static void test_chosen(void)
+{
+	struct sess_chosen ch[2 * PFCP_MAX_RULES];
+	struct sess_ctx c[PFCP_MAX_RULES];
+	const struct pfcp_created_pdr *u;
+	struct sess_rules r = {};
+	struct pfcp_parsed res;
+	struct sess_fail f;
+	struct pfcp_out o;
+	uint8_t buf[1024];
+	uint32_t old;
+	int i, n;
+
+	establishment();
+	ohc(far(&msg.create_far[1], 2, PFCP_AA_FORW), "192.0.2.7", 0x200);
+	CHECK(!apply(&r, &f), "establishment applies");
+	n = sess_chosen(&r, &msg, ch);
+	CHECK(n == 1 && ch[0].ie == PFCP_IE_CREATED_PDR && ch[0].pdr_id == 1 &&
+	      ch[0].fteid.teid == r.pdr[0].pdi.fteid.teid,
+	      "a Created PDR for the Create PDR with CHOOSE: %d", n);
+	old = r.pdr[0].pdi.fteid.teid;
+
+	/* the uplink PDR asks for a new F-TEID; the downlink PDR does not */
+	memset(&msg, 0, sizeof(msg));
+	msg.update_pdr[0] = r.pdr[1];
+	msg.update_pdr[1] = r.pdr[0];
+	choose(&msg.update_pdr[1], 0);
+	msg.n_update_pdr = 2;
+	CHECK(!apply(&r, &f), "an Update PDR with CHOOSE applies (cause %u)",
+	      f.cause);
+	n = sess_chosen(&r, &msg, ch);
+	CHECK(n == 1 && ch[0].ie == PFCP_IE_UPDATED_PDR && ch[0].pdr_id == 1 &&
+	      ch[0].fteid.teid != old &&
+	      ch[0].fteid.teid == r.pdr[0].pdi.fteid.teid &&
+	      ch[0].fteid.flags == PFCP_FTEID_V4 &&
+	      !memcmp(ch[0].fteid.v4, conf.gtpu4, 4),
+	      "an Updated PDR with a new F-TEID: %d, 0x%x (was 0x%x)", n,
+	      n ? ch[0].fteid.teid : 0, old);
+	CHECK(sess_contexts(&r, &conf, false, c, &f) == 1 &&
+	      c[0].c.teid == r.pdr[0].pdi.fteid.teid,
+	      "the context moves to the new TEID 0x%x", c[0].c.teid);
+
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_MOD_RSP, 7, true,
+		       0x1000);
+	pfcp_put_u8(&o, PFCP_IE_CAUSE, PFCP_CAUSE_ACCEPTED);
+	for (i = 0; i < n; i++)
+		pfcp_put_created_pdr(&o, ch[i].ie, ch[i].pdr_id, &ch[i].fteid);
+	n = pfcp_out_finish(&o);
+	u = &msg.updated_pdr[0];
+	CHECK(n > 0 && pfcp_parse(buf, n, &res, &msg) == PFCP_OK &&
+	      msg.n_updated_pdr == 1 && !msg.n_created_pdr &&
+	      u->pdr_id == 1 && u->present & PFCP_CREATED_HAS_FTEID &&
+	      u->fteid.teid == r.pdr[0].pdi.fteid.teid &&
+	      u->fteid.flags == PFCP_FTEID_V4 &&
+	      !memcmp(u->fteid.v4, conf.gtpu4, 4),
+	      "the Modification Response's Updated PDR parses: PDR %u 0x%x",
+	      u->pdr_id, u->fteid.teid);
+}
+
 /* An IPv6 UE: its /64 is the MS address, an IPv6 peer */
 static void test_ipv6(void)
 {
@@ -570,6 +635,7 @@ int main(void)
 	test_refusals();
 	test_ctx_fail();
 	test_choose_id();
+	test_chosen();
 	test_ipv6();
 	test_usage();
 	test_triggers();
