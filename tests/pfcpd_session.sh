@@ -193,15 +193,16 @@ ping_ok "$ms" "$(pdn_addr 4)" && FAIL "traffic after the deletion" ||
 expect_rsp "a Deletion of the deleted session" del " cause=65 "
 
 # Usage reports: the pings (816 octets) cross a threshold of 500; the
-# period of 5 s ends after them
+# period of 5 s ends after them.  The SMF leaves the threshold's report
+# unanswered once and answers the period's with 65, whenever they come.
 smf urr 500 5 >/dev/null
+smf report-cause 0 volth >/dev/null
+smf report-cause 65 perio >/dev/null
 establish "a session reporting on 500 octets and every 5 s" 4
 expect_rsp "its Modification to FORW" "mod 0x200" " cause=1 "
 ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" ||
 	FAIL "ping through the reporting session"
-smf report-cause 0 >/dev/null
 expect_report "a Session Report Request: Volume Threshold, sent again" volth 0
-smf report-cause 65 >/dev/null
 expect_report "a Session Report Request: Measurement Period, what came after" perio 1
 expect_rsp "the reporting session's Deletion" del " cause=1 "
 smf urr >/dev/null

@@ -21,9 +21,12 @@
 #                        Volume Threshold of VOLTH octets in total and
 #                        every PERIOD seconds
 #   urr               -> ok: smf_msgs' URR again
-#   report-cause C    -> ok: the next Session Report Request is answered
-#                        with cause C (then 1 again); 0: not answered
-#                        (its retransmission is)
+#   report-cause C TRIGGER
+#                     -> ok: the next Session Report Request whose Usage
+#                        Report has TRIGGER (volth, perio) is answered
+#                        with cause C (later ones with 1); 0: not answered
+#                        (its retransmission is).  Said before the report
+#                        can come: it is answered as soon as it does
 #   report TRIGGER    -> the first Session Report Request (received
 #                        since the last such command) whose Usage Report
 #                        has TRIGGER (volth, perio): usar=1 seid=S urr=U
@@ -65,9 +68,15 @@ sock.settimeout(10)
 seq = 0
 up_seid = 0
 urr = s.urr()
-report_cause = 1
+report_causes = {}      # trigger: the cause to answer its next report with
 reports = []            # results of the Session Report Requests kept
 reports_seen = set()    # their sequence numbers: retransmissions
+
+
+def triggers(ur):
+    """The reporting triggers of a Usage Report's IEs, as in "report" """
+    t = ur[IE_UsageReportTrigger]
+    return [n.lower() for n in ("VOLTH", "PERIO", "VOLQU") if getattr(t, n)]
 
 
 def usage_report(req, cause):
@@ -76,11 +85,9 @@ def usage_report(req, cause):
            f"seid={req.seid:#x}"]
     for ur in ies(req, IE_UsageReport_SRR):
         f = {type(ie): ie for ie in ur.IE_list}
-        t = f[IE_UsageReportTrigger]
         v = f[IE_VolumeMeasurement]
-        trig = [n for n in ("VOLTH", "PERIO", "VOLQU") if getattr(t, n)]
         out += [f"urr={f[IE_URR_Id].id}", f"seqn={f[IE_UR_SEQN].number}",
-                f"trigger={','.join(trig).lower()}", f"ul={v.uplink}",
+                f"trigger={','.join(triggers(f))}", f"ul={v.uplink}",
                 f"dl={v.downlink}", f"total={v.total}",
                 f"secs={f[IE_EndTime].timestamp - f[IE_StartTime].timestamp}"]
     out.append(f"answered={cause}")
@@ -89,9 +96,11 @@ def usage_report(req, cause):
 
 def answer_report(req, sender):
     """A Session Report Response; the request kept unless seen before"""
-    global report_cause
-    cause = report_cause
-    report_cause = 1
+    cause = 1
+    for ur in ies(req, IE_UsageReport_SRR):
+        for t in triggers({type(ie): ie for ie in ur.IE_list}):
+            if t in report_causes:
+                cause = report_causes.pop(t)
     if not cause:
         return
     seid = up_seid if cause == 1 else 0
@@ -288,7 +297,7 @@ for line in sys.stdin:
             print("ok", flush=True)
             continue
         elif w[0] == "report-cause":
-            report_cause = int(w[1])
+            report_causes[w[2]] = int(w[1])
             print("ok", flush=True)
             continue
         elif w[0] == "report":
