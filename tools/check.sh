@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.." || exit 2
 source tools/suite.sh
 make -s -C tests KSFT="$ksft" OUTPUT="$PWD/tests" all || exit 2
 
-# host_check NAME LOG COMMAND...: a check that runs on the host, before
+# host_check NAME LOG COMMAND...: a check that runs on the host, beside
 # the VMs; its output goes to LOG, shown when it fails.
 host_check() {
 	local name=$1 log=$2
@@ -24,6 +24,13 @@ host_check() {
 		fail=$((fail + 1)) status=1
 	fi
 }
+
+# The VMs first, in the background: the host checks below leave a core
+# idle much of the time (one fuzzer at a time, a test that waits on
+# timers), which the VMs' emulation takes up.
+for kver in "$@"; do
+	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4800}"
+done
 
 # The GTP-U parser and the PFCP codec are pure functions: their fuzzers
 # run on the host, over the committed corpora and regressions, then
@@ -44,8 +51,5 @@ host_check "tests: the GTP-U corpus is what tests/corpus/generate.py makes" \
 # check-build builds against all of them).
 host_check "modules build against the oldest and newest 6.1 and 6.12 headers" \
 	build/build-matrix.log tools/build-matrix.sh --ends
-for kver in "$@"; do
-	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4800}"
-done
 collect_suites
 suite_summary
