@@ -5,7 +5,8 @@
  *
  *   gtpu [-n NETNS] [-j] [-c] COMMAND
  *
- * Exit status: 0 done, 1 refused or failed (nothing applied), 2 usage.
+ * Exit status: 0 done, 1 refused or failed (nothing applied, but for the
+ * transactions before the failing one of a ctx load --batch), 2 usage.
  */
 #define _GNU_SOURCE	/* getline() */
 #include <arpa/inet.h>
@@ -38,7 +39,8 @@ static void usage(FILE *f)
 	      "          [qfi QFI]\n"
 	      "  ctx del teid TEID [apn DEVICE ms ADDRESS...]\n"
 	      "  ctx list\n"
-	      "  ctx load FILE      (ctx add/mod/del lines, one transaction; - is stdin)\n"
+	      "  ctx load [--each|--batch N] FILE  (ctx add/mod/del lines, one\n"
+	      "                     transaction, or one every N lines; - is stdin)\n"
 	      "  stats [--prometheus]\n"
 	      "-n NETNS: a name of ip netns or a path; -j: JSON output; -c: only\n"
 	      "parse and print the command as understood.  See gtpu(8).\n", f);
@@ -201,7 +203,11 @@ static int stats(struct nfgtpu *h, bool prometheus)
 	return 0;
 }
 
-/* ctx load: every line a ctx add, mod or del; one transaction */
+/*
+ * ctx load: every line a ctx add, mod or del; one transaction, or with
+ * --batch N one every N lines (--each: every line), each sent as soon as
+ * it is read, so that memory stays that of N contexts.
+ */
 
 static const enum nfgtpu_op ops[] = {
 	[GTPU_CTX_ADD] = NFGTPU_OP_ADD,
@@ -215,8 +221,10 @@ static const char *const op_words[] = {
 
 struct load {
 	const char *file;
-	unsigned int *lines;	/* of each context */
+	unsigned long batch;	/* lines a transaction, 0: all */
+	unsigned int *lines;	/* of each context of the transaction */
 	size_t n;
+	size_t done;		/* changes committed */
 };
 
 static int load_line(struct load *l, struct nfgtpu_batch *b, char *s,
@@ -254,16 +262,39 @@ static int load_line(struct load *l, struct nfgtpu_batch *b, char *s,
 	return b ? nfgtpu_batch_put(b, ops[cmd.kind], &cmd.ctx) : 0;
 }
 
-static int ctx_load(struct nfgtpu *h, const char *file)
+/* Send the transaction, name the refused line; a new one for what follows */
+static int load_commit(struct nfgtpu *h, struct nfgtpu_batch **b,
+		       struct load *l)
+{
+	long idx;
+
+	if (!l->n)
+		return 0;
+	if (nfgtpu_batch_commit(*b) < 0) {
+		idx = nfgtpu_error_index(h);
+		if (idx >= 0 && (size_t)idx < l->n)
+			fprintf(stderr, PROG ": %s:%u: %s\n", l->file,
+				l->lines[idx], nfgtpu_error(h));
+		else
+			fprintf(stderr, PROG ": %s: %s\n", l->file, nfgtpu_error(h));
+		return 1;
+	}
+	l->done += l->n;
+	l->n = 0;
+	nfgtpu_batch_free(*b);
+	*b = nfgtpu_batch_new(h);
+	return *b ? 0 : lib_err(h);
+}
+
+static int ctx_load(struct nfgtpu *h, const char *file, unsigned long batch)
 {
 	bool is_stdin = !strcmp(file, "-");
 	struct nfgtpu_batch *b = NULL;
-	struct load l = { .file = is_stdin ? "<stdin>" : file };
+	struct load l = { .file = is_stdin ? "<stdin>" : file, .batch = batch };
 	unsigned int line = 0;
 	size_t size = 0;
 	char *buf = NULL;
 	int ret = 0;
-	long idx;
 	FILE *f;
 
 	f = is_stdin ? stdin : fopen(file, "r");
@@ -276,23 +307,19 @@ static int ctx_load(struct nfgtpu *h, const char *file)
 		if (!b)
 			return lib_err(h);
 	}
-	while (!ret && getline(&buf, &size, f) >= 0)
+	while (!ret && getline(&buf, &size, f) >= 0) {
 		ret = load_line(&l, b, buf, ++line) < 0 ? 2 : 0;
+		if (!ret && b && l.batch && l.n == l.batch)
+			ret = load_commit(h, &b, &l);
+	}
 	if (!ret && ferror(f)) {
 		fprintf(stderr, PROG ": %s: %s\n", file, strerror(errno));
 		ret = 1;
 	}
-	if (!ret && b && nfgtpu_batch_commit(b) < 0) {
-		idx = nfgtpu_error_index(h);
-		if (idx >= 0 && (size_t)idx < l.n)
-			fprintf(stderr, PROG ": %s:%u: %s\n", l.file,
-				l.lines[idx], nfgtpu_error(h));
-		else
-			fprintf(stderr, PROG ": %s: %s\n", l.file, nfgtpu_error(h));
-		ret = 1;
-	}
-	if (!ret && !check_only)
-		printf("%zu changes applied\n", l.n);
+	if (!ret && b)
+		ret = load_commit(h, &b, &l);
+	if (!check_only && (!ret || l.done))
+		printf("%zu changes applied\n", l.done);
 	nfgtpu_batch_free(b);
 	free(buf);
 	free(l.lines);
@@ -351,7 +378,7 @@ static int print_parsed(const struct gtpu_cmd *cmd)
 		putchar('\n');
 		return 0;
 	case GTPU_CTX_LOAD:
-		return ctx_load(NULL, cmd->file);
+		return ctx_load(NULL, cmd->file, cmd->batch);
 	case GTPU_TEARDOWN:
 		puts("teardown gateway");
 		return 0;
@@ -395,7 +422,7 @@ static int run(struct nfgtpu *h, const struct gtpu_cmd *cmd, bool nested)
 	case GTPU_CTX_LIST:
 		return ctx_list(h);
 	case GTPU_CTX_LOAD:
-		return ctx_load(h, cmd->file);
+		return ctx_load(h, cmd->file, cmd->batch);
 	case GTPU_STATS:
 		return stats(h, cmd->prometheus);
 	}

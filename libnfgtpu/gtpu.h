@@ -25,6 +25,7 @@ struct gtpu_cmd {
 	unsigned int gw_flags;		/* setup */
 	struct nfgtpu_ctx ctx;		/* ctx add, mod, del */
 	const char *file;		/* ctx load */
+	unsigned long batch;		/* ctx load: lines a transaction, 0: all */
 	bool prometheus;		/* stats */
 };
 

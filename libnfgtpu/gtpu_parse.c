@@ -260,6 +260,25 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 	return 0;
 }
 
+/* ctx load [--each | --batch N]: how many words the option took */
+static int parse_load_opt(int argc, char **argv, struct gtpu_cmd *cmd,
+			  struct perr *e)
+{
+	unsigned long long v;
+
+	if (argc > 1 && !strcmp(argv[1], "--each")) {
+		cmd->batch = 1;
+		return 1;
+	}
+	if (argc < 2 || strcmp(argv[1], "--batch"))
+		return 0;
+	if (argc < 3 || parse_num(argv[2], ULONG_MAX, &v) || !v)
+		return fail(e, "ctx load: bad --batch '%s' (1 or more lines)",
+			    argc < 3 ? "" : argv[2]);
+	cmd->batch = v;
+	return 2;
+}
+
 static int parse_ctx_cmd(int argc, char **argv, struct gtpu_cmd *cmd,
 			 struct perr *e)
 {
@@ -269,6 +288,7 @@ static int parse_ctx_cmd(int argc, char **argv, struct gtpu_cmd *cmd,
 		{ "delete", GTPU_CTX_DEL }, { "list", GTPU_CTX_LIST },
 		{ "load", GTPU_CTX_LOAD },
 	};
+	int skip;
 	size_t k;
 
 	if (argc < 1)
@@ -285,6 +305,11 @@ static int parse_ctx_cmd(int argc, char **argv, struct gtpu_cmd *cmd,
 			return fail(e, "ctx list: unexpected '%s'", argv[1]);
 		return 0;
 	case GTPU_CTX_LOAD:
+		skip = parse_load_opt(argc, argv, cmd, e);
+		if (skip < 0)
+			return -1;
+		argc -= skip;
+		argv += skip;
 		if (argc != 2)
 			return fail(e, "ctx load: expected one FILE%s%s%s",
 				    argc > 2 ? ", not '" : "",

@@ -128,6 +128,17 @@ sed 's/^ctx add \(teid [0-9]*\).*/ctx del \1/' "$tmp/many" >"$tmp/del"
 gtpu ctx load "$tmp/del" >/dev/null && PASS "128 contexts deleted by TEID in one transaction" ||
 	FAIL "ctx load of 128 deletes"
 expect_eq "two contexts left" "$(ctx_count)" 2
+head -n 3 "$tmp/many" >"$tmp/each"
+sed -n 2p "$tmp/batch" >>"$tmp/each"
+sed -n 2p "$tmp/batch" >>"$tmp/each"		# TEID 0x300 again
+expect_fail "ctx load --each: a transaction a line, up to a refused one" \
+	"each:5: context 0 (TEID 0x300): map uplink4: TEID already in use" \
+	gtpu ctx load --each "$tmp/each"
+expect_eq "the four lines before the refused one stay applied" "$(ctx_count)" 6
+sed -i -e '$d' -e 's/^ctx add \(teid [0-9x]*\).*/ctx del \1/' "$tmp/each"
+gtpu ctx load --batch 3 "$tmp/each" >/dev/null &&
+	expect_eq "ctx load --batch 3 deletes them in two transactions" "$(ctx_count)" 2 ||
+	FAIL "ctx load --batch 3 of 4 deletes"
 cat >"$tmp/mixed" <<'EOF2'
 ctx add teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x600
 ctx mod teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x601

@@ -115,6 +115,16 @@ case_ 2 "bad option" -x stats
 printf '# two contexts\n\n%s\nctx del teid 0x5\n' "$ADD" >"$tmp/ok"
 case_ 0 "$ADD
 ctx del teid 0x5" ctx load "$tmp/ok"
+case_ 0 "$ADD
+ctx del teid 0x5" ctx load --each "$tmp/ok"
+case_ 0 "$ADD
+ctx del teid 0x5" ctx load --batch 0x1 "$tmp/ok"
+case_ 2 "ctx load: expected one FILE, not 'b'" ctx load --each a b
+case_ 2 "ctx load: expected one FILE" ctx load --each
+case_ 2 "ctx load: expected one FILE" ctx load --batch 2
+case_ 2 "ctx load: bad --batch '0' (1 or more lines)" ctx load --batch 0 a
+case_ 2 "ctx load: bad --batch '-1'" ctx load --batch -1 a
+case_ 2 "ctx load: bad --batch ''" ctx load --batch
 printf '%s\nctx add teid 7 apn a\n' "$ADD" >"$tmp/bad"
 case_ 2 "bad:2: ctx add: missing 'ms'" ctx load "$tmp/bad"
 printf 'stats\n' >"$tmp/stats"
