@@ -9,7 +9,8 @@
 #   pps      packets per second at the sink, per variant, direction, inner
 #            size and number of PDP contexts, round by round
 #   tcp      one iperf3 TCP stream through the tunnel
-#   install  time to load N contexts (nft batch, gtp driver netlink)
+#   install  time to load N contexts (nft batch, gtp driver netlink,
+#            gtpu over libnfgtpu) and the installing process's peak RSS
 #   ops      add then delete contexts one transaction each, with traffic
 #   mem      kernel memory the loaded contexts take
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
@@ -35,7 +36,8 @@ quick)
 	echo "usage: bench.sh full|quick OUTDIR" >&2; exit 2 ;;
 esac
 : "${SIZES:=64 1400}" "${MS_MTU:=1464}" "${XT_MAX:=1000}" "${GTP_HSIZE:=524288}"
-: "${VARIANTS:=gen plain gtp nft xt}" "${TCP_VARIANTS:=plain gtp nft xt osmo}"
+: "${LIB_BATCH:=100000}"
+: "${VARIANTS:=gen plain gtp nft xt lib}" "${TCP_VARIANTS:=plain gtp nft xt osmo}"
 
 # rec TYPE KEY VALUE...: one JSON object, numbers unquoted.
 rec() {
@@ -83,6 +85,8 @@ iptables -j GTPU --help 2>/dev/null | grep -q -- --decap ||
 [ -x "$GEN" ] || { echo "bench: no $GEN" >&2; exit 1; }
 have_gtp=1
 [ -x "$GTP_GENL" ] || { echo "bench: no $GTP_GENL: the gtp driver is left out"; have_gtp=0; }
+have_lib=1
+[ -x "$GTPU" ] || { echo "bench: no $GTPU: libnfgtpu is left out"; have_lib=0; }
 have_osmo=1
 command -v osmo-ggsn >/dev/null && command -v sgsnemu >/dev/null ||
 	{ echo "bench: osmo-ggsn/sgsnemu not installed: left out"; have_osmo=0; }
@@ -98,6 +102,10 @@ gtp_dev() { # gtp_dev VARIANT ROLE: the gtp device gtp0 in gw_V or acc_V
 	in_ns "$1" $ns "$GTP_GENL" link add gtp0 role "$2" hsize "$GTP_HSIZE" &&
 		in_ns "$1" $ns ip link set gtp0 up
 }
+
+# The installing process's peak RSS goes to $tmp/rss (GNU time's %M, kB).
+RSS=()
+[ -x /usr/bin/time ] && RSS=(/usr/bin/time -f %M -o "$tmp/rss")
 
 ########################################################################
 # TCP: one iperf3 stream MS -> PDN (up) and PDN -> MS (down).
@@ -240,23 +248,31 @@ tcp_phase() {
 # load VARIANT N: install N contexts, timed, with the memory they take.
 # Timed twice: elapsed guest time, and the CPU time (user + system) of
 # the installing process, which leaves out waiting for its binary and
-# libraries to be read over 9p.
+# libraries to be read over 9p.  lib: gtpu ctx load, one transaction;
+# lib-batch: the same, a transaction every LIB_BATCH contexts.
 load() {
-	local v=$1 n=$2 m0 m1 f=$tmp/ctx t TIMEFORMAT='%R %U %S'
+	local v=$1 n=$2 m0 m1 f=$tmp/ctx t rss TIMEFORMAT='%R %U %S'
 	case $v in
-	nft) "$GEN" ctx "$n" nft >"$f" ;;
-	gtp) "$GEN" ctx "$n" gtp >"$f" ;;
-	xt) "$GEN" ctx "$n" xt >"$f" ;;
+	nft|gtp|xt|lib) "$GEN" ctx "$n" "$v" >"$f" ;;
+	lib-batch) "$GEN" ctx "$n" lib >"$f" ;;
 	*) return 0 ;;
 	esac
 	settle
 	m0=$(meminfo)
+	rm -f "$tmp/rss"
 	case $v in
-	nft) t=$( { time in_ns nft gw nft -f "$f" >&2 || echo FAILED >&2; } 2>&1 ) ;;
-	gtp) t=$( { time in_ns gtp gw "$GTP_GENL" batch <"$f" >&2 || echo FAILED >&2; } 2>&1 ) ;;
-	xt) t=$( { time in_ns xt gw iptables-restore <"$f" >&2 || echo FAILED >&2; } 2>&1 ) ;;
+	nft) t=$( { time in_ns nft gw "${RSS[@]}" nft -f "$f" >&2 || echo FAILED >&2; } 2>&1 ) ;;
+	gtp) t=$( { time in_ns gtp gw "${RSS[@]}" "$GTP_GENL" batch <"$f" >&2 ||
+		echo FAILED >&2; } 2>&1 ) ;;
+	xt) t=$( { time in_ns xt gw "${RSS[@]}" iptables-restore <"$f" >&2 ||
+		echo FAILED >&2; } 2>&1 ) ;;
+	lib) t=$( { time in_ns lib gw "${RSS[@]}" "$GTPU" ctx load "$f" >&2 ||
+		echo FAILED >&2; } 2>&1 ) ;;
+	lib-batch) t=$( { time in_ns lib gw "${RSS[@]}" "$GTPU" ctx load --batch "$LIB_BATCH" \
+		"$f" >&2 || echo FAILED >&2; } 2>&1 ) ;;
 	esac
 	rm -f "$f"
+	rss=$(tail -n 1 "$tmp/rss" 2>/dev/null)
 	if grep -q FAILED <<<"$t"; then
 		echo "bench: loading $n contexts into $v failed: $(head -c 500 <<<"$t")"
 		return 1
@@ -265,19 +281,20 @@ load() {
 	settle
 	m1=$(meminfo)
 	set -- $t
-	rec install variant "$v" contexts "$n" seconds "$1" cpu_seconds "$(echo "$2 + $3" | bc)"
+	rec install variant "$v" contexts "$n" seconds "$1" cpu_seconds "$(echo "$2 + $3" | bc)" \
+		${rss:+rss_kb "$rss"}
 	set -- $m0 $m1
 	rec mem variant "$v" contexts "$n" slab_kb $(($5 - $1)) vmalloc_kb $(($6 - $2)) \
 		percpu_kb $(($7 - $3)) memfree_kb $(($4 - $8))
-	log "$v: $n contexts loaded in $t s (elapsed user sys)," \
+	log "$v: $n contexts loaded in $t s (elapsed user sys), peak RSS ${rss:-?} kB," \
 		"kernel memory +$(($5 - $1 + $6 - $2 + $7 - $3)) kB"
 }
 
 unload() {
 	case $1 in
-	nft)
-		in_ns nft gw nft flush map inet gateway uplink4 &&
-			in_ns nft gw nft flush map inet gateway downlink4 ;;
+	nft|lib)
+		in_ns "$1" gw nft flush map inet gateway uplink4 &&
+			in_ns "$1" gw nft flush map inet gateway downlink4 ;;
 	gtp)
 		in_ns gtp gw "$GTP_GENL" link del gtp0 && gtp_dev gtp ggsn &&
 			in_ns gtp gw ip route add $MS_PREFIX dev gtp0 ;;
@@ -300,7 +317,9 @@ measure() {
 
 # ops VARIANT N: OPS operations (OPS/2 contexts added, then deleted), one
 # transaction or netlink message each, while 64-byte uplink traffic flows
-# through the same gateway (the generator shares the one vCPU).
+# through the same gateway (the generator shares the one vCPU).  nft:
+# one process, nft -i, a line each; lib: one process, gtpu ctx load
+# --each, a line each.
 ops() {
 	local v=$1 n=$2 half=$(($OPS / 2)) bg stop=$tmp/stop ta td TIMEFORMAT='%R %U %S'
 	case $v in
@@ -310,6 +329,9 @@ ops() {
 	gtp)
 		"$GEN" ctx $half gtp "$n" >"$tmp/add"
 		"$GEN" ctx $half gtp-del "$n" >"$tmp/del" ;;
+	lib)
+		"$GEN" ctx $half lib "$n" >"$tmp/add"
+		"$GEN" ctx $half lib-del "$n" >"$tmp/del" ;;
 	esac
 	rm -f "$stop"
 	set -- $(gen_args "$v" up)
@@ -324,6 +346,9 @@ ops() {
 	gtp)
 		ta=$( { time in_ns gtp gw "$GTP_GENL" batch <"$tmp/add"; } 2>&1 )
 		td=$( { time in_ns gtp gw "$GTP_GENL" batch <"$tmp/del"; } 2>&1 ) ;;
+	lib)
+		ta=$( { time in_ns lib gw "$GTPU" ctx load --each "$tmp/add" >/dev/null; } 2>&1 )
+		td=$( { time in_ns lib gw "$GTPU" ctx load --each "$tmp/del" >/dev/null; } 2>&1 ) ;;
 	esac
 	touch "$stop"
 	wait $bg
@@ -356,8 +381,23 @@ profile() {
 	rm -f "$f.data"
 }
 
+# lib_phase N: the library's install, and its operations at OPS_AT, with
+# nothing else loaded; then unloaded, so that its maps' garbage
+# collector does not run during the other measurements.  Its packet
+# path is the nft variant's: the same table.  Above LIB_BATCH contexts,
+# installed again in transactions of LIB_BATCH (the memory it takes).
+lib_phase() {
+	local n=$1
+	load lib "$n" || return
+	[ "$n" = "$OPS_AT" ] && ops lib "$n"
+	settle
+	unload lib
+	[ "$n" -gt "$LIB_BATCH" ] && load lib-batch "$n" && settle && unload lib
+}
+
 pps_phase() {
 	local v n r size dir vs
+	[ $have_lib = 0 ] && VARIANTS=${VARIANTS//lib/}
 	for v in $VARIANTS; do
 		[ "$v" = gtp ] && [ $have_gtp = 0 ] && continue
 		topology "$v" || { echo "bench: topology $v failed" >&2; exit 1; }
@@ -365,8 +405,10 @@ pps_phase() {
 			{ echo "bench: gtp device failed" >&2; exit 1; }; }
 	done
 	for n in $CONTEXTS; do
+		[[ " $VARIANTS " = *" lib "* ]] && lib_phase "$n"
 		vs=""
 		for v in $VARIANTS; do
+			[ "$v" = lib ] && continue
 			[ "$v" = gtp ] && [ $have_gtp = 0 ] && continue
 			[ "$v" = xt ] && [ "$n" -gt "$XT_MAX" ] && continue
 			load "$v" "$n" && vs+=" $v"

@@ -5,7 +5,7 @@
  *   gtpgen send -i IFACE -D DSTMAC -t up|down|plain -s SIZE -N CONTEXTS
  *               -n COUNT [-w WARMUP] [-b BATCH] [-S STOPFILE]
  *               [-R NETNS_PATH:DEV] [-T]
- *   gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|list [FIRST]
+ *   gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|lib|lib-del|list [FIRST]
  *
  * "send" writes COUNT Ethernet frames into IFACE through an AF_PACKET
  * socket with PACKET_QDISC_BYPASS, in sendmmsg() batches, or with -T
@@ -33,8 +33,10 @@
  * for docs/gateway.nft's uplink4/downlink4 maps, one nft -i transaction
  * per context (add or delete), tests/gtp_genl batch lines (add or
  * delete, one netlink message per context), iptables-restore input for
- * -j GTPU, or "index uplink_teid downlink_teid ms_addr" lines: contexts
- * FIRST (default 0) to FIRST + N - 1.
+ * -j GTPU, gtpu ctx load lines (add or delete, with everything the nft
+ * lines give, so that neither looks anything up), or "index uplink_teid
+ * downlink_teid ms_addr" lines: contexts FIRST (default 0) to
+ * FIRST + N - 1.
  *
  * Context i (0-based) has uplink TEID perm32(i + 1), downlink TEID
  * perm32((i + 1) | 1 << 31) and MS address 10.64.0.0/10 + perm22(i + 1):
@@ -166,6 +168,20 @@ static int list_contexts(uint32_t first, uint32_t n, const char *fmt)
 	} else if (!strcmp(fmt, "gtp-del")) {
 		for (i = first; i < n; i++)
 			printf("del gtp0 v1 0x%x\n", context(i).up_teid);
+	} else if (!strcmp(fmt, "lib")) {
+		/* gtpu ctx load: one transaction, or one a line with --each. */
+		for (i = first; i < n; i++) {
+			struct ctx c = context(i);
+
+			printf("ctx add teid 0x%x apn apn0 ms %s peer 192.0.2.1 peer-teid 0x%x\n",
+			       c.up_teid, ip4(c.ms, ms), c.down_teid);
+		}
+	} else if (!strcmp(fmt, "lib-del")) {
+		for (i = first; i < n; i++) {
+			struct ctx c = context(i);
+
+			printf("ctx del teid 0x%x apn apn0 ms %s\n", c.up_teid, ip4(c.ms, ms));
+		}
 	} else if (!strcmp(fmt, "xt")) {
 		printf("*raw\n");
 		for (i = first; i < n; i++) {
@@ -564,6 +580,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: gtpgen send -i IFACE -D DSTMAC -t up|down|plain -s SIZE "
 		"-N CONTEXTS -n COUNT [-w WARMUP] [-b BATCH] [-S STOPFILE]\n"
 		"                   [-R NETNS_PATH:DEV] [-T]\n"
-		"       gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|list [FIRST]\n");
+		"       gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|lib|lib-del|list [FIRST]\n");
 	return 2;
 }

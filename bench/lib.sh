@@ -9,8 +9,9 @@
 # gw_V is the system under test (GGSN/P-GW role): V is gen (nothing but
 # a drop at its ingress: the generator's own cost), plain (IPv4
 # forwarding of the inner packets, no tunnel), gtp (the kernel's gtp
-# driver), nft (docs/gateway.nft, contexts in maps), xt (-j GTPU rules)
-# or osmo (osmo-ggsn, TCP only).  Every copy has the same names and
+# driver), nft (docs/gateway.nft, contexts in maps), lib (the same
+# table, set up by gtpu over libnfgtpu), xt (-j GTPU rules) or osmo
+# (osmo-ggsn, TCP only).  Every copy has the same names and
 # addresses; the variants never share a namespace, so each keeps its
 # contexts loaded while the others are measured.
 #
@@ -29,6 +30,7 @@ source "$PROJ/tests/lib.sh"
 source "$PROJ/tests/ruleset.sh"
 GEN=${GEN:-$PROJ/build/bench/gtpgen}
 GTP_GENL=${GTP_GENL:-$PROJ/tests/gtp_genl}
+GTPU=${GTPU:-$PROJ/libnfgtpu/gtpu}
 MS_PREFIX=10.64.0.0/10
 
 ns_of() { echo "b$2-$1-$nsuffix"; }		# ns_of VARIANT ROLE
@@ -92,10 +94,13 @@ topology() {
 	case $v in
 	plain)
 		ip -n "$gw" route add $MS_PREFIX via 192.0.2.1 dev gw-tr ;;
-	nft|xt)
+	nft|xt|lib)
 		ip -n "$gw" link add apn0 type apn && ip -n "$gw" link set apn0 up &&
 			ip -n "$gw" route add $MS_PREFIX dev apn0 || return 1
-		[ "$v" = xt ] || load_ruleset "$gw" "$PROJ/docs/gateway.nft" ;;
+		case $v in
+		nft) load_ruleset "$gw" "$PROJ/docs/gateway.nft" ;;
+		lib) "$GTPU" -n "$gw" setup gateway ;;	# counting, as gateway.nft
+		esac ;;
 	esac || return 1
 	[ -z "$tcp" ] || return 0
 	case $v in

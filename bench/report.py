@@ -27,7 +27,8 @@ import sys
 VARIANTS = ["plain", "gtp", "nft", "xt", "osmo"]
 NAMES = {"gen": "generator alone", "plain": "plain IPv4 forwarding",
          "gtp": "Linux gtp driver", "nft": "nf-gtpu nft maps",
-         "xt": "nf-gtpu -j GTPU", "osmo": "osmo-ggsn"}
+         "xt": "nf-gtpu -j GTPU", "osmo": "osmo-ggsn", "lib": "nf-gtpu gtpu (libnfgtpu)"}
+CONTROL = ("nft", "gtp", "xt", "lib", "lib-batch")
 
 
 def median(xs):
@@ -164,33 +165,52 @@ def main():
 
     # Control plane
     inst = {(r["variant"], r["contexts"]): r["seconds"] for r in recs if r["type"] == "install"}
+    rss = {(r["variant"], r["contexts"]): r["rss_kb"] / 1024.0
+           for r in recs if r["type"] == "install" and "rss_kb" in r}
     if inst:
         p("")
-        p("Installing contexts (guest seconds; nft: one batch; gtp: one netlink message each)")
+        p("Installing contexts (guest seconds; nft: one batch; gtp: one netlink message each;"
+          " lib: gtpu ctx load, one transaction; lib-batch: gtpu ctx load --batch; peak RSS"
+          " of the installing process)")
         for n in sorted({k[1] for k in inst}):
             row = {"contexts": n}
-            for v in ("nft", "gtp", "xt"):
+            for v in CONTROL:
                 if (v, n) in inst:
                     row[v] = inst[(v, n)]
+                if (v, n) in rss:
+                    row[v + "_rss_mib"] = rss[(v, n)]
             row["gtp_over_nft"] = ratio(row.get("gtp"), row.get("nft"))
+            row["gtp_over_lib"] = ratio(row.get("gtp"), row.get("lib"))
             res["install"].append(row)
-            p("  %9d contexts: nft %s s, gtp driver %s s%s, gtp/nft = %s" % (
+            p("  %9d contexts: nft %s s, gtp driver %s s%s%s, gtp/nft = %s%s" % (
                 n, fmt(row.get("nft")), fmt(row.get("gtp")),
                 ", xt %s s" % fmt(row["xt"]) if "xt" in row else "",
-                fmt(row["gtp_over_nft"])))
+                "".join(", %s %s s" % (v, fmt(row[v])) for v in ("lib", "lib-batch")
+                        if v in row),
+                fmt(row["gtp_over_nft"]),
+                ", gtp/lib = %s" % fmt(row["gtp_over_lib"]) if "lib" in row else ""))
+            if any(k.endswith("_rss_mib") for k in row):
+                p("  %9s peak RSS: %s" % ("", ", ".join(
+                    "%s %s MiB" % (v, fmt(row[v + "_rss_mib"]))
+                    for v in CONTROL if v + "_rss_mib" in row)))
+    ops = {(r["variant"], r["contexts"]): r for r in recs if r["type"] == "ops"}
     for r in recs:
         if r["type"] == "ops":
             pps = r["traffic_received"] * 1e9 / r["traffic_elapsed_ns"] \
                 if r["traffic_elapsed_ns"] else 0
-            base = net(r["variant"], "up", 64, r["contexts"])
+            g = ops.get(("gtp", r["contexts"]))
             row = dict(r)
             row["traffic_pps"] = pps
+            row["traffic_dropped"] = r["traffic_sent"] - r["traffic_received"]
+            row["add_over_gtp"] = ratio(r["add_s"], g and g["add_s"])
+            row["del_over_gtp"] = ratio(r["del_s"], g and g["del_s"])
             res["ops"].append(row)
             p("  %s: %d operations (%d adds, then %d deletes, one transaction/message each) "
-              "at %d contexts with traffic: add %s s, delete %s s; traffic meanwhile %s kpps "
-              "(raw, generator included)" % (
+              "at %d contexts with traffic: add %s s, delete %s s (x gtp driver: %s, %s); "
+              "traffic meanwhile %s kpps (raw, generator included), %d dropped" % (
                   NAMES[r["variant"]], r["ops"], r["ops"] // 2, r["ops"] // 2, r["contexts"],
-                  fmt(r["add_s"]), fmt(r["del_s"]), fmt(pps / 1e3)))
+                  fmt(r["add_s"]), fmt(r["del_s"]), fmt(row["add_over_gtp"]),
+                  fmt(row["del_over_gtp"]), fmt(pps / 1e3), row["traffic_dropped"]))
 
     idle = [r for r in recs if r["type"] == "idle"]
     if idle:
@@ -217,10 +237,13 @@ def main():
                       r["slab_kb"], r["vmalloc_kb"], r["percpu_kb"], r["memfree_kb"]))
 
     # Targets
-    def target(name, got, want, ok=None):
-        met = (got >= want) if got is not None else None
-        res["targets"].append({"target": name, "measured": got, "wanted": want, "met": met})
-        p("  %-58s %8s (>= %s) %s" % (name, fmt(got), want,
+    def target(name, got, want, at_most=False):
+        met = None
+        if got is not None:
+            met = got <= want if at_most else got >= want
+        res["targets"].append({"target": name, "measured": got, "wanted": want,
+                               "at_most": at_most, "met": met})
+        p("  %-58s %8s (%s %s) %s" % (name, fmt(got), "<=" if at_most else ">=", want,
                                        "met" if met else "MISSED" if met is False else "n/a"))
     p("")
     p("Targets (64-byte and 1400-byte inner packets, net rates)")
@@ -246,6 +269,24 @@ def main():
     if big:
         target("install %d contexts: gtp time / nft time" % big,
                ratio(inst[("gtp", big)], inst[("nft", big)]), 10)
+    big = max((k[1] for k in inst if k[0] == "lib" and (("gtp", k[1]) in inst)), default=None)
+    if big:
+        target("install %d contexts: gtp time / lib time" % big,
+               ratio(inst[("gtp", big)], inst[("lib", big)]), 2)
+    for v in ("lib", "lib-batch"):
+        big = max((k[1] for k in rss if k[0] == v), default=None)
+        if big:
+            target("install %d contexts: %s peak RSS, MiB" % (big, v), rss[(v, big)], 64,
+                   at_most=True)
+    for (v, n), r in sorted(ops.items()):
+        g = ops.get(("gtp", n))
+        if v == "lib" and g:
+            target("%d adds at %d contexts: lib time / gtp time" % (r["ops"] // 2, n),
+                   ratio(r["add_s"], g["add_s"]), 1.5, at_most=True)
+            target("%d deletes at %d contexts: lib time / gtp time" % (r["ops"] // 2, n),
+                   ratio(r["del_s"], g["del_s"]), 1.5, at_most=True)
+            target("traffic during them: packets dropped",
+                   r["traffic_sent"] - r["traffic_received"], 0, at_most=True)
 
     text = "\n".join(lines) + "\n"
     open(os.path.join(out, "table.txt"), "w").write(text)
