@@ -89,11 +89,14 @@ else
 	echo "NOTE: iptables-legacy or ip_tables is not available, legacy variant not tested"
 fi
 
-# iptables-save output restores to the same rules.
+# iptables-save output restores to the same rules.  The chains' packet
+# counters are left out of the comparison: a neighbour solicitation of
+# gw's own may cross raw OUTPUT and PREROUTING between the two saves.
 for cmd in iptables ip6tables; do
 	ip netns exec "$gw" $cmd-save -t raw | grep -v '^#' >"$tmp/saved"
 	ip netns exec "$gw" $cmd-restore <"$tmp/saved"
 	ip netns exec "$gw" $cmd-save -t raw | grep -v '^#' >"$tmp/restored"
+	sed -i 's/ \[[0-9]*:[0-9]*\]$//' "$tmp/saved" "$tmp/restored"
 	if grep -q -- "-j GTPU" "$tmp/saved" && cmp -s "$tmp/saved" "$tmp/restored"; then
 		PASS "$cmd-save | $cmd-restore gives the same GTPU rules back"
 	else
