@@ -231,6 +231,7 @@ static int load_line(struct load *l, struct nfgtpu_batch *b, char *s,
 		     unsigned int line)
 {
 	char *argv[MAX_WORDS], err[256];
+	const char *why = NULL;
 	struct gtpu_cmd cmd;
 	unsigned int *lines;
 	int argc;
@@ -238,15 +239,15 @@ static int load_line(struct load *l, struct nfgtpu_batch *b, char *s,
 	argc = gtpu_split(s, argv, MAX_WORDS);
 	if (!argc || argv[0][0] == '#')
 		return 0;
-	if (argc < 0 || gtpu_parse(argc, argv, &cmd, err, sizeof(err)) < 0 ||
-	    (cmd.kind != GTPU_CTX_ADD && cmd.kind != GTPU_CTX_MOD &&
-	     cmd.kind != GTPU_CTX_DEL)) {
-		fprintf(stderr, PROG ": %s:%u: %s\n", l->file, line,
-			argc < 0 ? "too many words" :
-			cmd.kind < GTPU_CTX_ADD || cmd.kind > GTPU_CTX_DEL ?
-			"only ctx add, mod and del lines" : err);
-		if (argc > 0 && gtpu_parse(argc, argv, &cmd, err, sizeof(err)) < 0)
-			fprintf(stderr, PROG ": %s:%u: %s\n", l->file, line, err);
+	if (argc < 0)
+		why = "too many words";
+	else if (gtpu_parse(argc, argv, &cmd, err, sizeof(err)) < 0)
+		why = err;
+	else if (cmd.kind != GTPU_CTX_ADD && cmd.kind != GTPU_CTX_MOD &&
+		 cmd.kind != GTPU_CTX_DEL)
+		why = "only ctx add, mod and del lines";
+	if (why) {
+		fprintf(stderr, PROG ": %s:%u: %s\n", l->file, line, why);
 		return -1;
 	}
 	if (check_only) {
@@ -305,7 +306,7 @@ static int ctx_load(struct nfgtpu *h, const char *file, unsigned long batch)
 	if (h) {
 		b = nfgtpu_batch_new(h);
 		if (!b)
-			return lib_err(h);
+			ret = lib_err(h);
 	}
 	while (!ret && getline(&buf, &size, f) >= 0) {
 		ret = load_line(&l, b, buf, ++line) < 0 ? 2 : 0;

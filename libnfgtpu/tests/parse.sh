@@ -127,6 +127,14 @@ case_ 2 "ctx load: bad --batch '-1'" ctx load --batch -1 a
 case_ 2 "ctx load: bad --batch ''" ctx load --batch
 printf '%s\nctx add teid 7 apn a\n' "$ADD" >"$tmp/bad"
 case_ 2 "bad:2: ctx add: missing 'ms'" ctx load "$tmp/bad"
+# a bad line is reported once, and only what it got wrong
+out=$("$GTPU" -c ctx load "$tmp/bad" 2>&1 >/dev/null)
+if [ "$out" = "gtpu: $tmp/bad:2: ctx add: missing 'ms'" ]; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: gtpu -c ctx load $tmp/bad: error output '$out'"
+fi
 printf 'stats\n' >"$tmp/stats"
 case_ 2 "stats:1: only ctx add, mod and del lines" ctx load "$tmp/stats"
 printf 'ctx add%s\n' "$(printf ' x%.0s' $(seq 40))" >"$tmp/long"
