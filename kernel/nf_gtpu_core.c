@@ -104,11 +104,45 @@ static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
 }
 
 /*
+ * At netdev ingress the IP layer has not seen the packet yet: make the
+ * checks of ip_rcv_core() and ipv6_rcv() it would have made before any
+ * transport header is trusted, and trim link-layer padding.  A packet
+ * that fails them is left to the IP layer, which drops and counts it.
+ * A jumbogram (IPv6 payload length 0) is left to it as well.
+ */
+static bool nf_gtpu_ingress_ok(struct sk_buff *skb, int nhoff)
+{
+	unsigned int len;
+
+	if (skb->pkt_type != PACKET_HOST)
+		return false;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		const struct iphdr *iph = ip_hdr(skb);
+
+		if (iph->version != 4 || ip_fast_csum(iph, iph->ihl))
+			return false;
+		len = ntohs(iph->tot_len);
+		if (len < iph->ihl * 4)
+			return false;
+	} else {
+		const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		if (ip6h->version != 6 || !ip6h->payload_len)
+			return false;
+		len = sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	}
+	if (len > skb->len - nhoff)
+		return false;
+	return !pskb_trim_rcsum(skb, nhoff + len);
+}
+
+/*
  * Where the UDP header starts, for an outer IPv4 or IPv6 packet.  At netdev
  * ingress the IP layer has not pulled the outer header into the linear
- * area yet: pull it here.
+ * area yet: pull it here, and check it.
  */
-static int nf_gtpu_udp_offset(struct sk_buff *skb, bool *fragment)
+static int nf_gtpu_udp_offset(struct sk_buff *skb, bool ingress,
+			      bool *fragment)
 {
 	int thoff = skb_network_offset(skb);
 	unsigned short frag_off = 0;
@@ -124,6 +158,8 @@ static int nf_gtpu_udp_offset(struct sk_buff *skb, bool *fragment)
 		iph = ip_hdr(skb);
 		if (iph->ihl < 5 || !pskb_may_pull(skb, thoff + iph->ihl * 4))
 			return -1;
+		if (ingress && !nf_gtpu_ingress_ok(skb, thoff))
+			return -1;
 		iph = ip_hdr(skb);
 		/*
 		 * A later fragment starts with data, not a UDP header: leave it
@@ -137,6 +173,8 @@ static int nf_gtpu_udp_offset(struct sk_buff *skb, bool *fragment)
 	}
 	if (skb->protocol != htons(ETH_P_IPV6) ||
 	    !pskb_may_pull(skb, thoff + sizeof(struct ipv6hdr)))
+		return -1;
+	if (ingress && !nf_gtpu_ingress_ok(skb, thoff))
 		return -1;
 	proto = ipv6_find_hdr(skb, &thoff, IPPROTO_UDP, &frag_off, &flags);
 	if (proto != IPPROTO_UDP)
@@ -214,8 +252,9 @@ static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
  * nf_gtpu_rx_parse - validate the outer UDP header of a GTP-U message and
  *	parse the GTP-U header
  * @skb: packet, data at the outer network header
- * @state: hook state, or NULL not to verify the UDP checksum (header loads
- *	only look at the packet)
+ * @state: hook state, or NULL not to verify the UDP checksum nor, at
+ *	netdev ingress, the outer IP header (header loads only look at the
+ *	packet)
  * @port: the GTP-U port, or 0 for either (the version must then match)
  * @rx: where the message is and what the parser made of it
  *
@@ -232,7 +271,8 @@ enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
 	unsigned int ulen;
 	bool fragment;
 
-	rx->thoff = nf_gtpu_udp_offset(skb, &fragment);
+	rx->thoff = nf_gtpu_udp_offset(skb, state &&
+				       state->pf == NFPROTO_NETDEV, &fragment);
 	if (rx->thoff < 0)
 		return NF_GTPU_RX_OTHER;
 	uh = skb_header_pointer(skb, rx->thoff, sizeof(_uh), &_uh);

@@ -38,6 +38,7 @@ from scapy.layers.inet6 import (IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,  # noqa: 
                                 PadN, RouterAlert, fragment6)
 
 PEER_MAC, GW_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
+OTHER_MAC = "02:00:00:00:00:99"
 PEER = {4: "192.0.2.1", 6: "2001:db8:1::1"}
 GW = {4: "192.0.2.2", 6: "2001:db8:1::2"}
 MS = {4: "10.45.0.2", 6: "2001:db8:45::2"}
@@ -131,6 +132,20 @@ def frame(f, payload=None, dport=V1, udp=None, ulen=None, csum=None, trail=b""):
         u[6:8] = struct.pack("!H", csum)
     ip = outer(f, proto=17) if f == 4 else outer(f, nh=17)
     return bytes(eth() / ip / Raw(bytes(u) + trail))
+
+
+def with_outer(f, frm, dst_mac=None, **fields):
+    """FRM with outer IP header fields (or the Ethernet destination)
+    overwritten; the IPv4 header checksum is recomputed unless given."""
+    p = Ether(frm)
+    if dst_mac:
+        p.dst = dst_mac
+    ip = p[IP] if f == 4 else p[IPv6]
+    for k, v in fields.items():
+        setattr(ip, k, v)
+    if f == 4 and "chksum" not in fields:
+        del ip.chksum
+    return bytes(p)
 
 
 def inner(f, n=0, size=16, src=None):
@@ -746,6 +761,45 @@ def ingress(f):
     add(f, "ingress-paged-iphdr-linear", [frame(f, big)], "decap", hook="ingress",
         linear=str(14 + iphl), delivered=[bip],
         desc="the same with the outer IP header in the linear area")
+    ingress_ip_header(f)
+
+
+def ingress_ip_header(f):
+    """At netdev ingress the IP layer has not checked the outer header
+    yet: what it would refuse must be left to it, not decapsulated."""
+    g, ip = tpdu(f, 4, n=0x53)
+    good = frame(f, g)
+    mib = {4: ("Ip.InHdrErrors", "IpExt.InTruncatedPkts"),
+           6: ("Ip6InHdrErrors", "Ip6InTruncatedPkts")}[f]
+    iplen = len(good) - 14
+    lenfield = "len" if f == 4 else "plen"
+    hdrlen = 0 if f == 4 else 40
+    add(f, "ingress-otherhost", [with_outer(f, good, dst_mac=OTHER_MAC)], "pass",
+        hook="ingress",
+        desc="a valid T-PDU in a frame to another host's MAC address "
+             "(PACKET_OTHERHOST), which the IP layer drops")
+    add(f, "ingress-ip-version", [with_outer(f, good, version=6 if f == 4 else 4)],
+        f"pass,mib:{mib[0]}", hook="ingress",
+        desc=f"a valid T-PDU whose outer IP version field is {6 if f == 4 else 4}")
+    if f == 4:
+        add(f, "ingress-ip-csum", [with_outer(f, good, chksum=0xdead)],
+            "pass,mib:Ip.InHdrErrors,mib:IpExt.InCsumErrors", hook="ingress",
+            desc="a valid T-PDU whose outer IPv4 header checksum is wrong")
+    else:
+        add(f, "ingress-ip-plen-zero", [with_outer(f, good, plen=0)], "pass",
+            hook="ingress",
+            desc="a valid T-PDU whose outer IPv6 payload length is 0 (a jumbogram "
+                 "without its Hop-by-Hop option)")
+    add(f, "ingress-ip-len-long", [with_outer(f, good, **{lenfield: iplen - hdrlen + 4})],
+        f"pass,mib:{mib[1]}", hook="ingress",
+        desc="a valid T-PDU whose outer IP length is 4 octets more than the frame holds")
+    add(f, "ingress-ip-len-short", [with_outer(f, good, **{lenfield: iplen - hdrlen - 4})],
+        "stat:bad_udp_length", hook="ingress",
+        desc="a valid T-PDU whose outer IP length is 4 octets short: the IP "
+             "layer trims the datagram, whose UDP length then runs past it")
+    add(f, "ingress-ip-padded", [good + bytes(8)], "decap", hook="ingress", delivered=[ip],
+        desc="a valid T-PDU followed by 8 octets of link-layer padding "
+             "outside the IP length")
 
 
 CATEGORIES = [udp_trunc, udp_len, gtp_trunc, gtp_length, ext_len, ext_chain, ext_unsupported,
