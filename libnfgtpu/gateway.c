@@ -13,6 +13,7 @@
 #include <endian.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nft_gtp.h>
+#include <linux/rtnetlink.h>
 #include <net/if.h>
 
 #include "internal.h"
@@ -198,15 +199,21 @@ static void payload(struct nlmsghdr *nlh, uint32_t base, uint32_t off,
 	expr_end(nlh, e, d);
 }
 
-static void cmp_eq(struct nlmsghdr *nlh, uint32_t sreg, const void *v,
-		   size_t len)
+static void cmp(struct nlmsghdr *nlh, uint32_t sreg, uint32_t op,
+		const void *v, size_t len)
 {
 	struct nlattr *d, *e = expr_start(nlh, "cmp", &d);
 
 	put_u32(nlh, NFTA_CMP_SREG, sreg);
-	put_u32(nlh, NFTA_CMP_OP, NFT_CMP_EQ);
+	put_u32(nlh, NFTA_CMP_OP, op);
 	put_data(nlh, NFTA_CMP_DATA, v, len);
 	expr_end(nlh, e, d);
+}
+
+static void cmp_eq(struct nlmsghdr *nlh, uint32_t sreg, const void *v,
+		   size_t len)
+{
+	cmp(nlh, sreg, NFT_CMP_EQ, v, len);
 }
 
 static void cmp_u8(struct nlmsghdr *nlh, uint32_t sreg, uint8_t v)
@@ -260,17 +267,28 @@ static void log_group(struct nlmsghdr *nlh, uint16_t group)
 	expr_end(nlh, e, d);
 }
 
-static void drop(struct nlmsghdr *nlh)
+static void verdict(struct nlmsghdr *nlh, uint32_t code)
 {
 	struct nlattr *d, *e = expr_start(nlh, "immediate", &d);
-	struct nlattr *data, *verdict;
+	struct nlattr *data, *v;
 
 	put_u32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
 	data = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
-	verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
-	put_u32(nlh, NFTA_VERDICT_CODE, NF_DROP);
-	mnl_attr_nest_end(nlh, verdict);
+	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	put_u32(nlh, NFTA_VERDICT_CODE, code);
+	mnl_attr_nest_end(nlh, v);
 	mnl_attr_nest_end(nlh, data);
+	expr_end(nlh, e, d);
+}
+
+/* fib daddr type: the route type of the destination (RTN_LOCAL ...) */
+static void fib_daddr_type(struct nlmsghdr *nlh, uint32_t dreg)
+{
+	struct nlattr *d, *e = expr_start(nlh, "fib", &d);
+
+	put_u32(nlh, NFTA_FIB_DREG, dreg);
+	put_u32(nlh, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	put_u32(nlh, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
 	expr_end(nlh, e, d);
 }
 
@@ -334,6 +352,21 @@ static void udp_gtpu(struct nlmsghdr *nlh)
 	cmp_eq(nlh, R(0), &port, sizeof(port));
 }
 
+/*
+ * udp dport 2152 fib daddr type != local accept: GTP-U to another host
+ * only passes through, and is none of the other rules' business.
+ */
+static void rule_transit(struct nlmsghdr *nlh, unsigned int flags)
+{
+	uint32_t local = RTN_LOCAL;
+
+	udp_gtpu(nlh);
+	fib_daddr_type(nlh, R(0));
+	cmp(nlh, R(0), NFT_CMP_NEQ, &local, sizeof(local));
+	verdict(nlh, NF_ACCEPT);
+	(void)flags;
+}
+
 /* udp dport 2152 gtp type echo-request gtp reply */
 static void rule_echo(struct nlmsghdr *nlh, unsigned int flags)
 {
@@ -382,7 +415,7 @@ static void rule_unknown(struct nlmsghdr *nlh, unsigned int flags)
 	payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 9, 1, R(0));
 	cmp_u8(nlh, R(0), 0xff);
 	counter(nlh);
-	drop(nlh);
+	verdict(nlh, NF_DROP);
 	(void)flags;
 }
 
@@ -394,7 +427,7 @@ static void rule_end_marker(struct nlmsghdr *nlh, unsigned int flags)
 	cmp_u32(nlh, R(0), 254);
 	counter(nlh);
 	log_group(nlh, 1);
-	drop(nlh);
+	verdict(nlh, NF_DROP);
 	(void)flags;
 }
 
@@ -426,6 +459,7 @@ static const struct rule_def {
 	const char *comment;
 	void (*put)(struct nlmsghdr *nlh, unsigned int flags);
 } rules[] = {
+	{ "uplink", "transit rule", NULL, rule_transit },
 	{ "uplink", "echo reply rule", NULL, rule_echo },
 	{ "uplink", "IPv4 decap rule", NULL, rule_decap4 },
 	{ "uplink", "IPv6 decap rule", NULL, rule_decap6 },

@@ -71,7 +71,7 @@ gtpu setup gateway && PASS "gtpu setup gateway" ||
 has_table && PASS "the persistent table outlives the gtpu process" ||
 	FAIL "no table after gtpu setup gateway"
 expect_eq "the rules of docs/gateway.nft: uplink chain, downlink chain" \
-	"$(ip netns exec "$gw" "$RULESET_RULE" -l inet gateway uplink | wc -l) $(ip netns exec "$gw" "$RULESET_RULE" -l inet gateway downlink | wc -l)" "6 2"
+	"$(ip netns exec "$gw" "$RULESET_RULE" -l inet gateway uplink | wc -l) $(ip netns exec "$gw" "$RULESET_RULE" -l inet gateway downlink | wc -l)" "7 2"
 expect_fail "a second setup" "File exists" gtpu setup gateway
 
 ping_ok 4 && FAIL "traffic flows before any context" ||
