@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libnfgtpu: the gateway of docs/gateway.nft built as netlink, one
- * transaction: table inet gateway, its four maps and the rules of its
- * uplink and downlink chains, including the "gtp" expressions that
- * Debian's libnftnl does not know (attributes of nft_gtp.h, by hand).
+ * transaction: table inet gateway, its four maps, its two sets of reply
+ * buckets and the rules of its uplink, reply and downlink chains,
+ * including the "gtp" expressions that Debian's libnftnl does not know
+ * (attributes of nft_gtp.h, by hand).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,9 +29,23 @@ const char *const gw_map_names[GW_MAPS] = {
  * shows the maps' keys and data: a concatenation's id is its fields'
  * ids, 6 bits each, the first one highest.
  */
-enum { T_IPV4 = 7, T_IPV6 = 8, T_MARK = 19, T_IFINDEX = 20, T_IFNAME = 41 };
+enum {
+	T_INTEGER = 4, T_IPV4 = 7, T_IPV6 = 8, T_MARK = 19, T_IFINDEX = 20,
+	T_IFNAME = 41,
+};
 #define TYPE_BITS	6
 #define MAX_FIELDS	4
+
+/*
+ * Set ids within the setup transaction: the maps' are enum gw_map + 1;
+ * then the reply bucket sets, and the anonymous { 0x1, 0xff } sets of
+ * the two rules that update them (an anonymous set belongs to one rule).
+ */
+enum {
+	SET_ID_REPLY4 = GW_MAPS + 1, SET_ID_REPLY6,
+	SET_ID_TYPES4, SET_ID_TYPES6,
+};
+#define ANON_SET	"__set%d"	/* the kernel picks the number */
 
 struct map_type {
 	uint8_t n;
@@ -110,16 +125,47 @@ static void put_set_udata(struct nlmsghdr *nlh, const struct map_def *d)
 	mnl_attr_put(nlh, NFTA_SET_USERDATA, sizeof(udata), udata);
 }
 
+/* An expression NAME in a nest of TYPE: a rule's list, a set's, ... */
+static struct nlattr *expr_start_in(struct nlmsghdr *nlh, uint16_t type,
+				    const char *name, struct nlattr **data)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, name);
+	*data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	return nest;
+}
+
+static void expr_end(struct nlmsghdr *nlh, struct nlattr *nest,
+		     struct nlattr *data)
+{
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, nest);
+}
+
 static void put_counter_expr(struct nlmsghdr *nlh, uint16_t type)
 {
-	struct nlattr *expr = mnl_attr_nest_start(nlh, type), *data;
+	struct nlattr *d, *e = expr_start_in(nlh, type, "counter", &d);
 
-	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, "counter");
-	data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
 	mnl_attr_put_u64(nlh, NFTA_COUNTER_BYTES, 0);
 	mnl_attr_put_u64(nlh, NFTA_COUNTER_PACKETS, 0);
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, expr);
+	expr_end(nlh, e, d);
+}
+
+/* A new set NAME of the table, with FLAGS and its transaction's ID */
+static struct nlmsghdr *put_set(struct txn *t, const char *name,
+				const char *what, uint32_t flags, uint32_t id)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = txn_msg(t, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
+	if (nlh) {
+		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, GW_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_NAME, name);
+		put_u32(nlh, NFTA_SET_FLAGS, flags);
+		put_u32(nlh, NFTA_SET_ID, id);
+	}
+	return nlh;
 }
 
 static int put_map(struct txn *t, enum gw_map map, const struct map_def *d,
@@ -129,18 +175,14 @@ static int put_map(struct txn *t, enum gw_map map, const struct map_def *d,
 	struct nlmsghdr *nlh;
 	int i;
 
-	nlh = txn_msg(t, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL,
-		      gw_map_names[map]);
+	nlh = put_set(t, gw_map_names[map], gw_map_names[map],
+		      NFT_SET_MAP | d->flags, map + 1);
 	if (!nlh)
 		return -1;
-	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, GW_TABLE);
-	mnl_attr_put_strz(nlh, NFTA_SET_NAME, gw_map_names[map]);
-	put_u32(nlh, NFTA_SET_FLAGS, NFT_SET_MAP | d->flags);
 	put_u32(nlh, NFTA_SET_KEY_TYPE, type_id(&d->key));
 	put_u32(nlh, NFTA_SET_KEY_LEN, type_len(&d->key));
 	put_u32(nlh, NFTA_SET_DATA_TYPE, type_id(&d->data));
 	put_u32(nlh, NFTA_SET_DATA_LEN, type_len(&d->data));
-	put_u32(nlh, NFTA_SET_ID, map + 1);
 	put_set_udata(nlh, d);
 	/* pipapo, for intervals of concatenations, needs the field lengths */
 	if (d->flags & NFT_SET_CONCAT) {
@@ -164,18 +206,7 @@ static int put_map(struct txn *t, enum gw_map map, const struct map_def *d,
 static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name,
 				 struct nlattr **data)
 {
-	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
-
-	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, name);
-	*data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
-	return elem;
-}
-
-static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
-		     struct nlattr *data)
-{
-	mnl_attr_nest_end(nlh, data);
-	mnl_attr_nest_end(nlh, elem);
+	return expr_start_in(nlh, NFTA_LIST_ELEM, name, data);
 }
 
 static void meta(struct nlmsghdr *nlh, uint32_t key, uint32_t dreg)
@@ -226,16 +257,24 @@ static void cmp_u32(struct nlmsghdr *nlh, uint32_t sreg, uint32_t v)
 	cmp_eq(nlh, sreg, &v, sizeof(v));
 }
 
-static void lookup(struct nlmsghdr *nlh, enum gw_map map, uint32_t sreg,
-		   uint32_t dreg)
+/* SREG's value in the set of this transaction's SET_ID; DREG: its data */
+static void lookup_in(struct nlmsghdr *nlh, const char *set, uint32_t set_id,
+		      uint32_t sreg, uint32_t dreg)
 {
 	struct nlattr *d, *e = expr_start(nlh, "lookup", &d);
 
-	mnl_attr_put_strz(nlh, NFTA_LOOKUP_SET, gw_map_names[map]);
-	put_u32(nlh, NFTA_LOOKUP_SET_ID, map + 1);
+	mnl_attr_put_strz(nlh, NFTA_LOOKUP_SET, set);
+	put_u32(nlh, NFTA_LOOKUP_SET_ID, set_id);
 	put_u32(nlh, NFTA_LOOKUP_SREG, sreg);
-	put_u32(nlh, NFTA_LOOKUP_DREG, dreg);
+	if (dreg)
+		put_u32(nlh, NFTA_LOOKUP_DREG, dreg);
 	expr_end(nlh, e, d);
+}
+
+static void lookup(struct nlmsghdr *nlh, enum gw_map map, uint32_t sreg,
+		   uint32_t dreg)
+{
+	lookup_in(nlh, gw_map_names[map], map + 1, sreg, dreg);
 }
 
 static void counter(struct nlmsghdr *nlh)
@@ -247,15 +286,40 @@ static void counter(struct nlmsghdr *nlh)
 	expr_end(nlh, e, d);
 }
 
-/* limit rate 10/second: nft's default burst is 5 packets */
-static void limit_per_second(struct nlmsghdr *nlh, uint64_t rate)
+/* limit rate N/second: nft's default burst is 5 packets */
+static void put_limit(struct nlmsghdr *nlh, uint64_t rate)
 {
-	struct nlattr *d, *e = expr_start(nlh, "limit", &d);
-
 	mnl_attr_put_u64(nlh, NFTA_LIMIT_RATE, htobe64(rate));
 	mnl_attr_put_u64(nlh, NFTA_LIMIT_UNIT, htobe64(1));
 	put_u32(nlh, NFTA_LIMIT_BURST, 5);
 	put_u32(nlh, NFTA_LIMIT_TYPE, NFT_LIMIT_PKTS);
+}
+
+static void limit_per_second(struct nlmsghdr *nlh, uint64_t rate)
+{
+	struct nlattr *d, *e = expr_start(nlh, "limit", &d);
+
+	put_limit(nlh, rate);
+	expr_end(nlh, e, d);
+}
+
+/*
+ * update @SET { KEY limit rate N/second }: the element of the key, added
+ * if new (with the set's timeout), and its own limit bucket
+ */
+static void update_limited(struct nlmsghdr *nlh, const char *set,
+			   uint32_t set_id, uint32_t sreg, uint64_t rate)
+{
+	struct nlattr *d, *e = expr_start(nlh, "dynset", &d);
+	struct nlattr *ld, *le;
+
+	mnl_attr_put_strz(nlh, NFTA_DYNSET_SET_NAME, set);
+	put_u32(nlh, NFTA_DYNSET_SET_ID, set_id);
+	put_u32(nlh, NFTA_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+	put_u32(nlh, NFTA_DYNSET_SREG_KEY, sreg);
+	le = expr_start_in(nlh, NFTA_DYNSET_EXPR, "limit", &ld);
+	put_limit(nlh, rate);
+	expr_end(nlh, le, ld);
 	expr_end(nlh, e, d);
 }
 
@@ -267,7 +331,8 @@ static void log_group(struct nlmsghdr *nlh, uint16_t group)
 	expr_end(nlh, e, d);
 }
 
-static void verdict(struct nlmsghdr *nlh, uint32_t code)
+/* accept, drop; or jump to CHAIN */
+static void verdict_to(struct nlmsghdr *nlh, uint32_t code, const char *chain)
 {
 	struct nlattr *d, *e = expr_start(nlh, "immediate", &d);
 	struct nlattr *data, *v;
@@ -276,9 +341,16 @@ static void verdict(struct nlmsghdr *nlh, uint32_t code)
 	data = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
 	v = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
 	put_u32(nlh, NFTA_VERDICT_CODE, code);
+	if (chain)
+		mnl_attr_put_strz(nlh, NFTA_VERDICT_CHAIN, chain);
 	mnl_attr_nest_end(nlh, v);
 	mnl_attr_nest_end(nlh, data);
 	expr_end(nlh, e, d);
+}
+
+static void verdict(struct nlmsghdr *nlh, uint32_t code)
+{
+	verdict_to(nlh, code, NULL);
 }
 
 /* fib daddr type: the route type of the destination (RTN_LOCAL ...) */
@@ -397,25 +469,80 @@ static void rule_decap6(struct nlmsghdr *nlh, unsigned int flags)
 	(void)flags;
 }
 
-/* udp dport 2152 gtp type t-pdu limit rate 10/second gtp reply */
+/* udp dport 2152 gtp type t-pdu limit rate 100/second gtp reply */
 static void rule_error_ind(struct nlmsghdr *nlh, unsigned int flags)
 {
 	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
 	cmp_u32(nlh, R(0), 255);
-	limit_per_second(nlh, 10);
+	limit_per_second(nlh, 100);
 	gtp_reply(nlh);
 	(void)flags;
 }
 
-/* udp dport 2152 @th,72,8 0xff counter drop comment "unknown TEID" */
-static void rule_unknown(struct nlmsghdr *nlh, unsigned int flags)
+/* @th,72,8: the GTP-U message type, read as nft reads it */
+static void gtp_type_octet(struct nlmsghdr *nlh, uint32_t dreg)
+{
+	payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 9, 1, dreg);
+}
+
+/*
+ * udp dport 2152 @th,72,8 { 0x1, 0xff } update @reply4 { ip saddr limit
+ * rate 10/second } jump reply: an Echo Request or a T-PDU no context took
+ * goes to the reply chain if its source's own bucket allows
+ */
+static void reply_if_bucket(struct nlmsghdr *nlh, uint8_t family,
+			    uint32_t type_set, const char *set,
+			    uint32_t set_id)
+{
+	bool v4 = family == NFPROTO_IPV4;
+
+	udp_gtpu(nlh);
+	gtp_type_octet(nlh, R(0));
+	lookup_in(nlh, ANON_SET, type_set, R(0), 0);
+	meta(nlh, NFT_META_NFPROTO, R(0));
+	cmp_u8(nlh, R(0), family);
+	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, v4 ? 12 : 8, v4 ? 4 : 16,
+		R(0));
+	update_limited(nlh, set, set_id, R(0), 10);
+	verdict_to(nlh, NFT_JUMP, "reply");
+}
+
+static void rule_reply4(struct nlmsghdr *nlh, unsigned int flags)
+{
+	reply_if_bucket(nlh, NFPROTO_IPV4, SET_ID_TYPES4, "reply4",
+			SET_ID_REPLY4);
+	(void)flags;
+}
+
+static void rule_reply6(struct nlmsghdr *nlh, unsigned int flags)
+{
+	reply_if_bucket(nlh, NFPROTO_IPV6, SET_ID_TYPES6, "reply6",
+			SET_ID_REPLY6);
+	(void)flags;
+}
+
+/* udp dport 2152 @th,72,8 TYPE counter drop */
+static void count_drop_type(struct nlmsghdr *nlh, uint8_t type)
 {
 	udp_gtpu(nlh);
-	payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 9, 1, R(0));
-	cmp_u8(nlh, R(0), 0xff);
+	gtp_type_octet(nlh, R(0));
+	cmp_u8(nlh, R(0), type);
 	counter(nlh);
 	verdict(nlh, NF_DROP);
+}
+
+/* ... 0xff counter drop comment "unknown TEID" */
+static void rule_unknown(struct nlmsghdr *nlh, unsigned int flags)
+{
+	count_drop_type(nlh, 0xff);
+	(void)flags;
+}
+
+/* ... 0x1 counter drop comment "Echo Request not answered" */
+static void rule_echo_unanswered(struct nlmsghdr *nlh, unsigned int flags)
+{
+	count_drop_type(nlh, 0x1);
 	(void)flags;
 }
 
@@ -458,17 +585,76 @@ static const struct rule_def {
 	const char *what;
 	const char *comment;
 	void (*put)(struct nlmsghdr *nlh, unsigned int flags);
+	uint32_t type_set;	/* the id of its { 0x1, 0xff }, if it has one */
 } rules[] = {
-	{ "uplink", "transit rule", NULL, rule_transit },
-	{ "uplink", "echo reply rule", NULL, rule_echo },
-	{ "uplink", "IPv4 decap rule", NULL, rule_decap4 },
-	{ "uplink", "IPv6 decap rule", NULL, rule_decap6 },
-	{ "uplink", "error indication rule", NULL, rule_error_ind },
-	{ "uplink", "unknown TEID rule", "unknown TEID", rule_unknown },
-	{ "uplink", "end marker rule", NULL, rule_end_marker },
-	{ "downlink", "IPv4 encap rule", NULL, rule_encap4 },
-	{ "downlink", "IPv6 encap rule", NULL, rule_encap6 },
+	{ "uplink", "transit rule", NULL, rule_transit, 0 },
+	{ "uplink", "IPv4 decap rule", NULL, rule_decap4, 0 },
+	{ "uplink", "IPv6 decap rule", NULL, rule_decap6, 0 },
+	{ "uplink", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4 },
+	{ "uplink", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6 },
+	{ "uplink", "unknown TEID rule", "unknown TEID", rule_unknown, 0 },
+	{ "uplink", "unanswered echo rule", "Echo Request not answered",
+	  rule_echo_unanswered, 0 },
+	{ "uplink", "end marker rule", NULL, rule_end_marker, 0 },
+	{ "reply", "echo reply rule", NULL, rule_echo, 0 },
+	{ "reply", "error indication rule", NULL, rule_error_ind, 0 },
+	{ "downlink", "IPv4 encap rule", NULL, rule_encap4, 0 },
+	{ "downlink", "IPv6 encap rule", NULL, rule_encap6, 0 },
 };
+
+/* The anonymous set { 0x1, 0xff } of GTP-U message types (an octet) */
+static int put_type_set(struct txn *t, uint32_t id)
+{
+	static const uint8_t types[] = { 0x1, 0xff };
+	struct nlattr *list, *elem;
+	struct nlmsghdr *nlh;
+	size_t i;
+
+	nlh = put_set(t, ANON_SET, "message type set",
+		      NFT_SET_ANONYMOUS | NFT_SET_CONSTANT, id);
+	if (!nlh)
+		return -1;
+	put_u32(nlh, NFTA_SET_KEY_TYPE, T_INTEGER);
+	put_u32(nlh, NFTA_SET_KEY_LEN, 1);
+	nlh = txn_msg(t, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL,
+		      "message type set elements");
+	if (!nlh)
+		return -1;
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ANON_SET);
+	put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, id);
+	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
+	for (i = 0; i < sizeof(types); i++) {
+		elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+		put_data(nlh, NFTA_SET_ELEM_KEY, &types[i], 1);
+		mnl_attr_nest_end(nlh, elem);
+	}
+	mnl_attr_nest_end(nlh, list);
+	return 0;
+}
+
+/*
+ * set reply4 { type ipv4_addr; size 65536; flags dynamic,timeout;
+ * timeout 10s; }: the sources' reply buckets.  An idle source's bucket is
+ * full again long before its element times out.
+ */
+static int put_reply_set(struct txn *t, const char *name, uint32_t id,
+			 uint32_t type, uint32_t len)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *desc;
+
+	nlh = put_set(t, name, name, NFT_SET_EVAL | NFT_SET_TIMEOUT, id);
+	if (!nlh)
+		return -1;
+	put_u32(nlh, NFTA_SET_KEY_TYPE, type);
+	put_u32(nlh, NFTA_SET_KEY_LEN, len);
+	mnl_attr_put_u64(nlh, NFTA_SET_TIMEOUT, htobe64(10000));
+	desc = mnl_attr_nest_start(nlh, NFTA_SET_DESC);
+	put_u32(nlh, NFTA_SET_DESC_SIZE, 65536);
+	mnl_attr_nest_end(nlh, desc);
+	return 0;
+}
 
 /* A comment as nft stores it: libnftnl's udata TLV, type 0 */
 static void put_comment(struct nlmsghdr *nlh, const char *comment)
@@ -487,6 +673,8 @@ static int put_rule(struct txn *t, const struct rule_def *r, unsigned int flags)
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
 
+	if (r->type_set && put_type_set(t, r->type_set) < 0)
+		return -1;
 	nlh = txn_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r->what);
 	if (!nlh)
 		return -1;
@@ -500,17 +688,26 @@ static int put_rule(struct txn *t, const struct rule_def *r, unsigned int flags)
 	return 0;
 }
 
-static int put_chain(struct txn *t, const char *name, uint32_t hook,
-		     int32_t prio)
+static struct nlmsghdr *put_chain(struct txn *t, const char *name)
 {
 	struct nlmsghdr *nlh;
-	struct nlattr *nest;
 
 	nlh = txn_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, name);
+	if (nlh) {
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, GW_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
+	}
+	return nlh;
+}
+
+static int put_base_chain(struct txn *t, const char *name, uint32_t hook,
+			  int32_t prio)
+{
+	struct nlmsghdr *nlh = put_chain(t, name);
+	struct nlattr *nest;
+
 	if (!nlh)
 		return -1;
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, GW_TABLE);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
 	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "filter");
 	nest = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
 	put_u32(nlh, NFTA_HOOK_HOOKNUM, hook);
@@ -546,9 +743,13 @@ static int build_gateway(struct txn *t, unsigned int flags)
 	for (m = 0; m < GW_MAPS; m++)
 		if (put_map(t, m, &defs[m], !(flags & NFGTPU_GW_LEAN)) < 0)
 			return -1;
+	if (put_reply_set(t, "reply4", SET_ID_REPLY4, T_IPV4, 4) < 0 ||
+	    put_reply_set(t, "reply6", SET_ID_REPLY6, T_IPV6, 16) < 0)
+		return -1;
 	/* priority raw and mangle */
-	if (put_chain(t, "uplink", NF_INET_PRE_ROUTING, -300) < 0 ||
-	    put_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0)
+	if (put_base_chain(t, "uplink", NF_INET_PRE_ROUTING, -300) < 0 ||
+	    !put_chain(t, "reply") ||
+	    put_base_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0)
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(rules); i++)
 		if (put_rule(t, &rules[i], flags) < 0)
