@@ -207,18 +207,32 @@ static bool nf_gtpu_is_port(__be16 port)
 /*
  * A datagram shorter than the IP payload (RFC 768: the UDP length
  * delimits it, and the UDP layer trims the rest) is summed over its own
- * length only.
+ * length only, which nf_checksum() cannot do.  Mark it verified, as the
+ * UDP layer would once it has trimmed it: else each further decap rule
+ * (one per context with -j GTPU) would sum up to 64 KB again.  Decap
+ * spends that level, so the inner checksum is still verified.
  */
-static bool nf_gtpu_csum_short_ok(const struct sk_buff *skb, int thoff,
+static bool nf_gtpu_csum_short_ok(struct sk_buff *skb, int thoff,
 				  unsigned int ulen)
 {
-	__wsum csum = skb_checksum(skb, thoff, ulen, 0);
+	__wsum csum;
+	bool ok;
 
+	if (skb->ip_summed == CHECKSUM_UNNECESSARY)
+		return true;
+	csum = skb_checksum(skb, thoff, ulen, 0);
 	if (skb->protocol == htons(ETH_P_IP))
-		return !csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
-					  ulen, IPPROTO_UDP, csum);
-	return !csum_ipv6_magic(&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr,
-				ulen, IPPROTO_UDP, csum);
+		ok = !csum_tcpudp_magic(ip_hdr(skb)->saddr, ip_hdr(skb)->daddr,
+					ulen, IPPROTO_UDP, csum);
+	else
+		ok = !csum_ipv6_magic(&ipv6_hdr(skb)->saddr,
+				      &ipv6_hdr(skb)->daddr, ulen,
+				      IPPROTO_UDP, csum);
+	if (ok) {
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+		skb->csum_level = 0;
+	}
+	return ok;
 }
 
 /*

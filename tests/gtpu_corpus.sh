@@ -37,11 +37,10 @@ source "$(dirname "$0")/gtpu_peer.sh"
 CORPUS="$(dirname "$(readlink -f "$0")")/corpus"
 RULE="$(dirname "$(readlink -f "$0")")/nft_gtp_rule"
 tmp=$(mktemp -d)
-mounted_tracefs=
 
 cleanup() {
 	cleanup_all_ns
-	[ -z "$mounted_tracefs" ] || umount /sys/kernel/tracing 2>/dev/null
+	umount_tracefs 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -50,9 +49,7 @@ require_gtpu_peer
 require_modules nfnetlink_log
 [ -r "$CORPUS/MANIFEST" ] || SKIP "no corpus in $CORPUS"
 
-if ! mountpoint -q /sys/kernel/tracing; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && mounted_tracefs=1
-fi
+mount_tracefs 2>/dev/null
 
 # Frames of a page and more need a larger MTU on the veth pair.
 setup_gtpu_peer 9000 || { FAIL "setting up the gateway"; exit 1; }

@@ -147,11 +147,21 @@ def raw_send(pkt):
 
 
 def case_packet(case, src, dst, teid, ms, pdn):
-    payload = build(case, teid, ms, pdn)
+    # udp_trailer: a valid T-PDU in a UDP datagram shorter than the IP
+    # payload, 16 octets of which follow it (RFC 768: not part of it)
+    trailer = case == "udp_trailer"
+    payload = build("valid" if trailer else case, teid, ms, pdn)
     outer = IPv6(src=src, dst=dst) if ":" in dst else IP(src=src, dst=dst)
     udp = UDP(sport=GTPU_PORT, dport=GTPU_PORT)
     pkt = outer / udp / Raw(payload)
     pkt = pkt.__class__(bytes(pkt))          # fills in lengths and checksums
+    if trailer:
+        datagram = bytes(pkt[UDP])
+        if IPv6 in pkt:
+            pkt = IPv6(src=src, dst=dst, nh=17) / Raw(datagram + b"T" * 16)
+        else:
+            pkt = IP(src=src, dst=dst, proto=17) / Raw(datagram + b"T" * 16)
+        pkt = pkt.__class__(bytes(pkt))
     if case == "bad_udp_checksum":
         pkt[UDP].chksum ^= 0x5555
     elif case == "zero_udp_checksum":

@@ -152,6 +152,18 @@ tcp_listening() {
 	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
 }
 
+# mount_tracefs: tracefs at /sys/kernel/tracing (the VM mounts only
+# debugfs), mounted here if it is not; umount_tracefs undoes that.
+TRACEFS_MOUNTED=
+mount_tracefs() {
+	mountpoint -q /sys/kernel/tracing && return 0
+	mount -t tracefs nodev /sys/kernel/tracing && TRACEFS_MOUNTED=1
+}
+umount_tracefs() {
+	[ -z "$TRACEFS_MOUNTED" ] || umount /sys/kernel/tracing
+	TRACEFS_MOUNTED=
+}
+
 # gtpu_stat NS NAME: a counter of /proc/net/nf_gtpu in NS.
 gtpu_stat() {
 	ip netns exec "$1" awk -v n="$2" '$1 == n { print $2 }' /proc/net/nf_gtpu

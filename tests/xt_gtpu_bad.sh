@@ -117,4 +117,33 @@ frag_case() { # frag_case NAME OVERLAP WANT_RX
 frag_case "reversed order: reassembled and decapsulated" inorder 1
 frag_case "overlapping: never decapsulated" overlap 0
 
+# A datagram shorter than its IP payload is summed over its UDP length
+# alone, which nf_checksum() cannot do nor remember: once per packet,
+# not once per -j GTPU rule it crosses.  Two rules of other contexts
+# come first; the function tracer counts nf_gtpu's skb_checksum() calls.
+for cmd in iptables ip6tables; do
+	for teid in 0x1111 0x1112; do
+		ip netns exec "$gw" $cmd -t raw -I PREROUTING -p udp --dport 2152 \
+			-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid $teid
+	done
+done
+tr=/sys/kernel/tracing
+if mount_tracefs && echo skb_checksum >$tr/set_ftrace_filter &&
+	echo function >$tr/current_tracer; then
+	for f in 4 6; do
+		if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
+		n0=$(gtpu_stat "$gw" decap)
+		echo >$tr/trace
+		pkt "$peer" send udp_trailer "$src" "$dst" "$TEID" 10.45.0.2 198.51.100.2
+		busywait 3000 exceeds "$n0" gtpu_stat "$gw" decap
+		expect_eq "IPv$f: a datagram shorter than its IP payload, behind 2 other contexts' rules: decapsulated/summed" \
+			"$(( $(gtpu_stat "$gw" decap) - n0 ))/$(grep -c 'skb_checksum <-.*gtpu' $tr/trace)" 1/1
+	done
+	echo nop >$tr/current_tracer
+	echo >$tr/set_ftrace_filter
+	umount_tracefs
+else
+	FAIL "no function tracer: skb_checksum() calls not counted"
+fi
+
 exit $ret
