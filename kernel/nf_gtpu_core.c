@@ -594,18 +594,31 @@ struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 	return dst;
 }
 
+static bool nf_gtpu_len_fits(const struct sk_buff *skb, int mtu)
+{
+	return skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
+				 skb->len <= (unsigned int)mtu;
+}
+
 /*
  * Path MTU (RFC 1191, RFC 8201): an inner packet that does not fit is
- * refused with the ICMP error its sender understands, except IPv4 without
- * DF, which the outer header may carry in fragments if it is no longer
- * than @max_len, the most the outer 16-bit length fields can say.
+ * refused with the ICMP error its sender understands, except what the
+ * outer header may carry in fragments: IPv4 without DF, if no longer than
+ * @max_len, the most the outer 16-bit length fields can say, and IPv6 of
+ * up to 1280 octets, which no ICMP error can make smaller (RFC 2473 7.1,
+ * as ip6_tunnel does).  skb->ignore_df says which, for the outer header:
+ * clear it on a packet that fits (IPv6 reassembly sets it).  @out is
+ * where a locally sent packet was routed: at OUTPUT skb->dev is not set
+ * yet, and icmp6_send() needs it.
  */
-static bool nf_gtpu_fits(struct sk_buff *skb, int mtu, unsigned int max_len)
+static bool nf_gtpu_fits(struct sk_buff *skb, int mtu, unsigned int max_len,
+			 struct net_device *out)
 {
 	/* A route MTU smaller than the outer headers fits nothing. */
-	if (mtu > 0 && (skb_is_gso(skb) ? skb_gso_validate_network_len(skb, mtu) :
-					  skb->len <= mtu))
+	if (mtu > 0 && nf_gtpu_len_fits(skb, mtu)) {
+		skb->ignore_df = 0;
 		return true;
+	}
 
 	if (skb->protocol == htons(ETH_P_IP)) {
 		if (!(ip_hdr(skb)->frag_off & htons(IP_DF))) {
@@ -618,6 +631,12 @@ static bool nf_gtpu_fits(struct sk_buff *skb, int mtu, unsigned int max_len)
 		icmp_ndo_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED,
 			      htonl(max(mtu, 0)));
 	} else {
+		if (mtu < IPV6_MIN_MTU && nf_gtpu_len_fits(skb, IPV6_MIN_MTU)) {
+			skb->ignore_df = 1;
+			return true;
+		}
+		if (!skb->dev)
+			skb->dev = out;
 		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0,
 				max_t(int, mtu, IPV6_MIN_MTU));
 	}
@@ -640,7 +659,8 @@ static void nf_gtpu_xmit_one(struct sk_buff *skb, struct dst_entry *dst,
 		df = ip_hdr(skb)->frag_off & htons(IP_DF);
 	} else {
 		tos = ipv6_get_dsfield(ipv6_hdr(skb));
-		df = htons(IP_DF);
+		/* nf_gtpu_fits() lets IPv6 of up to 1280 octets be fragmented. */
+		df = skb->ignore_df ? 0 : htons(IP_DF);
 	}
 	if (p->sport_hash)
 		sport = udp_flow_src_port(net, skb, 0, 0, true);
@@ -719,7 +739,7 @@ static enum nf_gtpu_verdict __nf_gtpu_encap(struct sk_buff *skb,
 	/* IPv4's total length counts its header, IPv6's payload length not. */
 	max_len = IP_MAX_MTU - nf_gtpu_encap_hlen(p) -
 		  (p->family == NFPROTO_IPV4 ? sizeof(struct iphdr) : 0);
-	if (!nf_gtpu_fits(skb, mtu, max_len)) {
+	if (!nf_gtpu_fits(skb, mtu, max_len, state->out)) {
 		dst_release(dst);
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_TOO_BIG);
 	}

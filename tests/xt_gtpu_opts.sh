@@ -9,7 +9,8 @@
 # - ECN: the inner packet's ECN field copied to the outer header
 # - --v0: GTPv0 on port 3386 with a 64-bit TID, both ways
 # - path MTU: ICMP fragmentation needed / packet too big from the
-#   encapsulating gateway, IPv4 without DF carried in outer fragments
+#   encapsulating gateway (also to its own packets, at OUTPUT), IPv4
+#   without DF and IPv6 of 1280 octets carried in outer fragments
 # - the apn device and the namespace deleted while traffic flows, the
 #   module held while rules use it
 
@@ -88,6 +89,34 @@ ipt "$gw" 6 -t mangle -A POSTROUTING -o apn0 -d 2001:db8:45::2 \
 out=$(ip netns exec "$pdn" ping -6 -c 1 -W 2 -s 1452 2001:db8:45::2 2>&1)
 mtu6=$(ip netns exec "$pdn" ip -6 route get 2001:db8:45::2 | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
 expect_eq "IPv6 too big: packet too big, path MTU learnt" "$mtu6" 1464
+# Sent by gw itself and encapsulated at OUTPUT, where skb->dev is not
+# set yet: gw's own route learns the path MTU all the same.
+ipt "$gw" 4 -t mangle -A OUTPUT -o apn0 -d 10.45.0.2 \
+	-j GTPU --encap --peer 192.0.2.1 --teid 0x22
+ipt "$gw" 6 -t mangle -A OUTPUT -o apn0 -d 2001:db8:45::2 \
+	-j GTPU --encap --peer 192.0.2.1 --teid 0x23
+route_mtu() { # route_mtu NS ADDRESS: the path MTU NS's route to ADDRESS has
+	ip -n "$1" route get "$2" | sed -n 's/.* mtu \([0-9]*\).*/\1/p'
+}
+ip netns exec "$gw" ping -c 1 -W 1 -M do -s 1472 10.45.0.2 >/dev/null 2>&1
+ip netns exec "$gw" ping -6 -c 1 -W 1 -M do -s 1452 2001:db8:45::2 >/dev/null 2>&1
+expect_eq "too big at OUTPUT: gw's routes learn the path MTU, IPv4 and IPv6" \
+	"$(route_mtu "$gw" 10.45.0.2) $(route_mtu "$gw" 2001:db8:45::2)" "1464 1464"
+# A transport path of MTU 1280 leaves IPv6 inner packets 1244 octets, less
+# than any IPv6 link may offer: one of 1280 octets is still carried, in
+# outer fragments (RFC 2473 7.1), not refused with a packet too big of
+# 1280 that cannot make it smaller.
+ipt "$acc" 4 -t raw -A PREROUTING -i acc-tr -p udp \
+	-j GTPU --decap --dev apn-ms --teid 0x23
+ip -n "$gw" link set gw-tr mtu 1280
+ip -n "$acc" link set acc-tr mtu 1280
+n0=$(gtpu_stat "$gw" encap_too_big)
+ping_ok "IPv6 of 1280 octets over a 1280-octet path: carried in outer fragments" \
+	"$pdn" -6 -M do -s 1232 2001:db8:45::2
+expect_eq "IPv6 of 1280 octets: not counted as too big" \
+	"$(( $(gtpu_stat "$gw" encap_too_big) - n0 ))" 0
+ip -n "$gw" link set gw-tr mtu 1500
+ip -n "$acc" link set acc-tr mtu 1500
 ip -n "$gw" link set apn0 mtu 1436
 
 # QFI: the uplink carries a PDU Session Container.
