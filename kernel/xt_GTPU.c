@@ -8,8 +8,55 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_GTPU.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
 
 #include "nf_gtpu.h"
+
+/*
+ * A decap rule names its APN device; as xt_TEE does for its oif, a
+ * notifier keeps the ifindex of that name current, so that a device
+ * deleted and created again (an operator restarting an APN) is used
+ * again without the rule being reloaded.
+ */
+struct xt_gtpu_priv {
+	struct list_head		list;
+	const struct xt_gtpu_tginfo	*tginfo;
+	int				ifindex;	/* 0: none */
+};
+
+struct gtpu_tg_net {
+	struct list_head	decap_rules;
+	struct mutex		lock;		/* decap_rules */
+};
+
+static unsigned int gtpu_tg_net_id __read_mostly;
+
+static int gtpu_tg_netdev_event(struct notifier_block *nb, unsigned long event,
+				void *ptr)
+{
+	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
+	struct gtpu_tg_net *tn = net_generic(dev_net(dev), gtpu_tg_net_id);
+	struct xt_gtpu_priv *priv;
+
+	if (event != NETDEV_REGISTER && event != NETDEV_UNREGISTER &&
+	    event != NETDEV_CHANGENAME)
+		return NOTIFY_DONE;
+	mutex_lock(&tn->lock);
+	list_for_each_entry(priv, &tn->decap_rules, list) {
+		if (event != NETDEV_UNREGISTER &&
+		    !strcmp(dev->name, priv->tginfo->dev))
+			WRITE_ONCE(priv->ifindex, dev->ifindex);
+		else if (priv->ifindex == dev->ifindex)
+			WRITE_ONCE(priv->ifindex, 0);
+	}
+	mutex_unlock(&tn->lock);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block gtpu_tg_netdev_notifier = {
+	.notifier_call = gtpu_tg_netdev_event,
+};
 
 #define GTPU_DECAP_HOOKS	((1 << NF_INET_PRE_ROUTING) | (1 << NF_INET_LOCAL_IN))
 #define GTPU_ENCAP_HOOKS	((1 << NF_INET_FORWARD) | (1 << NF_INET_LOCAL_OUT) | \
@@ -39,7 +86,7 @@ static unsigned int gtpu_decap_tg(struct sk_buff *skb,
 {
 	const struct xt_gtpu_tginfo *info = par->targinfo;
 	struct nf_gtpu_decap_params p = {
-		.ifindex	= info->ifindex,
+		.ifindex	= READ_ONCE(info->priv->ifindex),
 		.ms_family	= info->flags & XT_GTPU_F_MS_ADDR ?
 				  info->family : NFPROTO_UNSPEC,
 		.ms_addr	= info->ms_addr,
@@ -99,9 +146,20 @@ static unsigned int gtpu_tg(struct sk_buff *skb,
 #define GTPU_ENCAP_FLAGS	(XT_GTPU_F_SADDR | XT_GTPU_F_QFI | \
 				 XT_GTPU_F_SPORT_HASH | XT_GTPU_F_V0)
 
+/* Take a decap rule off the notifier's list (if it got there) and free it. */
+static void gtpu_decap_forget(struct gtpu_tg_net *tn, struct xt_gtpu_priv *priv)
+{
+	mutex_lock(&tn->lock);
+	list_del(&priv->list);
+	mutex_unlock(&tn->lock);
+	kfree(priv);
+}
+
 static int gtpu_decap_check(const struct xt_tgchk_param *par,
 			    struct xt_gtpu_tginfo *info)
 {
+	struct gtpu_tg_net *tn = net_generic(par->net, gtpu_tg_net_id);
+	struct xt_gtpu_priv *priv;
 	struct net_device *dev;
 	int err;
 
@@ -110,15 +168,33 @@ static int gtpu_decap_check(const struct xt_tgchk_param *par,
 	if (strnlen(info->dev, IFNAMSIZ) == IFNAMSIZ)
 		return -ENAMETOOLONG;
 
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	INIT_LIST_HEAD(&priv->list);
+	priv->tginfo = info;
+	/* Under the lock, so that no event slips between lookup and list. */
+	mutex_lock(&tn->lock);
 	dev = dev_get_by_name(par->net, info->dev);
-	if (!dev)
-		return -ENODEV;
-	info->ifindex = dev->ifindex;
-	err = netif_is_apn(dev) ? 0 : -EINVAL;
+	if (!dev) {
+		err = -ENODEV;
+	} else if (!netif_is_apn(dev)) {
+		err = -EINVAL;
+	} else {
+		err = 0;
+		priv->ifindex = dev->ifindex;
+		list_add(&priv->list, &tn->decap_rules);
+	}
+	mutex_unlock(&tn->lock);
 	dev_put(dev);
-	if (err)
+	if (!err)
+		err = nf_gtpu_defrag_enable(par->net, par->family);
+	if (err) {
+		gtpu_decap_forget(tn, priv);
 		return err;
-	return nf_gtpu_defrag_enable(par->net, par->family);
+	}
+	info->priv = priv;
+	return 0;
 }
 
 static int gtpu_encap_check(const struct xt_gtpu_tginfo *info)
@@ -160,8 +236,10 @@ static void gtpu_tg_destroy(const struct xt_tgdtor_param *par)
 {
 	const struct xt_gtpu_tginfo *info = par->targinfo;
 
-	if (info->mode == XT_GTPU_DECAP)
-		nf_gtpu_defrag_disable(par->net, par->family);
+	if (info->mode != XT_GTPU_DECAP)
+		return;
+	gtpu_decap_forget(net_generic(par->net, gtpu_tg_net_id), info->priv);
+	nf_gtpu_defrag_disable(par->net, par->family);
 }
 
 /*
@@ -177,7 +255,7 @@ static struct xt_target gtpu_tg_reg[] __read_mostly = {
 		.family		= NFPROTO_IPV4,
 		.target		= gtpu_tg,
 		.targetsize	= sizeof(struct xt_gtpu_tginfo),
-		.usersize	= offsetof(struct xt_gtpu_tginfo, ifindex),
+		.usersize	= offsetof(struct xt_gtpu_tginfo, priv),
 		.checkentry	= gtpu_tg_check,
 		.destroy	= gtpu_tg_destroy,
 		.hooks		= GTPU_DECAP_HOOKS | GTPU_ENCAP_HOOKS,
@@ -189,7 +267,7 @@ static struct xt_target gtpu_tg_reg[] __read_mostly = {
 		.family		= NFPROTO_IPV6,
 		.target		= gtpu_tg,
 		.targetsize	= sizeof(struct xt_gtpu_tginfo),
-		.usersize	= offsetof(struct xt_gtpu_tginfo, ifindex),
+		.usersize	= offsetof(struct xt_gtpu_tginfo, priv),
 		.checkentry	= gtpu_tg_check,
 		.destroy	= gtpu_tg_destroy,
 		.hooks		= GTPU_DECAP_HOOKS | GTPU_ENCAP_HOOKS,
@@ -197,14 +275,48 @@ static struct xt_target gtpu_tg_reg[] __read_mostly = {
 	},
 };
 
+static int __net_init gtpu_tg_net_init(struct net *net)
+{
+	struct gtpu_tg_net *tn = net_generic(net, gtpu_tg_net_id);
+
+	INIT_LIST_HEAD(&tn->decap_rules);
+	mutex_init(&tn->lock);
+	return 0;
+}
+
+static struct pernet_operations gtpu_tg_net_ops = {
+	.init	= gtpu_tg_net_init,
+	.id	= &gtpu_tg_net_id,
+	.size	= sizeof(struct gtpu_tg_net),
+};
+
 static int __init gtpu_tg_init(void)
 {
-	return xt_register_targets(gtpu_tg_reg, ARRAY_SIZE(gtpu_tg_reg));
+	int err;
+
+	err = register_pernet_subsys(&gtpu_tg_net_ops);
+	if (err)
+		return err;
+	err = register_netdevice_notifier(&gtpu_tg_netdev_notifier);
+	if (err)
+		goto err_pernet;
+	err = xt_register_targets(gtpu_tg_reg, ARRAY_SIZE(gtpu_tg_reg));
+	if (err)
+		goto err_notifier;
+	return 0;
+
+err_notifier:
+	unregister_netdevice_notifier(&gtpu_tg_netdev_notifier);
+err_pernet:
+	unregister_pernet_subsys(&gtpu_tg_net_ops);
+	return err;
 }
 
 static void __exit gtpu_tg_exit(void)
 {
 	xt_unregister_targets(gtpu_tg_reg, ARRAY_SIZE(gtpu_tg_reg));
+	unregister_netdevice_notifier(&gtpu_tg_netdev_notifier);
+	unregister_pernet_subsys(&gtpu_tg_net_ops);
 }
 
 module_init(gtpu_tg_init);

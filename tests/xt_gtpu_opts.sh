@@ -12,7 +12,8 @@
 #   encapsulating gateway (also to its own packets, at OUTPUT), IPv4
 #   without DF and IPv6 of 1280 octets carried in outer fragments
 # - the apn device and the namespace deleted while traffic flows, the
-#   module held while rules use it
+#   device created again and used by the same rule, the module held
+#   while rules use it
 
 source "$(dirname "$0")/lib.sh"
 use_tmp_dir
@@ -219,6 +220,14 @@ n1=$(gtpu_stat "$gw" no_device)
 busywait 5000 exceeds "$n1" gtpu_stat "$gw" no_device &&
 	PASS "decap without its device: dropped as no_device" ||
 	FAIL "no_device not counted after the apn device was deleted"
+# The device created again under its name (an APN restarted): the same
+# rule decapsulates into it, without a reload.
+ip -n "$gw" link add apn0 type apn && ip -n "$gw" link set apn0 up ||
+	FAIL "apn0 created again"
+n2=$(gtpu_stat "$gw" decap)
+busywait 5000 exceeds "$n2" gtpu_stat "$gw" decap &&
+	PASS "apn0 created again: the rule decapsulates into it, not reloaded" ||
+	FAIL "apn0 created again: nothing decapsulated into it"
 [ "$n0" -gt 0 ] && PASS "flood was decapsulated before ($n0)" || FAIL "flood never decapsulated"
 ip netns del "$gw" && PASS "gateway namespace deleted under traffic" || FAIL "netns del"
 kill "$flood" 2>/dev/null

@@ -40,7 +40,8 @@ enum xt_gtpu_flags {
  * @ms_addr: decap: the mobile station's address (IPv6: its /64 prefix)
  * @peer: encap: the peer's GTP-U address
  * @saddr: encap: outer source address
- * @ifindex: kernel-private: the APN device resolved at rule load
+ * @priv: kernel-private: the APN device @dev names now, kept up to date
+ *	as devices come and go
  */
 struct xt_gtpu_tginfo {
 	__u8			mode;
@@ -55,7 +56,7 @@ struct xt_gtpu_tginfo {
 	union nf_inet_addr	saddr;
 
 	/* Used internally by the kernel */
-	__s32			ifindex;
+	struct xt_gtpu_priv	*priv __attribute__((aligned(8)));
 };
 
 #endif /* _UAPI_XT_GTPU_H */
