@@ -37,6 +37,7 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_REPLY_REFUSED,	/* no reply to a forged or foreign source */
 	NF_GTPU_STAT_REPLY_TOO_BIG,	/* no reply larger than its request */
 	NF_GTPU_STAT_BAD_ECN,		/* outer CE on a not-ECT inner packet */
+	NF_GTPU_STAT_GSO_SPLIT,		/* datagrams split out of a merged skb */
 	__NF_GTPU_STAT_MAX
 };
 

@@ -17,6 +17,8 @@
 #include <linux/ipv6.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
 #include <linux/percpu.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -42,7 +44,12 @@
 
 struct nf_gtpu_net {
 	u64 __percpu	*stats;
+	/* decap rules of IPv4, IPv6 (nf_gtpu_defrag_enable()) */
+	unsigned int	decap_users[2];
 };
+
+/* The decap rules' counts of every netns, and their hooks. */
+static DEFINE_MUTEX(nf_gtpu_decap_users_lock);
 
 static unsigned int nf_gtpu_net_id __read_mostly;
 
@@ -85,6 +92,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_REPLY_REFUSED]	= "reply_refused",
 	[NF_GTPU_STAT_REPLY_TOO_BIG]	= "reply_too_big",
 	[NF_GTPU_STAT_BAD_ECN]		= "bad_ecn",
+	[NF_GTPU_STAT_GSO_SPLIT]	= "gso_split",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -792,21 +800,108 @@ enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 }
 EXPORT_SYMBOL_GPL(nf_gtpu_encap);
 
-/* Decap needs whole packets: reassemble outer fragments before the rules. */
+/* I: 0 for IPv4, 1 for IPv6, as in nf_gtpu_split_ops[] */
+static void nf_gtpu_defrag_disable_ip(struct net *net, int i)
+{
+	if (i)
+		nf_defrag_ipv6_disable(net);
+	else
+		nf_defrag_ipv4_disable(net);
+}
+
+/*
+ * GRO (rx-udp-gro-forwarding, fraglist GRO, a local socket with UDP_GRO)
+ * and a sender's UDP GSO across a veth hand prerouting one skb holding
+ * several GTP-U datagrams, of the same UDP flow but maybe of different
+ * tunnels: no rule could decapsulate it as one packet.  Split it back
+ * into its datagrams, as udp_rcv_segment() does for a socket, and
+ * receive each again, so that each meets the rules on its own.
+ */
+static unsigned int nf_gtpu_split_gso(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct sk_buff *segs, *next;
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	bool fragment;
+	int thoff;
+
+	if (!skb_is_gso(skb) ||
+	    !(skb_shinfo(skb)->gso_type & (SKB_GSO_UDP_L4 | SKB_GSO_FRAGLIST)))
+		return NF_ACCEPT;
+	thoff = nf_gtpu_udp_offset(skb, false, &fragment);
+	if (thoff < 0)
+		return NF_ACCEPT;
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	if (!uh || !nf_gtpu_is_port(uh->dest))
+		return NF_ACCEPT;
+
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs)) {
+		nf_gtpu_stat_inc(state->net, NF_GTPU_STAT_BAD_UDP);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		nf_gtpu_stat_inc(state->net, NF_GTPU_STAT_GSO_SPLIT);
+		netif_rx(skb);
+	}
+	return NF_STOLEN;
+}
+
+/* After reassembly, before any rule (priority raw and later). */
+static const struct nf_hook_ops nf_gtpu_split_ops[] = {
+	{
+		.hook		= nf_gtpu_split_gso,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP_PRI_CONNTRACK_DEFRAG + 1,
+	},
+	{
+		.hook		= nf_gtpu_split_gso,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_PRE_ROUTING,
+		.priority	= NF_IP6_PRI_CONNTRACK_DEFRAG + 1,
+	},
+};
+
+/*
+ * Decap needs whole packets, one datagram each: reassemble outer
+ * fragments and split merged datagrams before the rules, from the first
+ * decap rule of a family in a netns to its last.
+ */
 int nf_gtpu_defrag_enable(struct net *net, u8 family)
 {
-	if (family == NFPROTO_IPV4)
-		return nf_defrag_ipv4_enable(net);
-	return nf_defrag_ipv6_enable(net);
+	struct nf_gtpu_net *gn = net_generic(net, nf_gtpu_net_id);
+	int i = family == NFPROTO_IPV4 ? 0 : 1;
+	int err;
+
+	err = i ? nf_defrag_ipv6_enable(net) : nf_defrag_ipv4_enable(net);
+	if (err)
+		return err;
+	mutex_lock(&nf_gtpu_decap_users_lock);
+	if (!gn->decap_users[i])
+		err = nf_register_net_hook(net, &nf_gtpu_split_ops[i]);
+	if (!err)
+		gn->decap_users[i]++;
+	mutex_unlock(&nf_gtpu_decap_users_lock);
+	if (err)
+		nf_gtpu_defrag_disable_ip(net, i);
+	return err;
 }
 EXPORT_SYMBOL_GPL(nf_gtpu_defrag_enable);
 
 void nf_gtpu_defrag_disable(struct net *net, u8 family)
 {
-	if (family == NFPROTO_IPV4)
-		nf_defrag_ipv4_disable(net);
-	else
-		nf_defrag_ipv6_disable(net);
+	struct nf_gtpu_net *gn = net_generic(net, nf_gtpu_net_id);
+	int i = family == NFPROTO_IPV4 ? 0 : 1;
+
+	mutex_lock(&nf_gtpu_decap_users_lock);
+	if (!--gn->decap_users[i])
+		nf_unregister_net_hook(net, &nf_gtpu_split_ops[i]);
+	mutex_unlock(&nf_gtpu_decap_users_lock);
+	nf_gtpu_defrag_disable_ip(net, i);
 }
 EXPORT_SYMBOL_GPL(nf_gtpu_defrag_disable);
 

@@ -13,6 +13,10 @@
   gtpu_pkt.py frags inorder|overlap SRC DST TEID MS PDN
       send a T-PDU (outer IPv4) in 256-octet fragments, last first;
       "overlap" adds a fragment that overwrites part of the second
+  gtpu_pkt.py gso SRC DST TEID,TEID,... MS PDN
+      one T-PDU per TEID, all the same size, sent from port 2152 in a
+      single send with UDP GSO (UDP_SEGMENT): one skb holding all of the
+      datagrams, as GRO would have merged them, reaches DST across a veth
   gtpu_pkt.py inner-csum TAG
       for each outer and inner family a T-PDU (TEID 0x100 for inner
       IPv4, 0x101 for IPv6) from the access node of lib.sh's network
@@ -47,6 +51,7 @@ sys.dont_write_bytecode = True    # no __pycache__ in the source tree
 from netns import gtpu_counters, in_netns  # noqa: E402
 
 GTPU_PORT = 2152
+UDP_SEGMENT = 103       # linux/udp.h: the GSO size of a send
 
 
 def gtp1(teid, payload, mtype=255, flags=0x30, opt=b"", length=None):
@@ -173,6 +178,15 @@ def case_packet(case, src, dst, teid, ms, pdn):
     return pkt
 
 
+def send_gso(src, dst, teids, ms, pdn):
+    datagrams = [gtp1(teid, inner(ms, pdn)) for teid in teids]
+    fam = socket.AF_INET6 if ":" in dst else socket.AF_INET
+    with socket.socket(fam, socket.SOCK_DGRAM) as s:
+        s.bind((src, GTPU_PORT))
+        s.setsockopt(socket.IPPROTO_UDP, UDP_SEGMENT, len(datagrams[0]))
+        s.sendto(b"".join(datagrams), (dst, GTPU_PORT))
+
+
 def send_fragments(how, src, dst, teid, ms, pdn):
     inner = bytes(IP(src=ms, dst=pdn) / ICMP() / Raw(b"y" * 600))
     gtp = struct.pack("!BBHI", 0x30, 255, len(inner), teid) + inner
@@ -276,6 +290,8 @@ def main(argv):
                                  argv[6], argv[7]) else 0)
     elif argv[1] == "frags":
         send_fragments(argv[2], argv[3], argv[4], int(argv[5], 0), argv[6], argv[7])
+    elif argv[1] == "gso":
+        send_gso(argv[2], argv[3], [int(t, 0) for t in argv[4].split(",")], argv[5], argv[6])
     elif argv[1] == "inner-csum":
         send_inner_csum(argv[2])
     elif argv[1] == "delivered":

@@ -146,4 +146,16 @@ else
 	FAIL "no function tracer: skb_checksum() calls not counted"
 fi
 
+# Datagrams merged into one skb (here by the sender's UDP GSO across the
+# veth; GRO does the same) are split before the rules and each goes its
+# own way: 4 T-PDUs of 3 contexts, all decapsulated.
+for f in 4 6; do
+	if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
+	n0=$(gtpu_stat "$gw" decap) s0=$(gtpu_stat "$gw" gso_split) b0=$(gtpu_stat "$gw" bad_header)
+	pkt "$peer" gso "$src" "$dst" "$TEID,0x1111,$TEID,0x1112" 10.45.0.2 198.51.100.2
+	busywait 3000 exceeds $((n0 + 3)) gtpu_stat "$gw" decap
+	expect_eq "IPv$f: 4 T-PDUs in one GSO skb: split/decapsulated/bad_header" \
+		"$(( $(gtpu_stat "$gw" gso_split) - s0 ))/$(( $(gtpu_stat "$gw" decap) - n0 ))/$(( $(gtpu_stat "$gw" bad_header) - b0 ))" 4/4/0
+done
+
 exit $ret
