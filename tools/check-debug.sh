@@ -24,8 +24,11 @@ export KSFT_TIMEOUT=${KSFT_TIMEOUT:-5400} TEST_TIME_SCALE=${TEST_TIME_SCALE:-15}
 # while identify_cpu() has cleared the boot CPU's feature bits makes 6.1's
 # KASAN see the direct map as outside its shadow and report a
 # wild-memory-access in handle_edge_irq, now and then, before any test
-# has run.  Four-level paging does not have that window.
-export VM_APPEND=${VM_APPEND:-no5lvl}
+# has run.  Four-level paging does not have that window.  Full
+# preemption, so that the per-CPU state the modules keep is seen from a
+# task that can be preempted or migrated in the middle of using it (issue
+# 14's concurrency items).
+export VM_APPEND=${VM_APPEND:-no5lvl preempt=full}
 share_nft="nft_gtp.sh gtp_signalling.sh churn.sh nft_docs_rulesets.sh"
 share_corpus="apn_dev.sh nft_gtp_owner.sh gtpu_conformance.sh gtpu_corpus.sh"
 rest=$(make -s -C tests KSFT="$ksft" progs | tr ' ' '\n' |
