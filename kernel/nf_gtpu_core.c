@@ -31,6 +31,7 @@
 #include <net/ip6_route.h>
 #include <net/ip_tunnels.h>
 #include <net/ipv6.h>
+#include <net/ndisc.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
@@ -393,19 +394,53 @@ static __be16 nf_gtpu_inner_proto(struct sk_buff *skb, int off,
 	return htons(ETH_P_IPV6);
 }
 
-/* Anti-spoofing: IPv4 exactly, IPv6 by the /64 the MS forms its addresses in. */
+/*
+ * An IPv6 UE starts with a Router Solicitation from its link-local
+ * address (TS 29.061 11.2.1.3.2), which the /64 check cannot pass.  Let
+ * exactly that through, as RFC 4861 6.1.1 would accept it: ICMPv6 type
+ * 133 code 0, hop limit 255, from a link-local unicast address to a
+ * link-local one.  The kernel never forwards such a packet (ip6_forward()
+ * refuses link-local sources), so it reaches nothing but the APN device's
+ * own stack, where a router advertisement daemon answers it.
+ */
+static bool nf_gtpu_is_ll_rs(const struct sk_buff *skb, int off,
+			     const struct ipv6hdr *ip6h)
+{
+	struct icmp6hdr _icmp6;
+	const struct icmp6hdr *icmp6;
+
+	if (ip6h->nexthdr != IPPROTO_ICMPV6 || ip6h->hop_limit != 255 ||
+	    ntohs(ip6h->payload_len) < sizeof(_icmp6) ||
+	    ipv6_addr_is_multicast(&ip6h->saddr) ||
+	    !(ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL) ||
+	    !(ipv6_addr_type(&ip6h->daddr) & IPV6_ADDR_LINKLOCAL))
+		return false;
+	icmp6 = skb_header_pointer(skb, off + sizeof(*ip6h), sizeof(_icmp6),
+				   &_icmp6);
+	return icmp6 && icmp6->icmp6_type == NDISC_ROUTER_SOLICITATION &&
+	       icmp6->icmp6_code == 0;
+}
+
+/*
+ * Anti-spoofing: IPv4 exactly, IPv6 by the /64 the MS forms its addresses
+ * in, or a Router Solicitation on the link.
+ */
 static bool nf_gtpu_ms_ok(const struct sk_buff *skb, int off, __be16 proto,
 			  const struct nf_gtpu_decap_params *p)
 {
+	const struct ipv6hdr *ip6h;
+
 	if (p->ms_family == NFPROTO_UNSPEC)
 		return true;
 	if (proto == htons(ETH_P_IP))
 		return p->ms_family == NFPROTO_IPV4 &&
 		       ((const struct iphdr *)(skb->data + off))->saddr ==
 		       p->ms_addr.ip;
-	return p->ms_family == NFPROTO_IPV6 &&
-	       ipv6_prefix_equal(&((const struct ipv6hdr *)(skb->data + off))->saddr,
-				 &p->ms_addr.in6, 64);
+	if (p->ms_family != NFPROTO_IPV6)
+		return false;
+	ip6h = (const struct ipv6hdr *)(skb->data + off);
+	return ipv6_prefix_equal(&ip6h->saddr, &p->ms_addr.in6, 64) ||
+	       nf_gtpu_is_ll_rs(skb, off, ip6h);
 }
 
 static enum nf_gtpu_verdict nf_gtpu_drop(struct net *net, enum nf_gtpu_stat stat)

@@ -33,9 +33,11 @@ from gtpu_layers import (GTP_PDCP_PDU_ExtensionHeader,  # noqa: E402
                          UnknownExtension, gtp0, gtp1, inner_packet,
                          private_extension)
 from scapy.layers.inet import fragment  # noqa: E402
-from scapy.layers.inet6 import (IPv6ExtHdrDestOpt, IPv6ExtHdrFragment,  # noqa: E402
-                                IPv6ExtHdrHopByHop, IPv6ExtHdrRouting,
-                                PadN, RouterAlert, fragment6)
+from scapy.layers.inet6 import (ICMPv6EchoRequest, ICMPv6ND_RS,  # noqa: E402
+                                ICMPv6NDOptSrcLLAddr, IPv6ExtHdrDestOpt,
+                                IPv6ExtHdrFragment, IPv6ExtHdrHopByHop,
+                                IPv6ExtHdrRouting, PadN, RouterAlert,
+                                fragment6)
 
 PEER_MAC, GW_MAC = "02:00:00:00:00:01", "02:00:00:00:00:02"
 OTHER_MAC = "02:00:00:00:00:99"
@@ -478,6 +480,41 @@ def inner_cases(f):
         desc="inner IPv4 on the TEID of an IPv6 MS")
     add(f, "spoof-v0", [frame(f, bytes(gtp0(TID[4], Raw(ip6))), dport=V0)], "stat:spoofed",
         desc="GTPv0: inner IPv6 on the TID of an IPv4 MS")
+    slaac_cases(f, t)
+
+
+def slaac_cases(f, t):
+    """A Router Solicitation from the UE's link-local address passes the
+    /64 check; nothing else from a link-local address does."""
+    def ll(src="fe80::1234", dst="ff02::2", hlim=255, l4=None, **kw):
+        return bytes(IPv6(src=src, dst=dst, hlim=hlim, **kw) / (l4 or ICMPv6ND_RS()))
+    rs = ll()
+    add(f, "slaac-rs", [t(rs, 6)], "decap", delivered=[rs],
+        desc="Router Solicitation, fe80::1234 to ff02::2, hop limit 255")
+    rs = ll(dst="fe80::1")
+    add(f, "slaac-rs-unicast", [t(rs, 6)], "decap", delivered=[rs],
+        desc="Router Solicitation to the router's link-local fe80::1")
+    rs = ll(l4=ICMPv6ND_RS() / ICMPv6NDOptSrcLLAddr(lladdr="02:00:00:00:12:34"))
+    add(f, "slaac-rs-option", [t(rs, 6)], "decap", delivered=[rs],
+        desc="Router Solicitation with a source link-layer address option")
+    add(f, "slaac-rs-hop-limit", [t(ll(hlim=254), 6)], "stat:spoofed",
+        desc="Router Solicitation with hop limit 254: it was routed")
+    add(f, "slaac-rs-unspecified", [t(ll(src="::"), 6)], "stat:spoofed",
+        desc="Router Solicitation from :: (a UE has its link-local address)")
+    add(f, "slaac-rs-global-dst", [t(ll(dst=PDN[6]), 6)], "stat:spoofed",
+        desc="Router Solicitation from fe80::1234 to a global address")
+    add(f, "slaac-rs-global-src", [t(ll(src="2001:db8:46::2"), 6)], "stat:spoofed",
+        desc="Router Solicitation from 2001:db8:46::2, outside the MS's /64")
+    add(f, "slaac-rs-multicast-src", [t(ll(src="ff02::1"), 6)], "stat:spoofed",
+        desc="Router Solicitation from the multicast ff02::1")
+    add(f, "slaac-ll-echo", [t(ll(l4=ICMPv6EchoRequest()), 6)], "stat:spoofed",
+        desc="Echo Request from fe80::1234 to ff02::2: not a solicitation")
+    add(f, "slaac-ll-udp", [t(ll(l4=UDP(sport=546, dport=547)), 6)], "stat:spoofed",
+        desc="UDP from fe80::1234 to ff02::2 (a DHCPv6 Solicit's addresses)")
+    add(f, "slaac-rs-short", [t(ll(l4=Raw(b"\x85\x00"), nh=58), 6)], "stat:spoofed",
+        desc="ICMPv6 of 2 octets starting like a Router Solicitation")
+    add(f, "slaac-rs-v4-ms", [t(rs, 4)], "stat:spoofed",
+        desc="Router Solicitation on the TEID of an IPv4 MS")
 
 
 def csum(f):
