@@ -16,6 +16,7 @@ PKGS="build-essential pkg-config bc kmod cpio xz-utils
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
       libmnl-dev libnftnl-dev libxtables-dev
       nftables iptables iproute2 iputils-ping procps ethtool socat iperf3 tcpdump tshark
+      radvd
       python3-scapy python3-prometheus-client sparse clang libclang-rt-14-dev llvm-14
       libelf-dev flex bison libssl-dev"
 # "deps.sh bench": also what make bench drives and plots with.
