@@ -117,4 +117,56 @@ else
 fi
 expect_eq "the gateway counts it spoofed" \
 	"$(( $(gtpu_stat "$gw" spoofed) - spoofed >= 3 ))" 1
+
+# A UE that solicits from 2000 link-local addresses: each solicitation
+# that reaches apn0 makes the kernel create a neighbour entry for its
+# source.  Those entries (NUD_NOARP, on a device without neighbour
+# discovery) are the first the table's garbage collector frees, so the
+# flood cannot fill the table (gc_thresh3, 1024 by default, one table for
+# all namespaces) against the gateway's real neighbours, nor make the
+# kernel log an overflow.  Paced, so that the bearer's TUN queue keeps up.
+decap=$(gtpu_stat "$gw" decap)
+ip netns exec "$ue" /usr/bin/python3 - <<'EOF'
+import socket
+import struct
+import time
+
+
+def csum(data):
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+sock = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
+ifindex = socket.if_nametoindex("ue0")
+dst = socket.inet_pton(socket.AF_INET6, "ff02::2")
+for i in range(2000):
+    if i % 50 == 0:
+        time.sleep(0.05)
+    src = bytes.fromhex("fe80000000000000") + struct.pack("!Q", 0x200000000000000 + i + 1)
+    rs = struct.pack("!BBHI", 133, 0, 0, 0)
+    rs = struct.pack("!BBHI", 133, 0, csum(src + dst + struct.pack("!II", len(rs), 58) + rs), 0)
+    sock.sendto(struct.pack("!IHBB", 6 << 28, len(rs), 58, 255) + src + dst + rs,
+                ("ff02::2", 0, 0, ifindex))
+EOF
+solicited() { [ "$(( $(gtpu_stat "$gw" decap) - decap ))" -ge 2000 ]; }
+busywait 60000 solicited
+expect_eq "solicitations from 2000 link-local sources decapsulated" \
+	"$(( $(gtpu_stat "$gw" decap) - decap ))" 2000
+echo "# apn0: $(ip -n "$gw" -6 neigh show dev apn0 nud all | wc -l) entries, all: $(ip -n "$gw" -6 neigh show nud all | wc -l)"
+expect_eq "they made neighbour entries on apn0" \
+	"$(( $(ip -n "$gw" -6 neigh show dev apn0 nud all | wc -l) > 0 ))" 1
+expect_eq "the neighbour table stays within gc_thresh3" \
+	"$(( $(ip -n "$gw" -6 neigh show nud all | wc -l) <= \
+	     $(cat /proc/sys/net/ipv6/neigh/default/gc_thresh3) ))" 1
+expect_eq "the kernel logs no neighbour table overflow" \
+	"$(dmesg | grep -c "neighbor table overflow")" 0
+ip -n "$pdn" addr add 2001:db8:100::77/64 dev pdn0 nodad
+if ip netns exec "$gw" ping -6 -c 1 -W 5 2001:db8:100::77 > /dev/null; then
+	PASS "the gateway still resolves a new neighbour on its PDN side"
+else
+	FAIL "the gateway cannot resolve a new neighbour on its PDN side"
+fi
 exit $ret
