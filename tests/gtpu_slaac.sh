@@ -57,12 +57,13 @@ radvd_started() { [ -s "$tmp/radvd.pid" ]; }
 busywait 10000 radvd_started ||
 	{ FAIL "radvd does not start: $(cat "$tmp/radvd.log")"; exit 1; }
 
-# The bearer, then the UE: a link-local address of its own only, so that
-# the interface identifier is the one the gateway knows.
+# The bearer (Python takes seconds to start in the emulated guest), then
+# the UE: a link-local address of its own only, so that the interface
+# identifier is the one the gateway knows.
 ip netns exec "$acc" /usr/bin/python3 "$here/gtpu_ue.py" ue0 192.0.2.1 192.0.2.2 \
 	0x101 0x201 > "$tmp/ue.out" 2>&1 &
 bearer_ready() { grep -q ready "$tmp/ue.out"; }
-busywait 10000 bearer_ready || { FAIL "gtpu_ue.py: $(cat "$tmp/ue.out")"; exit 1; }
+busywait 30000 bearer_ready || { FAIL "gtpu_ue.py: $(cat "$tmp/ue.out")"; exit 1; }
 ip -n "$acc" link set ue0 netns "$ue"
 ip netns exec "$ue" sysctl -qw net.ipv6.conf.ue0.addr_gen_mode=1
 ip -n "$ue" -batch - <<'EOF'
