@@ -2,10 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The Debian packages on a gateway, as an operator uses them: apt installs
-# nf-gtpu-dkms and nf-gtpu (built by make deb into DEB_DIR, build/deb by
-# default); DKMS builds the modules for the running kernel and installs
-# them under updates/dkms; they load, and a PDP context set up with the
-# installed iptables extension carries traffic.  Then a kernel upgrade:
+# nf-gtpu-dkms, nf-gtpu, libnfgtpu1 and libnfgtpu-dev (built by make deb
+# into DEB_DIR, build/deb by default); DKMS builds the modules for the
+# running kernel and installs them under updates/dkms; they load, and a
+# PDP context set up with the installed iptables extension carries
+# traffic, then one added by the installed gtpu tool.  The library's
+# example program builds against the installed header, pkg-config file
+# and shared library, and runs; the PFCP agent accepts its example
+# configuration.  Then a kernel upgrade:
 # dkms autoinstall for another installed kernel builds the modules there
 # too.  apt purge removes the modules from both kernels.
 #
@@ -18,7 +22,7 @@
 source "$(dirname "$0")/lib.sh"
 use_tmp_dir
 
-require_cmd apt-get dkms ip iptables ping
+require_cmd apt-get dkms ip iptables ping cc pkg-config
 deb_dir=${DEB_DIR:-$(dirname "$0")/../build/deb}
 deb_dir=$(cd "$deb_dir" && pwd) || SKIP "no packages in $deb_dir: run make deb"
 kver=$(uname -r)
@@ -59,9 +63,9 @@ modinfo nf_gtpu >/dev/null 2>&1 && SKIP "nf_gtpu is already installed for $kver"
 
 # Installing builds for the running kernel.
 if timed "apt install (DKMS build for $kver)" env DEBIAN_FRONTEND=noninteractive \
-	apt-get install -y --no-install-recommends \
-	"$deb_dir"/nf-gtpu-dkms_*_all.deb "$deb_dir"/nf-gtpu_*_"$(dpkg --print-architecture)".deb; then
-	PASS "apt installs nf-gtpu-dkms and nf-gtpu"
+	apt-get install -y --no-install-recommends "$deb_dir"/nf-gtpu-dkms_*_all.deb \
+	"$deb_dir"/{nf-gtpu,libnfgtpu1,libnfgtpu-dev}_*_"$(dpkg --print-architecture)".deb; then
+	PASS "apt installs nf-gtpu-dkms, nf-gtpu, libnfgtpu1 and libnfgtpu-dev"
 else
 	FAIL "apt install"
 	exit $ret
@@ -90,6 +94,36 @@ ip netns exec "$ms" ping -c 3 -i 0.2 -W 2 198.51.100.2 >/dev/null &&
 	PASS "ping MS -> PDN through the tunnel" || FAIL "ping MS -> PDN through the tunnel"
 expect_eq "apn0 received the uplink" "$(link_stat "$gw" apn0 rx_packets)" 3
 expect_eq "apn0 encapsulated the downlink" "$(link_stat "$gw" apn0 tx_packets)" 3
+
+# The same context on the gateway, from the installed gtpu tool instead.
+ipt_flush "$gw" 4
+/usr/sbin/gtpu -n "$gw" setup gateway &&
+	/usr/sbin/gtpu -n "$gw" ctx add teid 0x100 apn apn0 ms 10.45.0.2 \
+		peer 192.0.2.1 peer-teid 0x200 &&
+	PASS "the installed gtpu sets up the gateway and adds the context" ||
+	FAIL "/usr/sbin/gtpu setup gateway, ctx add"
+ip netns exec "$ms" ping -c 3 -i 0.2 -W 2 198.51.100.2 >/dev/null &&
+	PASS "ping MS -> PDN through the context gtpu added" ||
+	FAIL "ping MS -> PDN through the context gtpu added"
+expect_eq "apn0 received its uplink" "$(link_stat "$gw" apn0 rx_packets)" 6
+
+# The library as a control plane's author gets it.
+example=/usr/share/doc/libnfgtpu-dev/examples/gateway.c
+# shellcheck disable=SC2046 # pkg-config's words are the compiler's
+cc -o "$tmp/gateway" "$example" $(pkg-config --cflags --libs libnfgtpu) &&
+	PASS "the example builds against libnfgtpu-dev" ||
+	FAIL "cc $example \$(pkg-config --cflags --libs libnfgtpu)"
+# (ldd may name it by /lib, which is /usr/lib on a merged-/usr system.)
+expect_eq "it links the installed shared library" \
+	"$(readlink -f "$(ldd "$tmp/gateway" | awk '$1 == "libnfgtpu.so.1" { print $3 }')")" \
+	"$(readlink -f "/usr/lib/$(cc -print-multiarch)/libnfgtpu.so.1")"
+setup_ns lib || exit 1
+ip -n "$lib" link add apn-internet type apn && ip -n "$lib" link set apn-internet up
+ip netns exec "$lib" "$tmp/gateway" apn-internet >"$tmp/log" 2>&1 &&
+	PASS "the example program runs" || FAIL "the example program: $(cat "$tmp/log")"
+/usr/sbin/nf-gtpu-pfcpd -t -c /usr/share/doc/nf-gtpu/examples/nf-gtpu-pfcpd.conf \
+	>"$tmp/log" 2>&1 && PASS "nf-gtpu-pfcpd -t accepts the example configuration" ||
+	FAIL "nf-gtpu-pfcpd -t: $(cat "$tmp/log")"
 cleanup_all_ns
 modprobe -r nft_gtp xt_GTPU nf_gtpu || FAIL "modprobe -r"
 
@@ -106,7 +140,8 @@ fi
 
 # Purging removes the modules from every kernel.
 timed "apt purge" env DEBIAN_FRONTEND=noninteractive \
-	apt-get purge -y nf-gtpu nf-gtpu-dkms && PASS "apt purge" || FAIL "apt purge"
+	apt-get purge -y nf-gtpu nf-gtpu-dkms libnfgtpu1 libnfgtpu-dev &&
+	PASS "apt purge" || FAIL "apt purge"
 for k in "$kver" $other; do
 	modinfo -k "$k" nf_gtpu >/dev/null 2>&1 && FAIL "nf_gtpu left behind for $k" ||
 		PASS "no nf_gtpu left for $k"
