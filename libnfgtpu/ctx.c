@@ -437,6 +437,22 @@ static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 	return 0;
 }
 
+/* The key of a context's element in downlink map m */
+static void dl_key(enum gw_map m, const struct nfgtpu_ctx *c,
+		   uint32_t ifindex, struct elem_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (m == DOWNLINK4) {
+		memcpy(k->key, &ifindex, 4);
+		memcpy(k->key + 4, &c->ms4, 4);
+		k->len = 8;
+	} else {
+		key6(c, k->key, k->end);
+		k->len = 32;
+		k->has_end = true;
+	}
+}
+
 /*
  * Modify replaces the downlink elements: read their counters first, so
  * that usage survives a handover (but for packets counted in between).
@@ -452,16 +468,7 @@ static void read_carry(struct nfgtpu *h, struct op *o)
 	for (m = DOWNLINK4; m <= DOWNLINK6; m++) {
 		if (!ctx_in_map(&o->ctx, m) || !h->maps[m].counter)
 			continue;
-		memset(&k, 0, sizeof(k));
-		if (m == DOWNLINK4) {
-			memcpy(k.key, &o->ifindex, 4);
-			memcpy(k.key + 4, &o->ctx.ms4, 4);
-			k.len = 8;
-		} else {
-			key6(&o->ctx, k.key, k.end);
-			k.len = 32;
-			k.has_end = true;
-		}
+		dl_key(m, &o->ctx, o->ifindex, &k);
 		es.n = 0;
 		if (read_elems(h, m, &k, &es) == 0 && es.n)
 			o->carry[m - DOWNLINK4] = es.v[0].counter;
@@ -687,12 +694,47 @@ static void add_counter(struct nfgtpu_counter *to,
 	to->bytes += c->bytes;
 }
 
+/* An uplink4 or uplink6 element into (a zeroed) context */
+static void uplink_elem(struct nfgtpu *h, const struct elem *e,
+			struct lctx *l)
+{
+	const char *name;
+
+	memcpy(&l->c.teid, e->key, 4);
+	memcpy(&l->ifindex, e->data, 4);
+	if (e->dlen == 8) {
+		memcpy(&l->c.ms4, e->data + 4, 4);
+		l->c.flags |= NFGTPU_CTX_MS4;
+	} else {
+		memcpy(&l->c.ms6, e->data + 4, 16);
+		l->c.flags |= NFGTPU_CTX_MS6;
+	}
+	name = nfgtpu_link_name(h, l->ifindex);
+	snprintf(l->c.apn, sizeof(l->c.apn), "%s", name ? name : "?");
+	if (e->timeout) {
+		l->c.flags |= NFGTPU_CTX_TIMEOUT;
+		l->c.timeout_ms = e->timeout;
+		l->c.expires_ms = e->expiration;
+	}
+	l->c.uplink = e->counter;
+}
+
+/* The other family's uplink element of the same TEID into l */
+static void merge_uplink(struct lctx *l, const struct lctx *u)
+{
+	if (u->c.flags & NFGTPU_CTX_MS6)
+		l->c.ms6 = u->c.ms6;
+	else
+		l->c.ms4 = u->c.ms4;
+	l->c.flags |= u->c.flags;
+	add_counter(&l->c.uplink, &u->c.uplink);
+}
+
 /* uplink4 and uplink6 elements into contexts, merged by TEID */
 static int uplink_ctxs(struct nfgtpu *h, struct lctx **out, size_t *n)
 {
 	struct elems es = {};
-	struct lctx *v, *l;
-	const char *name;
+	struct lctx *v;
 	size_t i, j;
 	int m;
 
@@ -706,41 +748,14 @@ static int uplink_ctxs(struct nfgtpu *h, struct lctx **out, size_t *n)
 		free(es.v);
 		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
 	}
-	for (i = 0; i < es.n; i++) {
-		const struct elem *e = &es.v[i];
-
-		l = &v[i];
-		memcpy(&l->c.teid, e->key, 4);
-		memcpy(&l->ifindex, e->data, 4);
-		if (e->dlen == 8) {
-			memcpy(&l->c.ms4, e->data + 4, 4);
-			l->c.flags |= NFGTPU_CTX_MS4;
-		} else {
-			memcpy(&l->c.ms6, e->data + 4, 16);
-			l->c.flags |= NFGTPU_CTX_MS6;
-		}
-		name = nfgtpu_link_name(h, l->ifindex);
-		snprintf(l->c.apn, sizeof(l->c.apn), "%s", name ? name : "?");
-		if (e->timeout) {
-			l->c.flags |= NFGTPU_CTX_TIMEOUT;
-			l->c.timeout_ms = e->timeout;
-			l->c.expires_ms = e->expiration;
-		}
-		l->c.uplink = e->counter;
-	}
+	for (i = 0; i < es.n; i++)
+		uplink_elem(h, &es.v[i], &v[i]);
 	qsort(v, es.n, sizeof(*v), by_teid);
 	for (i = 0, j = 0; i < es.n; i++) {
-		if (j && v[j - 1].c.teid == v[i].c.teid) {
-			l = &v[j - 1];
-			if (v[i].c.flags & NFGTPU_CTX_MS6)
-				l->c.ms6 = v[i].c.ms6;
-			else
-				l->c.ms4 = v[i].c.ms4;
-			l->c.flags |= v[i].c.flags;
-			add_counter(&l->c.uplink, &v[i].c.uplink);
-			continue;
-		}
-		v[j++] = v[i];
+		if (j && v[j - 1].c.teid == v[i].c.teid)
+			merge_uplink(&v[j - 1], &v[i]);
+		else
+			v[j++] = v[i];
 	}
 	free(es.v);
 	*out = v;
@@ -748,16 +763,36 @@ static int uplink_ctxs(struct nfgtpu *h, struct lctx **out, size_t *n)
 	return 0;
 }
 
+/* A downlink element's peer, peer TEID, QFI and counter into c */
+static void downlink_elem(const struct nfgtpu *h, const struct elem *e,
+			  struct nfgtpu_ctx *c)
+{
+	bool v6 = gw_peer6(h);
+	size_t alen = v6 ? 16 : 4;
+	uint32_t qfi;
+
+	if (e->dlen < alen + 4)
+		return;		/* not made by this library */
+	c->peer_family = v6 ? AF_INET6 : AF_INET;
+	memcpy(&c->peer, e->data, alen);
+	memcpy(&c->peer_teid, e->data + alen, 4);
+	if (e->dlen >= alen + 8) {
+		memcpy(&qfi, e->data + alen + 4, 4);
+		c->qfi = qfi;
+		c->flags |= NFGTPU_CTX_QFI;
+	}
+	add_counter(&c->downlink, &e->counter);
+}
+
 /* Join one downlink map's elements to the contexts */
 static int join_downlink(struct nfgtpu *h, enum gw_map m, struct lctx *v,
 			 size_t n)
 {
-	bool v6 = gw_peer6(h), four = m == DOWNLINK4;
+	bool four = m == DOWNLINK4;
 	uint32_t flag = four ? NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6;
 	struct lctx **idx, key = {}, *kp = &key, **hit;
-	size_t i, k = 0, alen = v6 ? 16 : 4;
 	struct elems es = {};
-	uint32_t qfi;
+	size_t i, k = 0;
 
 	if (!map_has(h, m))
 		return 0;
@@ -785,17 +820,8 @@ static int join_downlink(struct nfgtpu *h, enum gw_map m, struct lctx *v,
 			memcpy(&key.c.ms6, e->key + 16, 8);
 		}
 		hit = bsearch(&kp, idx, k, sizeof(*idx), four ? by_dl4 : by_dl6);
-		if (!hit || e->dlen < alen + 4)
-			continue;	/* not made by this library */
-		(*hit)->c.peer_family = v6 ? AF_INET6 : AF_INET;
-		memcpy(&(*hit)->c.peer, e->data, alen);
-		memcpy(&(*hit)->c.peer_teid, e->data + alen, 4);
-		if (e->dlen >= alen + 8) {
-			memcpy(&qfi, e->data + alen + 4, 4);
-			(*hit)->c.qfi = qfi;
-			(*hit)->c.flags |= NFGTPU_CTX_QFI;
-		}
-		add_counter(&(*hit)->c.downlink, &e->counter);
+		if (hit)
+			downlink_elem(h, e, &(*hit)->c);
 	}
 	free(es.v);
 	free(idx);
@@ -819,4 +845,78 @@ EXPORT int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data)
 		ret = cb(&v[i].c, data);
 	free(v);
 	return ret;
+}
+
+/*
+ * Read one element of map m by key: 1 found (in *e), 0 not there, -1 on
+ * another error.
+ */
+static int get_elem(struct nfgtpu *h, enum gw_map m, const struct elem_key *k,
+		    struct elem *e)
+{
+	struct elems es = {};
+	int ret;
+
+	ret = read_elems(h, m, k, &es);
+	if (ret < 0 && nfgtpu_errno(h) == ENOENT) {
+		nfgtpu_clear_error(h);
+		ret = 0;
+	} else if (ret == 0) {
+		ret = es.n > 0;
+		if (ret)
+			*e = es.v[0];
+	}
+	free(es.v);
+	return ret;
+}
+
+/* The context of c->teid, as nfgtpu_ctx_list() has it */
+static int get_one(struct nfgtpu *h, struct nfgtpu_ctx *c, long index)
+{
+	struct lctx l = {}, u;
+	struct elem_key k = { .len = sizeof(c->teid) };
+	struct elem e;
+	int m, ret;
+
+	memcpy(k.key, &c->teid, sizeof(c->teid));
+	for (m = UPLINK4; m <= UPLINK6; m++) {
+		ret = map_has(h, m) ? get_elem(h, m, &k, &e) : 0;
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			continue;
+		memset(&u, 0, sizeof(u));
+		uplink_elem(h, &e, &u);
+		if (l.c.flags)
+			merge_uplink(&l, &u);
+		else
+			l = u;
+	}
+	if (!l.c.flags)
+		return ctx_fail(h, index, c, ENOENT, "no such context");
+	for (m = DOWNLINK4; m <= DOWNLINK6; m++) {
+		if (!map_has(h, m) || !ctx_in_map(&l.c, m))
+			continue;
+		dl_key(m, &l.c, l.ifindex, &k);
+		ret = get_elem(h, m, &k, &e);
+		if (ret < 0)
+			return -1;
+		if (ret)
+			downlink_elem(h, &e, &l.c);
+	}
+	*c = l.c;
+	return 0;
+}
+
+EXPORT int nfgtpu_ctx_get(struct nfgtpu *h, struct nfgtpu_ctx *ctx, size_t n)
+{
+	size_t i;
+
+	nfgtpu_clear_error(h);
+	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (get_one(h, &ctx[i], i) < 0)
+			return -1;
+	return 0;
 }

@@ -38,7 +38,7 @@ static void usage(FILE *f)
 	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... peer ADDRESS peer-teid TEID\n"
 	      "          [qfi QFI]\n"
 	      "  ctx del teid TEID [apn DEVICE ms ADDRESS...]\n"
-	      "  ctx list\n"
+	      "  ctx list [teid TEID]\n"
 	      "  ctx load [--each|--batch N] FILE  (ctx add/mod/del lines, one\n"
 	      "                     transaction, or one every N lines; - is stdin)\n"
 	      "  stats [--prometheus]\n"
@@ -153,14 +153,19 @@ static int print_ctx_text(const struct nfgtpu_ctx *c, void *data)
 	return 0;
 }
 
-static int ctx_list(struct nfgtpu *h)
+/* Every context, or (teid) only that one, looked up by its elements */
+static int ctx_list(struct nfgtpu *h, uint32_t teid)
 {
+	nfgtpu_ctx_cb print = json ? print_ctx_json : print_ctx_text;
+	struct nfgtpu_ctx c = { .teid = teid };
 	bool first = true;
 	int ret;
 
+	if (teid && nfgtpu_ctx_get(h, &c, 1) < 0)
+		return lib_err(h);
 	if (json)
 		putchar('[');
-	ret = nfgtpu_ctx_list(h, json ? print_ctx_json : print_ctx_text, &first);
+	ret = teid ? print(&c, &first) : nfgtpu_ctx_list(h, print, &first);
 	if (json)
 		puts("]");
 	return ret < 0 ? lib_err(h) : 0;
@@ -384,7 +389,10 @@ static int print_parsed(const struct gtpu_cmd *cmd)
 		puts("teardown gateway");
 		return 0;
 	case GTPU_CTX_LIST:
-		puts("ctx list");
+		if (cmd->ctx.teid)
+			printf("ctx list teid 0x%x\n", cmd->ctx.teid);
+		else
+			puts("ctx list");
 		return 0;
 	case GTPU_STATS:
 		puts(cmd->prometheus ? "stats --prometheus" : "stats");
@@ -421,7 +429,7 @@ static int run(struct nfgtpu *h, const struct gtpu_cmd *cmd, bool nested)
 		ret = nfgtpu_ctx_delete(h, &cmd->ctx, 1);
 		break;
 	case GTPU_CTX_LIST:
-		return ctx_list(h);
+		return ctx_list(h, cmd->ctx.teid);
 	case GTPU_CTX_LOAD:
 		return ctx_load(h, cmd->file, cmd->batch);
 	case GTPU_STATS:

@@ -301,9 +301,13 @@ static int parse_ctx_cmd(int argc, char **argv, struct gtpu_cmd *cmd,
 	cmd->kind = cmds[k].kind;
 	switch (cmd->kind) {
 	case GTPU_CTX_LIST:
-		if (argc > 1)
+		if (argc == 1)
+			return 0;
+		if (strcmp(argv[1], "teid"))
 			return fail(e, "ctx list: unexpected '%s'", argv[1]);
-		return 0;
+		if (argc != 3)
+			return fail(e, "ctx list: expected one 'teid TEID'");
+		return kw_teid(&cmd->ctx, argv[2], e);
 	case GTPU_CTX_LOAD:
 		skip = parse_load_opt(argc, argv, cmd, e);
 		if (skip < 0)

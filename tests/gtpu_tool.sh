@@ -116,6 +116,19 @@ assert c[1]["uplink"]["packets"] == 3 and c[1]["downlink"]["bytes"] > 0, c'; the
 else
 	FAIL "ctx list -j"
 fi
+# One context by its elements (nfgtpu_ctx_get()): as the walk has it
+for t in 0x100 0x101; do
+	expect_eq "ctx list teid $t: its line of the full list" \
+		"$(gtpu ctx list teid "$t")" "$(gtpu ctx list | awk -v t="$t" '$2 == t')"
+done
+expect_eq "ctx list -j teid 0x101: one object" \
+	"$(gtpu -j ctx list teid 0x101 | /usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+print(len(c), hex(c[0]["teid"]), c[0]["ms6"], c[0]["uplink"]["packets"])')" \
+	"1 0x101 2001:db8:45::2 3"
+expect_fail "ctx list teid of no context" "context 0 (TEID 0x102): no such context" \
+	gtpu ctx list teid 0x102
 
 # Refusals: nothing applied, the offending context named
 expect_fail "duplicate TEID" "TEID already in use" \

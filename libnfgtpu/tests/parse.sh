@@ -47,6 +47,7 @@ case_ 0 "ctx del teid 0x100" ctx del teid 0x100
 case_ 0 "ctx del teid 0x100" ctx delete teid 256
 case_ 0 "ctx del teid 0x100 apn apn0 ms 10.45.0.2" ctx del teid 0x100 apn apn0 ms 10.45.0.2
 case_ 0 "ctx list" ctx list
+case_ 0 "ctx list teid 0x100" ctx list teid 256
 case_ 0 "setup gateway counting persistent" setup gateway
 case_ 0 "setup gateway lean owned ip6 qfi" setup gateway lean owned ip6 qfi
 case_ 0 "setup gateway counting persistent" setup gateway lean owned counting persistent
@@ -65,7 +66,10 @@ case_ 2 "setup gateway: unknown option 'fast'" setup gateway fast
 case_ 2 "teardown: expected 'gateway'" teardown
 case_ 2 "ctx: expected add" ctx
 case_ 2 "ctx: unknown command 'show'" ctx show
-case_ 2 "ctx list: unexpected 'teid'" ctx list teid
+case_ 2 "ctx list: expected one 'teid TEID'" ctx list teid
+case_ 2 "ctx list: expected one 'teid TEID'" ctx list teid 1 teid 2
+case_ 2 "ctx list: unexpected 'apn'" ctx list apn apn0
+case_ 2 "bad teid '0'" ctx list teid 0
 case_ 2 "ctx load: expected one FILE" ctx load
 case_ 2 "ctx load: expected one FILE, not 'b'" ctx load a b
 case_ 2 "stats: unknown option '--json'" stats --json

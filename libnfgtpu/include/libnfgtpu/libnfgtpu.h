@@ -115,6 +115,14 @@ void nfgtpu_batch_free(struct nfgtpu_batch *b);
 typedef int (*nfgtpu_ctx_cb)(const struct nfgtpu_ctx *ctx, void *data);
 int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data);
 
+/* The contexts of ctx[0..n-1]'s TEIDs, each filled in as
+ * nfgtpu_ctx_list() has it (APN device, MS addresses, peer, QFI,
+ * timeout, counters) from a lookup of its own elements: no walk of the
+ * maps, however many contexts the gateway holds.  A TEID without a
+ * context fails it with ENOENT, nfgtpu_error_index() naming it.
+ */
+int nfgtpu_ctx_get(struct nfgtpu *h, struct nfgtpu_ctx *ctx, size_t n);
+
 /* /proc/net/nf_gtpu of the handle's namespace */
 struct nfgtpu_stat {
 	char name[32];
