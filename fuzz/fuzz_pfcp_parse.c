@@ -203,15 +203,19 @@ static void check_rule_counts(const struct sess_rules *r)
 /* The URRs' measurements, kept across the messages of one input */
 static struct sess_meas_set meas;
 
-/* Measure each URR, as the daemon does on its tick and at deletion */
+/*
+ * Measure each URR, as the daemon does on its tick and at deletion, and
+ * rebase as it does around a change of the contexts
+ */
 static void check_usage(const struct sess_rules *r, const struct pfcp_msg *m,
 			const struct sess_ctx *ctx, int n)
 {
+	static struct sess_ctx kept[PFCP_MAX_RULES];
 	struct pfcp_usage_report ur;
 	struct sess_meas *me;
 	uint64_t ul, dl;
 	uint32_t t;
-	int i;
+	int i, k;
 
 	sess_meas_sync(&meas, r, m, 1000);
 	CHECK(meas.n == r->n_urr);
@@ -225,6 +229,10 @@ static void check_usage(const struct sess_rules *r, const struct pfcp_msg *m,
 		CHECK(ur.urr_id == r->urr[i].urr_id &&
 		      ur.volume.total == ur.volume.ul + ur.volume.dl);
 	}
+	sess_meas_fold(&meas, r, ctx, n);
+	k = sess_kept(ctx, n, ctx, n, kept);
+	CHECK(k >= 0 && k <= n);
+	sess_meas_base(&meas, r, kept, k);
 }
 
 /*
@@ -277,7 +285,7 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 	for (i = 0; i < r->n_pdr; i++)
 		CHECK(!(r->pdr[i].pdi.present & PFCP_PDI_HAS_FTEID) ||
 		      !(r->pdr[i].pdi.fteid.flags & PFCP_FTEID_CH));
-	n = sess_contexts(r, &conf, m->n_create_pdr & 1, ctx, &f);
+	n = sess_contexts(r, &meas, &conf, m->n_create_pdr & 1, ctx, &f);
 	CHECK(n <= PFCP_MAX_RULES);
 	if (n < 0) {
 		CHECK(f.cause >= PFCP_CAUSE_REJECTED);
@@ -287,6 +295,7 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 	check_chosen(r, m, ctx, n);
 	return 0;
 }
+
 
 static void check_session(const struct pfcp_parsed *res,
 			  const struct pfcp_msg *m)

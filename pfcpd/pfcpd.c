@@ -91,6 +91,22 @@ struct usage {
 	int n;
 };
 
+/*
+ * The contexts of a session's rules before and after a message, and by
+ * batch index each context put and the rules it was made of: a refused
+ * one names its rule (sess_ctx_fail()).
+ */
+struct change {
+	const struct sess_rules *rfrom, *rto;
+	struct sess_ctx from[PFCP_MAX_RULES], to[PFCP_MAX_RULES];
+	int n_from, n_to;
+	struct {
+		const struct sess_ctx *c;
+		const struct sess_rules *r;
+	} put[2 * PFCP_MAX_RULES];
+	size_t n;
+};
+
 struct counter {
 	uint8_t tx, type;
 	int16_t cause;
@@ -133,6 +149,7 @@ struct pfcpd {
 	struct kctr *kctr;	/* every context's counters, by TEID */
 	size_t n_kctr, kctr_size;
 	struct usage usage;	/* of the session being looked at */
+	struct change change;	/* of the session being changed */
 	struct report *reports;	/* awaiting their responses */
 	time_t next_usage;
 	uint64_t report_results[__REPORT_MAX];
@@ -759,43 +776,6 @@ static bool teid_used(void *data, uint32_t teid)
 	return false;
 }
 
-/* Same decap element: TEID, APN device, MS address */
-static bool same_uplink(const struct nfgtpu_ctx *a, const struct nfgtpu_ctx *b)
-{
-	return a->teid == b->teid && !strcmp(a->apn, b->apn) &&
-	       (a->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) ==
-	       (b->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) &&
-	       !memcmp(&a->ms4, &b->ms4, sizeof(a->ms4)) &&
-	       !memcmp(&a->ms6, &b->ms6, sizeof(a->ms6));
-}
-
-static const struct sess_ctx *by_teid(const struct sess_ctx *v, int n,
-				      uint32_t teid)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (v[i].c.teid == teid)
-			return &v[i];
-	return NULL;
-}
-
-/*
- * The contexts of a session's rules before and after a message, and by
- * batch index each context put and the rules it was made of: a refused
- * one names its rule (sess_ctx_fail()).
- */
-struct change {
-	const struct sess_rules *rfrom, *rto;
-	struct sess_ctx from[PFCP_MAX_RULES], to[PFCP_MAX_RULES];
-	int n_from, n_to;
-	struct {
-		const struct sess_ctx *c;
-		const struct sess_rules *r;
-	} put[2 * PFCP_MAX_RULES];
-	size_t n;
-};
-
 static int change_put(struct nfgtpu_batch *b, struct change *ch,
 		      enum nfgtpu_op op, const struct sess_ctx *c)
 {
@@ -811,14 +791,14 @@ static int change_batch(struct nfgtpu_batch *b, struct change *ch)
 	int i;
 
 	for (i = 0; i < ch->n_from; i++) {
-		o = by_teid(ch->to, ch->n_to, ch->from[i].c.teid);
-		if ((!o || !same_uplink(&o->c, &ch->from[i].c)) &&
+		o = sess_ctx_by_teid(ch->to, ch->n_to, ch->from[i].c.teid);
+		if ((!o || !sess_same_uplink(&o->c, &ch->from[i].c)) &&
 		    change_put(b, ch, NFGTPU_OP_DELETE, &ch->from[i]))
 			return -1;
 	}
 	for (i = 0; i < ch->n_to; i++) {
-		o = by_teid(ch->from, ch->n_from, ch->to[i].c.teid);
-		if (o && same_uplink(&o->c, &ch->to[i].c)) {
+		o = sess_ctx_by_teid(ch->from, ch->n_from, ch->to[i].c.teid);
+		if (o && sess_same_uplink(&o->c, &ch->to[i].c)) {
 			if (memcmp(&o->c, &ch->to[i].c, sizeof(o->c)) &&
 			    change_put(b, ch, NFGTPU_OP_MODIFY, &ch->to[i]))
 				return -1;
@@ -829,30 +809,44 @@ static int change_batch(struct nfgtpu_batch *b, struct change *ch)
 	return 0;
 }
 
+/* The contexts of rules r (NULL: none) and measurements ms, into v */
+static int contexts(const struct pfcpd *d, const struct sess_rules *r,
+		    const struct sess_meas_set *ms, struct sess_ctx *v,
+		    struct sess_fail *f)
+{
+	return r ? sess_contexts(r, ms, &d->conf, d->gw_qfi, v, f) : 0;
+}
+
 /*
- * Move the kernel from the contexts of rules "from" to those of rules
- * "to" in one transaction.  0, or -1 with *f: nothing changed.
+ * ch: the contexts of rules "from" with measurements fms, and those of
+ * "to" with tms.  0, or -1 with *f.
  */
-static int sess_commit(struct pfcpd *d, const struct sess_rules *from,
-		       const struct sess_rules *to, struct sess_fail *f)
+static int change_init(const struct pfcpd *d, struct change *ch,
+		       const struct sess_rules *from,
+		       const struct sess_meas_set *fms,
+		       const struct sess_rules *to,
+		       const struct sess_meas_set *tms, struct sess_fail *f)
+{
+	ch->rfrom = from;
+	ch->rto = to;
+	ch->n = 0;
+	ch->n_from = contexts(d, from, fms, ch->from, f);
+	ch->n_to = ch->n_from < 0 ? -1 : contexts(d, to, tms, ch->to, f);
+	return ch->n_to < 0 ? -1 : 0;
+}
+
+/*
+ * Move the kernel from the contexts ch->from to ch->to in one
+ * transaction.  0, or -1 with *f: nothing changed.
+ */
+static int sess_commit(struct pfcpd *d, struct change *ch, struct sess_fail *f)
 {
 	struct nfgtpu_batch *b;
-	struct change *ch;
 	long idx;
 	int ret = -1;
 
 	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
 				 SESS_RULE_NONE, 0 };
-	ch = calloc(1, sizeof(*ch));
-	if (!ch)
-		return -1;
-	ch->rfrom = from;
-	ch->rto = to;
-	ch->n_from = from ? sess_contexts(from, &d->conf, d->gw_qfi,
-					  ch->from, f) : 0;
-	ch->n_to = to ? sess_contexts(to, &d->conf, d->gw_qfi, ch->to, f) : 0;
-	if (ch->n_from < 0 || ch->n_to < 0)
-		goto out;
 	b = nfgtpu_batch_new(d->nft);
 	if (b && !change_batch(b, ch) && !nfgtpu_batch_commit(b))
 		ret = 0;
@@ -867,16 +861,68 @@ static int sess_commit(struct pfcpd *d, const struct sess_rules *from,
 				SESS_RULE_NONE, 0 };
 	}
 	nfgtpu_batch_free(b);
-out:
-	free(ch);
 	return ret;
 }
 
-/* Apply the message to a copy of the rules, then to the kernel */
-static int sess_change(struct pfcpd *d, struct session *s,
-		       const struct sess_rules *from, struct sess_fail *f)
+/*
+ * The counters of contexts c[n] of session s, looked up one by one: at
+ * a cost that does not grow with the number of sessions (usage_tick()
+ * reads them all in one walk instead).  A context that cannot be read
+ * (gone with a timeout) counted nothing.
+ */
+static void ctx_counters(struct pfcpd *d, const struct session *s,
+			 struct sess_ctx *c, int n)
+{
+	struct nfgtpu_ctx k;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		k = (struct nfgtpu_ctx){ .teid = c[i].c.teid };
+		if (nfgtpu_ctx_get(d->nft, &k, 1)) {
+			logmsg(d, false, "session 0x%llx: counters: %s",
+			       (unsigned long long)s->seid,
+			       nfgtpu_error(d->nft));
+			continue;
+		}
+		c[i].c.uplink = k.uplink;
+		c[i].c.downlink = k.downlink;
+	}
+}
+
+/*
+ * After the kernel moved from ch->from (their counters read just
+ * before) to ch->to: the measurements go on from the contexts kept
+ * (from rules "from" and measurements *ms, into rules "to" and *ms).
+ * m: the message that changed the rules, NULL if none did.
+ */
+static void meas_rebase(struct sess_meas_set *ms, const struct change *ch,
+			const struct sess_rules *from,
+			const struct sess_rules *to, const struct pfcp_msg *m,
+			time_t now)
+{
+	struct sess_ctx kept[PFCP_MAX_RULES];
+	int n;
+
+	sess_meas_fold(ms, from, ch->from, ch->n_from);
+	if (m)
+		sess_meas_sync(ms, to, m, now);
+	n = sess_kept(ch->from, ch->n_from, ch->to, ch->n_to, kept);
+	sess_meas_base(ms, to, kept, n);
+}
+
+/*
+ * Apply the message to a copy of the rules, then to the kernel.  When
+ * the session measures usage, the counters of its contexts are read
+ * first: a context the message deletes or adds again loses nothing.
+ */
+static int sess_change(struct pfcpd *d, struct session *s, bool existing,
+		       struct sess_fail *f)
 {
 	struct sess_rules *r = malloc(sizeof(*r));
+	struct change *ch = &d->change;
+	struct sess_meas_set ms;
+	time_t now = time(NULL);
+	bool counted;
 	int ret = -1;
 
 	if (!r) {
@@ -885,12 +931,26 @@ static int sess_change(struct pfcpd *d, struct session *s,
 		return -1;
 	}
 	*r = s->rules;
-	if (!sess_apply(r, &d->msg, &d->alloc, f) &&
-	    !sess_commit(d, from, r, f)) {
-		s->rules = *r;
-		sess_meas_sync(&s->meas, &s->rules, &d->msg, time(NULL));
-		ret = 0;
+	if (sess_apply(r, &d->msg, &d->alloc, f))
+		goto out;
+	ms = s->meas;
+	sess_meas_sync(&ms, r, &d->msg, now);
+	if (change_init(d, ch, existing ? &s->rules : NULL, &s->meas, r, &ms,
+			f))
+		goto out;
+	counted = r->n_urr && ch->n_from;
+	if (counted)
+		ctx_counters(d, s, ch->from, ch->n_from);
+	if (sess_commit(d, ch, f))
+		goto out;
+	if (counted) {
+		ms = s->meas;
+		meas_rebase(&ms, ch, &s->rules, r, &d->msg, now);
 	}
+	s->rules = *r;
+	s->meas = ms;
+	ret = 0;
+out:
 	free(r);
 	return ret;
 }
@@ -912,7 +972,7 @@ static void session_est(struct pfcpd *d)
 	}
 	s->cp_seid = cp_seid;
 	s->peer = d->msg.node_id;
-	if (sess_change(d, s, NULL, &f)) {
+	if (sess_change(d, s, false, &f)) {
 		sess_free(d, s);
 		session_rsp(d, cp_seid, &f, NULL, NULL);
 		return;
@@ -930,7 +990,7 @@ static void session_mod(struct pfcpd *d, struct session *s)
 {
 	struct sess_fail f;
 
-	if (sess_change(d, s, &s->rules, &f)) {
+	if (sess_change(d, s, true, &f)) {
 		session_rsp(d, s->cp_seid, &f, NULL, NULL);
 		return;
 	}
@@ -991,7 +1051,7 @@ static int usage_read(struct pfcpd *d, const struct session *s,
 	int i;
 
 	/* the rules translated when they were installed */
-	u->n = sess_contexts(&s->rules, &d->conf, d->gw_qfi, u->c, &f);
+	u->n = contexts(d, &s->rules, &s->meas, u->c, &f);
 	if (u->n < 0)
 		return -1;
 	for (i = 0; i < u->n; i++) {
@@ -1008,16 +1068,21 @@ static int usage_read(struct pfcpd *d, const struct session *s,
 static void session_del(struct pfcpd *d, struct session *s)
 {
 	uint64_t cp_seid = s->cp_seid;
+	struct change *ch = &d->change;
 	struct usage *u = &d->usage;
 	struct sess_fail f;
 
-	u->n = 0;
-	if (s->rules.n_urr && (kctr_load(d) || usage_read(d, s, u))) {
-		logmsg(d, false, "session 0x%llx: no usage",
-		       (unsigned long long)s->seid);
-		u->n = 0;
+	if (change_init(d, ch, &s->rules, &s->meas, NULL, NULL, &f)) {
+		session_rsp(d, cp_seid, &f, NULL, NULL);
+		return;
 	}
-	if (sess_commit(d, &s->rules, NULL, &f)) {
+	u->n = 0;
+	if (s->rules.n_urr) {
+		ctx_counters(d, s, ch->from, ch->n_from);
+		memcpy(u->c, ch->from, ch->n_from * sizeof(*ch->from));
+		u->n = ch->n_from;
+	}
+	if (sess_commit(d, ch, &f)) {
 		session_rsp(d, cp_seid, &f, NULL, NULL);
 	} else {
 		logmsg(d, true, "session 0x%llx deleted",
@@ -1043,7 +1108,8 @@ static void sessions_of_peer_gone(struct pfcpd *d,
 		s = d->sess[i];
 		if (!s || !same_node(&s->peer, peer))
 			continue;
-		if (sess_commit(d, &s->rules, NULL, &f))
+		if (change_init(d, &d->change, &s->rules, &s->meas, NULL, NULL,
+				&f) || sess_commit(d, &d->change, &f))
 			logmsg(d, false, "session 0x%llx: contexts left behind",
 			       (unsigned long long)s->seid);
 		sess_free(d, s);
@@ -1177,13 +1243,48 @@ static bool sess_reports(const struct session *s)
 }
 
 /*
+ * A report told the SMF that a Volume Quota is used up: the PDRs of that
+ * URR stop forwarding, their contexts deleted (u: the contexts before,
+ * with the counters the report was made of).  If the kernel refuses,
+ * the quota is reported again at the next tick, and stopping tried
+ * again.
+ */
+static void quota_stop(struct pfcpd *d, struct session *s,
+		       const struct usage *u, const struct sess_meas_set *old)
+{
+	struct change *ch = &d->change;
+	struct sess_fail f;
+	unsigned int i;
+
+	ch->rfrom = &s->rules;
+	ch->rto = &s->rules;
+	ch->n = 0;
+	memcpy(ch->from, u->c, u->n * sizeof(*u->c));
+	ch->n_from = u->n;
+	ch->n_to = contexts(d, &s->rules, &s->meas, ch->to, &f);
+	if (ch->n_to < 0 || ch->n_to == ch->n_from)
+		return;
+	if (sess_commit(d, ch, &f)) {
+		logmsg(d, false, "session 0x%llx: Volume Quota used up, but its traffic goes on",
+		       (unsigned long long)s->seid);
+		for (i = 0; i < s->meas.n; i++)
+			s->meas.m[i].quota_reported = old->m[i].quota_reported;
+		return;
+	}
+	logmsg(d, true, "session 0x%llx: Volume Quota used up: %d of %d contexts stopped",
+	       (unsigned long long)s->seid, ch->n_from - ch->n_to, ch->n_from);
+	meas_rebase(&s->meas, ch, &s->rules, &s->rules, NULL, 0);
+}
+
+/*
  * Every usage-interval: the counters of all contexts in one dump (only
  * when some session reports), then a report from each session with a
  * trigger due and none awaiting its response (that one's triggers wait
- * for it).
+ * for it).  A Volume Quota it reports used up stops its traffic.
  */
 static void usage_tick(struct pfcpd *d, time_t now)
 {
+	struct sess_meas_set old;
 	struct session *s;
 	bool read = false;
 	uint32_t i;
@@ -1198,8 +1299,11 @@ static void usage_tick(struct pfcpd *d, time_t now)
 		if (!read && kctr_load(d))
 			return;
 		read = true;
-		if (!usage_read(d, s, &d->usage))
-			session_report(d, s, &d->usage, now);
+		if (usage_read(d, s, &d->usage))
+			continue;
+		old = s->meas;
+		session_report(d, s, &d->usage, now);
+		quota_stop(d, s, &d->usage, &old);
 	}
 }
 

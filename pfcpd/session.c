@@ -44,6 +44,17 @@ FIND(find_far, struct pfcp_far, far, n_far, far_id)
 FIND(find_qer, struct pfcp_qer, qer, n_qer, qer_id)
 FIND(find_urr, struct pfcp_urr, urr, n_urr, urr_id)
 
+static const struct sess_meas *meas_of(const struct sess_meas_set *s,
+				       uint32_t urr_id)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->m[i].urr_id == urr_id)
+			return &s->m[i];
+	return NULL;
+}
+
 /* TEID allocation (F-TEID CH) */
 
 static bool teid_taken(const struct sess_rules *r, const struct pfcp_pdr *p,
@@ -476,8 +487,32 @@ static bool seen(const struct sess_ctx *out, int n, const struct sess_ctx *c)
 	return false;
 }
 
-int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
-		  bool qfi, struct sess_ctx *out, struct sess_fail *f)
+/*
+ * Has a URR the PDR names used up its Volume Quota?  Then the PDR stops
+ * forwarding (TS 29.244 5.2.2.2.1) until the SMF gives a new quota.
+ */
+static bool quota_used_up(const struct sess_rules *r,
+			  const struct sess_meas_set *ms,
+			  const struct pfcp_pdr *p)
+{
+	const struct pfcp_urr *u;
+	const struct sess_meas *m;
+	unsigned int i;
+
+	for (i = 0; ms && i < p->n_urr_id; i++) {
+		u = find_urr(r, p->urr_id[i]);
+		m = meas_of(ms, p->urr_id[i]);
+		if (u && m && m->quota_reported &&
+		    u->triggers & PFCP_TRIG_VOLQU &&
+		    u->present & PFCP_URR_HAS_QUOTA)
+			return true;
+	}
+	return false;
+}
+
+int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
+		  const struct pfcpd_conf *conf, bool qfi, struct sess_ctx *out,
+		  struct sess_fail *f)
 {
 	const struct pfcp_pdr *ul, *dl;
 	const struct pfcp_far *far;
@@ -495,10 +530,10 @@ int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
 		o->pdr_id = ul->pdr_id;
 		if (uplink(ul, conf, &o->c, f))
 			return -1;
-		if (!forwarding(r, ul))
+		if (!forwarding(r, ul) || quota_used_up(r, ms, ul))
 			continue;
 		dl = downlink_pdr(r, ul, &far);
-		if (!dl)
+		if (!dl || quota_used_up(r, ms, dl))
 			continue;
 		if (downlink(r, dl, far, qfi, &o->c, f))
 			return -1;
@@ -634,7 +669,11 @@ void sess_usage(const struct sess_rules *r, const struct sess_ctx *c, int n,
 
 /* Usage reporting */
 
-/* Octets counted since base: a context added again counts from zero */
+/*
+ * Octets counted since base.  The agent rebases when it changes the
+ * contexts (sess_meas_fold(), sess_meas_base()); counters below the
+ * base are contexts someone else deleted and added again: from zero.
+ */
 static uint64_t since(uint64_t now, uint64_t base)
 {
 	return now >= base ? now - base : now;
@@ -642,12 +681,7 @@ static uint64_t since(uint64_t now, uint64_t base)
 
 struct sess_meas *sess_meas_find(struct sess_meas_set *s, uint32_t urr_id)
 {
-	unsigned int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->m[i].urr_id == urr_id)
-			return &s->m[i];
-	return NULL;
+	return (struct sess_meas *)meas_of(s, urr_id);
 }
 
 /* Does the message carry URR id among v[n] with IE bit "has"? */
@@ -715,7 +749,8 @@ static bool reached(const struct pfcp_volume *v, uint64_t ul, uint64_t dl)
 uint32_t sess_urr_due(const struct pfcp_urr *u, const struct sess_meas *m,
 		      uint64_t ul, uint64_t dl, time_t now)
 {
-	uint64_t vul = since(ul, m->ul), vdl = since(dl, m->dl);
+	uint64_t vul = since(ul, m->ul) + m->carry_ul;
+	uint64_t vdl = since(dl, m->dl) + m->carry_dl;
 	uint32_t t = 0;
 
 	if (!sess_urr_reports(u))
@@ -739,7 +774,8 @@ void sess_urr_report(const struct pfcp_urr *u, struct sess_meas *m,
 		     uint32_t trig, uint64_t ul, uint64_t dl, time_t now,
 		     struct pfcp_usage_report *out)
 {
-	uint64_t vul = since(ul, m->ul), vdl = since(dl, m->dl);
+	uint64_t vul = since(ul, m->ul) + m->carry_ul;
+	uint64_t vdl = since(dl, m->dl) + m->carry_dl;
 
 	*out = (struct pfcp_usage_report){
 		.urr_id = u->urr_id, .seqn = m->seqn++, .trigger = trig,
@@ -750,6 +786,8 @@ void sess_urr_report(const struct pfcp_urr *u, struct sess_meas *m,
 	};
 	m->ul = ul;
 	m->dl = dl;
+	m->carry_ul = 0;
+	m->carry_dl = 0;
 	m->quota_ul += vul;
 	m->quota_dl += vdl;
 	m->start = now;
@@ -761,4 +799,66 @@ void sess_urr_report(const struct pfcp_urr *u, struct sess_meas *m,
 		if (m->period_end <= now)
 			m->period_end = now + u->period;
 	}
+}
+
+void sess_meas_fold(struct sess_meas_set *s, const struct sess_rules *r,
+		    const struct sess_ctx *c, int n)
+{
+	uint64_t ul, dl;
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++) {
+		sess_usage(r, c, n, s->m[i].urr_id, &ul, &dl);
+		s->m[i].carry_ul += since(ul, s->m[i].ul);
+		s->m[i].carry_dl += since(dl, s->m[i].dl);
+		s->m[i].ul = ul;
+		s->m[i].dl = dl;
+	}
+}
+
+void sess_meas_base(struct sess_meas_set *s, const struct sess_rules *r,
+		    const struct sess_ctx *c, int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		sess_usage(r, c, n, s->m[i].urr_id, &s->m[i].ul, &s->m[i].dl);
+}
+
+bool sess_same_uplink(const struct nfgtpu_ctx *a, const struct nfgtpu_ctx *b)
+{
+	return a->teid == b->teid && !strcmp(a->apn, b->apn) &&
+	       (a->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) ==
+	       (b->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) &&
+	       !memcmp(&a->ms4, &b->ms4, sizeof(a->ms4)) &&
+	       !memcmp(&a->ms6, &b->ms6, sizeof(a->ms6));
+}
+
+const struct sess_ctx *sess_ctx_by_teid(const struct sess_ctx *v, int n,
+					uint32_t teid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].c.teid == teid)
+			return &v[i];
+	return NULL;
+}
+
+int sess_kept(const struct sess_ctx *from, int n_from,
+	      const struct sess_ctx *to, int n_to, struct sess_ctx *out)
+{
+	const struct sess_ctx *o;
+	int i, n = 0;
+
+	for (i = 0; i < n_to; i++) {
+		o = sess_ctx_by_teid(from, n_from, to[i].c.teid);
+		if (!o || !sess_same_uplink(&o->c, &to[i].c))
+			continue;
+		out[n] = to[i];
+		out[n].c.uplink = o->c.uplink;
+		out[n].c.downlink = o->c.downlink;
+		n++;
+	}
+	return n;
 }

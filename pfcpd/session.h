@@ -60,13 +60,32 @@ struct sess_ctx {
 int sess_apply(struct sess_rules *r, const struct pfcp_msg *m,
 	       struct teid_alloc *a, struct sess_fail *f);
 
+struct sess_meas_set;
+
 /*
  * The contexts the rules make, at most PFCP_MAX_RULES (one per uplink
  * PDR): how many, or -1 with *f set.  qfi: the gateway's downlink
- * carries a QFI.
+ * carries a QFI.  ms: the URRs' measurements, whose used-up Volume
+ * Quotas stop their PDRs (NULL: none is).
  */
-int sess_contexts(const struct sess_rules *r, const struct pfcpd_conf *conf,
-		  bool qfi, struct sess_ctx *out, struct sess_fail *f);
+int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
+		  const struct pfcpd_conf *conf, bool qfi, struct sess_ctx *out,
+		  struct sess_fail *f);
+
+/* Same decap element: TEID, APN device, MS address */
+bool sess_same_uplink(const struct nfgtpu_ctx *a, const struct nfgtpu_ctx *b);
+
+/* The context of that TEID among v[n], or NULL */
+const struct sess_ctx *sess_ctx_by_teid(const struct sess_ctx *v, int n,
+					uint32_t teid);
+
+/*
+ * The contexts of to[n_to] the kernel keeps from from[n_from] (same
+ * decap element: untouched or modified, so counting on), with the
+ * counters read from them, into out: how many.
+ */
+int sess_kept(const struct sess_ctx *from, int n_from,
+	      const struct sess_ctx *to, int n_to, struct sess_ctx *out);
 
 /*
  * An F-TEID the agent chose for a PDR of a message: reported in a
@@ -114,6 +133,7 @@ struct sess_meas {
 	uint32_t urr_id;
 	uint32_t seqn;		/* UR-SEQN of the next report */
 	uint64_t ul, dl;	/* the contexts' counters at the last report */
+	uint64_t carry_ul, carry_dl;	/* counted since by contexts now gone */
 	uint64_t quota_ul, quota_dl;	/* reported since the quota came */
 	bool quota_reported;	/* VOLQU sent, no new quota since */
 	time_t start;		/* of this measurement: the last report */
@@ -155,5 +175,20 @@ uint32_t sess_urr_due(const struct pfcp_urr *u, const struct sess_meas *m,
 void sess_urr_report(const struct pfcp_urr *u, struct sess_meas *m,
 		     uint32_t trig, uint64_t ul, uint64_t dl, time_t now,
 		     struct pfcp_usage_report *out);
+
+/*
+ * Before the agent changes a session's contexts: what c[n] (rules r,
+ * counters just read) counted since the last report is carried, so
+ * that a context deleted or added again loses nothing.
+ */
+void sess_meas_fold(struct sess_meas_set *s, const struct sess_rules *r,
+		    const struct sess_ctx *c, int n);
+
+/*
+ * After: each measurement goes on from the counters of the contexts
+ * kept (sess_kept(), rules r); added ones start from zero.
+ */
+void sess_meas_base(struct sess_meas_set *s, const struct sess_rules *r,
+		    const struct sess_ctx *c, int n);
 
 #endif /* SESSION_H */

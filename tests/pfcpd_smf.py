@@ -21,6 +21,9 @@
 #                        Volume Threshold of VOLTH octets in total and
 #                        every PERIOD seconds
 #   urr               -> ok: smf_msgs' URR again
+#   quota Q           -> ok: later establishments' URR reports only a
+#                        Volume Quota of Q octets in total used up
+#   mod-quota Q       -> an Update URR with a new quota of Q octets
 #   report-cause C TRIGGER
 #                     -> ok: the next Session Report Request whose Usage
 #                        Report has TRIGGER (volth, perio) is answered
@@ -29,7 +32,7 @@
 #                        can come: it is answered as soon as it does
 #   report TRIGGER    -> the first Session Report Request (received
 #                        since the last such command) whose Usage Report
-#                        has TRIGGER (volth, perio): usar=1 seid=S urr=U
+#                        has TRIGGER (volth, perio, volqu): usar=1 seid=S urr=U
 #                        seqn=N trigger=T,... ul= dl= total= secs=
 #                        answered=C
 #
@@ -56,7 +59,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_UsageReport_SDR, IE_VolumeMeasurement, IE_CreateURR,
     IE_MeasurementMethod, IE_ReportingTriggers, IE_MeasurementPeriod,
     IE_NotImplemented, IE_UpdatePDR,
-    IE_VolumeThreshold, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
+    IE_VolumeThreshold, IE_VolumeQuota, IE_UpdateURR, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
     IE_UsageReportTrigger, IE_StartTime, IE_EndTime,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest,
     PFCPSessionReportResponse)
@@ -241,6 +244,12 @@ def est(ni="internet", ue="10.45.0.2", with_fseid=True):
     return s.hdr(0, 0) / PFCPSessionEstablishmentRequest(IE_list=ies_)
 
 
+def mod_quota(seid, total):
+    return s.hdr(0, seid) / PFCPSessionModificationRequest(IE_list=[
+        IE_UpdateURR(IE_list=[IE_URR_Id(id=1),
+                              IE_VolumeQuota(TOVOL=1, total=total)])])
+
+
 def mod(seid, far_id, teid):
     return s.hdr(0, seid) / PFCPSessionModificationRequest(IE_list=[
         IE_UpdateFAR(IE_list=[
@@ -296,6 +305,15 @@ for line in sys.stdin:
                 IE_VolumeThreshold(TOVOL=1, total=int(w[1]))])
             print("ok", flush=True)
             continue
+        elif w[0] == "quota":
+            urr = IE_CreateURR(IE_list=[
+                IE_URR_Id(id=1), IE_MeasurementMethod(VOLUM=1),
+                IE_ReportingTriggers(volume_quota=1),
+                IE_VolumeQuota(TOVOL=1, total=int(w[1]))])
+            print("ok", flush=True)
+            continue
+        elif w[0] == "mod-quota":
+            r = exchange(mod_quota(up_seid, int(w[1])))
         elif w[0] == "report-cause":
             report_causes[w[2]] = int(w[1])
             print("ok", flush=True)
