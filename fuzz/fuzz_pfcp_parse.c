@@ -296,11 +296,23 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 	return 0;
 }
 
+/* The End Markers of a message applied to "from", which made r */
+static void check_end_markers(const struct sess_rules *from,
+			      const struct pfcp_msg *m,
+			      const struct sess_rules *r)
+{
+	static struct pfcp_ohc em[PFCP_MAX_RULES];
+	int i, n = sess_end_markers(from, m, r, em);
+
+	CHECK(n >= 0 && n <= m->n_update_far);
+	for (i = 0; i < n; i++)
+		CHECK(em[i].desc & (PFCP_OHC_GTPU_V4 | PFCP_OHC_GTPU_V6));
+}
 
 static void check_session(const struct pfcp_parsed *res,
 			  const struct pfcp_msg *m)
 {
-	static struct sess_rules r, copy;
+	static struct sess_rules r, copy, before;
 	static struct pfcp_msg upd;
 
 	if (res->hdr.type != PFCP_SESSION_EST_REQ &&
@@ -315,7 +327,9 @@ static void check_session(const struct pfcp_parsed *res,
 	upd = *m;
 	upd.n_create_pdr = upd.n_create_far = 0;
 	upd.n_create_urr = upd.n_create_qer = 0;
-	check_apply(&r, &upd);
+	before = r;
+	if (!check_apply(&r, &upd))
+		check_end_markers(&before, &upd, &r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -25,6 +25,8 @@
 #include "session.h"
 
 #define CAUSE_NONE		(-1)
+#define GTPU_PORT		2152
+#define GTPU_END_MARKER		254	/* message type, TS 29.281 */
 
 struct peer {
 	bool used;
@@ -142,6 +144,8 @@ struct pfcpd {
 	bool node_only;		/* -n: no gateway, sessions refused */
 	struct nfgtpu *nft;
 	bool gw_qfi;		/* the gateway's downlink carries a QFI */
+	int em_fd[2];		/* End Markers: IPv4, IPv6 socket, or -1 */
+	uint64_t end_markers[2];	/* sent, not sent */
 	struct session **sess;	/* by slot */
 	uint32_t n_slots, n_sess, sess_gen;
 	struct teid_alloc alloc;
@@ -262,6 +266,12 @@ static void write_stats(const struct pfcpd *d, FILE *f)
 		"# TYPE nf_gtpu_pfcp_session_report_retransmissions_total counter\n"
 		"nf_gtpu_pfcp_session_report_retransmissions_total %llu\n",
 		(unsigned long long)d->report_retransmissions);
+	fprintf(f, "# HELP nf_gtpu_pfcp_end_markers_total End Markers on the old path of a path switch (SNDEM): sent, or not.\n"
+		"# TYPE nf_gtpu_pfcp_end_markers_total counter\n"
+		"nf_gtpu_pfcp_end_markers_total{result=\"sent\"} %llu\n"
+		"nf_gtpu_pfcp_end_markers_total{result=\"failed\"} %llu\n",
+		(unsigned long long)d->end_markers[0],
+		(unsigned long long)d->end_markers[1]);
 }
 
 /* To a temporary file renamed into place: a reader never sees half */
@@ -911,6 +921,43 @@ static void meas_rebase(struct sess_meas_set *ms, const struct change *ch,
 }
 
 /*
+ * An End Marker (GTP-U type 254, no payload, TS 29.281 7.3.2) with the
+ * old TEID to the old peer's port 2152, from an ephemeral port of the
+ * gateway's GTP-U address: the downstream node knows that the last
+ * packet on the old path has gone.
+ */
+static void end_marker_send(struct pfcpd *d, const struct pfcp_ohc *o)
+{
+	uint8_t pkt[8] = { 0x30, GTPU_END_MARKER };
+	uint32_t teid = htonl(o->teid);
+	struct sockaddr_storage to = {};
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&to;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&to;
+	bool v4 = o->desc & PFCP_OHC_GTPU_V4;
+	int fd = d->em_fd[!v4];
+
+	memcpy(pkt + 4, &teid, 4);
+	if (v4) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(GTPU_PORT);
+		memcpy(&sin->sin_addr, o->v4, 4);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(GTPU_PORT);
+		memcpy(&sin6->sin6_addr, o->v6, 16);
+	}
+	if (fd >= 0 && sendto(fd, pkt, sizeof(pkt), 0,
+			      (struct sockaddr *)&to, v4 ? sizeof(*sin) :
+			      sizeof(*sin6)) == sizeof(pkt)) {
+		d->end_markers[0]++;
+		return;
+	}
+	d->end_markers[1]++;
+	logmsg(d, false, "End Marker to TEID 0x%x: %s", o->teid,
+	       fd < 0 ? "no socket" : strerror(errno));
+}
+
+/*
  * Apply the message to a copy of the rules, then to the kernel.  When
  * the session measures usage, the counters of its contexts are read
  * first: a context the message deletes or adds again loses nothing.
@@ -920,10 +967,11 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 {
 	struct sess_rules *r = malloc(sizeof(*r));
 	struct change *ch = &d->change;
+	struct pfcp_ohc old_paths[PFCP_MAX_RULES];
 	struct sess_meas_set ms;
 	time_t now = time(NULL);
 	bool counted;
-	int ret = -1;
+	int i, n, ret = -1;
 
 	if (!r) {
 		*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
@@ -947,6 +995,10 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 		ms = s->meas;
 		meas_rebase(&ms, ch, &s->rules, r, &d->msg, now);
 	}
+	/* the new path is installed: the old one ends */
+	n = existing ? sess_end_markers(&s->rules, &d->msg, r, old_paths) : 0;
+	for (i = 0; i < n; i++)
+		end_marker_send(d, &old_paths[i]);
 	s->rules = *r;
 	s->meas = ms;
 	ret = 0;
@@ -1549,6 +1601,23 @@ static int run(struct pfcpd *d)
 }
 
 /*
+ * The socket End Markers leave from: the gateway's GTP-U address of that
+ * family if configured, an ephemeral port.  -1 (logged) if the family
+ * cannot be had: its End Markers are counted as not sent.
+ */
+static int end_marker_socket(const struct pfcpd *d, int family)
+{
+	struct sockaddr_storage a = { .ss_family = family };
+
+	if (family == AF_INET && d->conf.has_gtpu4)
+		memcpy(&((struct sockaddr_in *)&a)->sin_addr, d->conf.gtpu4, 4);
+	if (family == AF_INET6 && d->conf.has_gtpu6)
+		memcpy(&((struct sockaddr_in6 *)&a)->sin6_addr,
+		       d->conf.gtpu6, 16);
+	return open_socket(d, &a);
+}
+
+/*
  * The gateway the sessions go into.  Persistent mode keeps one that is
  * there (with its contexts); owned mode sets up its own, which the
  * kernel removes when the agent exits.
@@ -1576,6 +1645,8 @@ static int gateway_open(struct pfcpd *d)
 	}
 	d->gw_qfi = flags & NFGTPU_GW_QFI;
 	d->alloc = (struct teid_alloc){ &d->conf, 1, teid_used, d };
+	d->em_fd[0] = end_marker_socket(d, AF_INET);
+	d->em_fd[1] = end_marker_socket(d, AF_INET6);
 	return 0;
 }
 
@@ -1647,6 +1718,8 @@ int main(int argc, char **argv)
 		if (d.fd[i] < 0)
 			return 1;
 	}
+	d.em_fd[0] = -1;
+	d.em_fd[1] = -1;
 	/* after the sockets: once the gateway is there, requests queue */
 	if (!d.node_only && gateway_open(&d))
 		return 1;

@@ -862,3 +862,43 @@ int sess_kept(const struct sess_ctx *from, int n_from,
 	}
 	return n;
 }
+
+static bool gtpu_ohc(const struct pfcp_far *far)
+{
+	return far && far->present & PFCP_FAR_HAS_FWD &&
+	       far->fwd.present & PFCP_FWD_HAS_OHC &&
+	       far->fwd.ohc.desc & (PFCP_OHC_GTPU_V4 | PFCP_OHC_GTPU_V6);
+}
+
+/* The same GTP-U tunnel: family, address and TEID */
+static bool same_tunnel(const struct pfcp_ohc *a, const struct pfcp_ohc *b)
+{
+	uint16_t fam = PFCP_OHC_GTPU_V4 | PFCP_OHC_GTPU_V6;
+
+	if ((a->desc & fam) != (b->desc & fam) || a->teid != b->teid)
+		return false;
+	return a->desc & PFCP_OHC_GTPU_V4 ? !memcmp(a->v4, b->v4, 4) :
+					    !memcmp(a->v6, b->v6, 16);
+}
+
+int sess_end_markers(const struct sess_rules *from, const struct pfcp_msg *m,
+		     const struct sess_rules *to, struct pfcp_ohc *out)
+{
+	const struct pfcp_far *u, *o, *t;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < m->n_update_far; i++) {
+		u = &m->update_far[i];
+		if (!(u->present & PFCP_FAR_HAS_FWD) ||
+		    !(u->fwd.smreq_flags & PFCP_SMREQ_SNDEM))
+			continue;
+		o = find_far(from, u->far_id);
+		t = find_far(to, u->far_id);
+		if (!gtpu_ohc(o) ||
+		    (gtpu_ohc(t) && same_tunnel(&o->fwd.ohc, &t->fwd.ohc)))
+			continue;
+		out[n++] = o->fwd.ohc;
+	}
+	return n;
+}

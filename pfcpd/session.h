@@ -191,4 +191,14 @@ void sess_meas_fold(struct sess_meas_set *s, const struct sess_rules *r,
 void sess_meas_base(struct sess_meas_set *s, const struct sess_rules *r,
 		    const struct sess_ctx *c, int n);
 
+/*
+ * The old tunnels of the path switches of message m, which moved the
+ * rules from "from" to "to": each Update FAR with SNDEM (PFCPSMReq-Flags
+ * in its Update Forwarding Parameters, TS 29.244) whose FAR
+ * had a GTP-U Outer Header Creation that it changed or removed gets an
+ * End Marker there.  How many, at most PFCP_MAX_RULES, into out.
+ */
+int sess_end_markers(const struct sess_rules *from, const struct pfcp_msg *m,
+		     const struct sess_rules *to, struct pfcp_ohc *out);
+
 #endif /* SESSION_H */

@@ -9,7 +9,8 @@
 # (ping both ways through the tunnel), deletion (no traffic, no context
 # left), and the sessions of a peer that releases its association go
 # with it; an Update PDR asking for a new F-TEID gets it in an Updated
-# PDR and the context moves to it; then the same for an IPv6 UE.  A
+# PDR and the context moves to it; a path switch with SNDEM sends one
+# End Marker on the old path; then the same for an IPv6 UE.  A
 # session whose URR has a Volume Threshold and a Measurement Period
 # sends Session Report
 # Requests: one when the pings cross the threshold (sent again when
@@ -42,6 +43,19 @@ require_modules nf_gtpu nft_gtp veth
 setup_gtpu_network || exit 1
 load_ruleset "$acc" "$docs/access.nft" || { FAIL "docs/access.nft does not load"; exit 1; }
 ip netns exec "$acc" nft add element inet access downlink '{ 0x200 : "apn-ms" }'
+# End Markers with TEID 0x200 reaching the access node, ahead of its rules
+ip netns exec "$acc" nft -f - <<'EOF'
+table inet end_marker {
+	chain in {
+		type filter hook prerouting priority -310; policy accept;
+		udp dport 2152 @th,64,16 0x30fe @th,96,32 0x200 counter
+	}
+}
+EOF
+end_markers() {
+	ip netns exec "$acc" nft list chain inet end_marker in |
+		awk '/counter/ { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
 setup_ns smf || exit 1
 link "$smf" smf0 "$gw" gw-smf
 addr "$smf" smf0 172.16.0.2/24
@@ -180,6 +194,20 @@ expect_rsp "a Deletion of the session from another host" \
 expect_eq "another host changed nothing" \
 	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
 
+# A path switch with SNDEM (the downlink moves to the access node's TEID
+# 0x201): one End Marker, GTP-U type 254 with the old TEID 0x200, reaches
+# the old path
+ip netns exec "$acc" nft add element inet access downlink '{ 0x201 : "apn-ms" }'
+expect_eq "no End Marker before the switch (none asked for)" "$(end_markers)" 0
+expect_rsp "a path switch with SNDEM" "mod-switch 0x201" " cause=1 "
+expect_eq "the context's downlink moved to TEID 0x201" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x201")" 1
+ping_ok "$pdn" "$(ms_addr 4)" && PASS "ping PDN -> MS on the new path" ||
+	FAIL "ping PDN -> MS on the new path"
+expect_eq "one End Marker with the old TEID on the old path" "$(end_markers)" 1
+expect_rsp "the same path again with SNDEM" "mod-switch 0x201" " cause=1 "
+expect_eq "no path switch: no End Marker" "$(end_markers)" 1
+
 r=$(smf del)
 if [[ " $r " =~ \ cause=1\ ul=([0-9]+)\ dl=([0-9]+)\ total=([0-9]+)\  ]] &&
    [ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] &&
@@ -263,6 +291,10 @@ grep -q '^nf_gtpu_pfcp_session_reports_total{result="accepted"} [1-9]' "$tmp/sta
 	grep -q '^nf_gtpu_pfcp_session_reports_total{result="session_not_found"} 1$' "$tmp/stats" &&
 	PASS "reports counted: accepted, and one the SMF did not know" ||
 	FAIL "report counters: $(grep session_report "$tmp/stats")"
+grep -q '^nf_gtpu_pfcp_end_markers_total{result="sent"} 1$' "$tmp/stats" &&
+	grep -q '^nf_gtpu_pfcp_end_markers_total{result="failed"} 0$' "$tmp/stats" &&
+	PASS "the End Marker counted as sent" ||
+	FAIL "End Marker counters: $(grep end_markers "$tmp/stats")"
 grep -q '^nf_gtpu_pfcp_session_report_retransmissions_total [1-9]' "$tmp/stats" &&
 	PASS "the unanswered report was sent again, counted" ||
 	FAIL "report retransmissions: $(grep retransmissions "$tmp/stats")"

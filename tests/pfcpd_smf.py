@@ -11,6 +11,8 @@
 #                        (UE: the UE's IPv4 or IPv6 address)
 #   est-no-fseid      -> cause=66 offending=57
 #   mod TEID          -> the downlink FAR to FORW, peer acc with TEID
+#   mod-switch TEID   -> mod TEID as a path switch: SNDEM set, an End
+#                        Marker asked for on the old path
 #   mod-choose [UE]   -> an Update PDR of the uplink PDR asking for a new
 #                        F-TEID (CHOOSE): cause=1 updated-teid=T addr=A
 #   mod-bad           -> Update FAR of a FAR the session does not have
@@ -58,7 +60,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_UpdateFAR, IE_UpdateForwardingParameters, IE_URR_Id,
     IE_UsageReport_SDR, IE_VolumeMeasurement, IE_CreateURR,
     IE_MeasurementMethod, IE_ReportingTriggers, IE_MeasurementPeriod,
-    IE_NotImplemented, IE_UpdatePDR,
+    IE_NotImplemented, IE_UpdatePDR, IE_PFCPSMReqFlags,
     IE_VolumeThreshold, IE_VolumeQuota, IE_UpdateURR, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
     IE_UsageReportTrigger, IE_StartTime, IE_EndTime,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest,
@@ -250,14 +252,15 @@ def mod_quota(seid, total):
                               IE_VolumeQuota(TOVOL=1, total=total)])])
 
 
-def mod(seid, far_id, teid):
+def mod(seid, far_id, teid, sndem=False):
+    fwd = [IE_DestinationInterface(interface=s.ACCESS),
+           IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=access)]
+    if sndem:
+        fwd.append(IE_PFCPSMReqFlags(SNDEM=1))
     return s.hdr(0, seid) / PFCPSessionModificationRequest(IE_list=[
         IE_UpdateFAR(IE_list=[
             IE_FAR_Id(id=far_id), IE_ApplyAction(FORW=1),
-            IE_UpdateForwardingParameters(IE_list=[
-                IE_DestinationInterface(interface=s.ACCESS),
-                IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid,
-                                       ipv4=access)])])])
+            IE_UpdateForwardingParameters(IE_list=fwd)])])
 
 
 for line in sys.stdin:
@@ -276,6 +279,8 @@ for line in sys.stdin:
             r = exchange(est(with_fseid=False))
         elif w[0] == "mod":
             r = exchange(mod(up_seid, 2, int(w[1], 0)))
+        elif w[0] == "mod-switch":
+            r = exchange(mod(up_seid, 2, int(w[1], 0), sndem=True))
         elif w[0] == "mod-choose":
             r = exchange(mod_choose(up_seid, (w[1:] or ["10.45.0.2"])[0]))
         elif w[0] == "mod-bad":

@@ -669,6 +669,46 @@ static void test_quota_stop(void)
 	      "a modified context is kept, with its counters");
 }
 
+/* A path switch with SNDEM: an End Marker on the old tunnel, only then */
+static void switch_path(struct sess_rules *r, struct sess_rules *old,
+			const char *peer, uint32_t teid, uint8_t smreq)
+{
+	struct sess_fail f;
+
+	modification();
+	ohc(&msg.update_far[0], peer, teid);
+	msg.update_far[0].fwd.smreq_flags = smreq;
+	*old = *r;
+	CHECK(!apply(r, &f), "FAR 2 to %s TEID 0x%x applies", peer, teid);
+}
+
+static void test_end_markers(void)
+{
+	struct pfcp_ohc em[PFCP_MAX_RULES];
+	struct sess_rules r = {}, old;
+	struct sess_fail f;
+	int n;
+
+	establishment();
+	CHECK(!apply(&r, &f), "establishment, downlink BUFF");
+	switch_path(&r, &old, "192.0.2.7", 0x200, PFCP_SMREQ_SNDEM);
+	CHECK(!sess_end_markers(&old, &msg, &r, em),
+	      "the first path: no old tunnel, no End Marker");
+	switch_path(&r, &old, "192.0.2.8", 0x300, PFCP_SMREQ_SNDEM);
+	n = sess_end_markers(&old, &msg, &r, em);
+	CHECK(n == 1 && em[0].teid == 0x200 &&
+	      em[0].desc & PFCP_OHC_GTPU_V4 &&
+	      !memcmp(em[0].v4, "\xc0\x00\x02\x07", 4),
+	      "a path switch with SNDEM: an End Marker to the old tunnel (%d)",
+	      n);
+	switch_path(&r, &old, "192.0.2.8", 0x300, PFCP_SMREQ_SNDEM);
+	CHECK(!sess_end_markers(&old, &msg, &r, em),
+	      "SNDEM with the same tunnel: no switch, no End Marker");
+	switch_path(&r, &old, "192.0.2.9", 0x400, 0);
+	CHECK(!sess_end_markers(&old, &msg, &r, em),
+	      "a path switch without SNDEM: no End Marker");
+}
+
 /* The agent's Session Report Request, parsed back by the codec */
 static void test_report_codec(void)
 {
@@ -720,6 +760,7 @@ int main(void)
 	test_usage();
 	test_triggers();
 	test_quota_stop();
+	test_end_markers();
 	test_report_codec();
 	return check_summary("session_test");
 }
