@@ -128,7 +128,11 @@ for cmd in iptables ip6tables; do
 	done
 done
 tr=/sys/kernel/tracing
-if mount_tracefs && echo skb_checksum >$tr/set_ftrace_filter &&
+if mount_tracefs && ! grep -qw function $tr/available_tracers; then
+	# (make check-debug's kernel is built without it)
+	echo "SKIP: skb_checksum() calls not counted: this kernel has no function tracer"
+	umount_tracefs
+elif echo skb_checksum >$tr/set_ftrace_filter &&
 	echo function >$tr/current_tracer; then
 	for f in 4 6; do
 		if [ $f = 4 ]; then src=192.0.2.1 dst=192.0.2.2; else src=2001:db8:1::1 dst=2001:db8:1::2; fi
@@ -143,7 +147,7 @@ if mount_tracefs && echo skb_checksum >$tr/set_ftrace_filter &&
 	echo >$tr/set_ftrace_filter
 	umount_tracefs
 else
-	FAIL "no function tracer: skb_checksum() calls not counted"
+	FAIL "tracefs or its function tracer could not be set up: skb_checksum() calls not counted"
 fi
 
 # Datagrams merged into one skb (here by the sender's UDP GSO across the
