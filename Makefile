@@ -33,7 +33,7 @@
 #   make deb             the Debian packages nf-gtpu-dkms and nf-gtpu, in
 #                        build/deb/
 #   make check-deb       install them with apt in a VM on Debian's 6.12
-#                        kernel: DKMS builds there and for 6.1, traffic
+#                        kernel, then on 6.1: DKMS builds for both, traffic
 #                        flows (an hour or more: not part of make check)
 
 # The kernels the VMs boot, read when make starts: demo, check and bench
@@ -150,6 +150,7 @@ check-deb: deb
 
 run-check-deb: have-kernels
 	tools/vm.sh -k $(KVER_612) -t 7200 -- tests/deb_dkms.sh
+	tools/vm.sh -k $(KVER_61) -t 7200 -- tests/deb_dkms.sh
 
 sparse:
 	$(call build_modules,$(KDIR),$(KOBJ),C=2)
