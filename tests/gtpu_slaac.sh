@@ -125,8 +125,13 @@ expect_eq "the gateway counts it spoofed" \
 # discovery) are the first the table's garbage collector frees, so the
 # flood cannot fill the table (gc_thresh3, 1024 by default, one table for
 # all namespaces) against the gateway's real neighbours, nor make the
-# kernel log an overflow.  Paced, so that the bearer's TUN queue keeps up.
+# kernel log an overflow.  Paced, and with a queue long enough for the
+# bearer's TUN reader to keep up on a slow (debug) kernel.  The collector
+# may free the entries before the flood is over, so the largest count
+# seen while it lasts is the one checked.
+ip -n "$ue" link set ue0 txqueuelen 4000
 decap=$(gtpu_stat "$gw" decap)
+neigh_max=0
 ip netns exec "$ue" /usr/bin/python3 - <<'EOF'
 import socket
 import struct
@@ -152,13 +157,19 @@ for i in range(2000):
     sock.sendto(struct.pack("!IHBB", 6 << 28, len(rs), 58, 255) + src + dst + rs,
                 ("ff02::2", 0, 0, ifindex))
 EOF
-solicited() { [ "$(( $(gtpu_stat "$gw" decap) - decap ))" -ge 2000 ]; }
+solicited() {
+	local n
+
+	n=$(ip -n "$gw" -6 neigh show dev apn0 nud all | wc -l)
+	[ "$n" -le "$neigh_max" ] || neigh_max=$n
+	[ "$(( $(gtpu_stat "$gw" decap) - decap ))" -ge 2000 ]
+}
 busywait 60000 solicited
 expect_eq "solicitations from 2000 link-local sources decapsulated" \
 	"$(( $(gtpu_stat "$gw" decap) - decap ))" 2000
 echo "# apn0: $(ip -n "$gw" -6 neigh show dev apn0 nud all | wc -l) entries, all: $(ip -n "$gw" -6 neigh show nud all | wc -l)"
-expect_eq "they made neighbour entries on apn0" \
-	"$(( $(ip -n "$gw" -6 neigh show dev apn0 nud all | wc -l) > 0 ))" 1
+expect_eq "they made neighbour entries on apn0 (at most $neigh_max)" \
+	"$(( neigh_max > 0 ))" 1
 expect_eq "the neighbour table stays within gc_thresh3" \
 	"$(( $(ip -n "$gw" -6 neigh show nud all | wc -l) <= \
 	     $(cat /proc/sys/net/ipv6/neigh/default/gc_thresh3) ))" 1

@@ -129,8 +129,9 @@ def receive(s_):
 
 
 def wait_report(trigger):
-    """The first report kept with trigger, waiting up to 20 s for it"""
-    for _ in range(20):
+    """The first report kept with trigger, waiting up to 20 s for it
+    (times TEST_TIME_SCALE)"""
+    for _ in range(20 * int(os.environ.get("TEST_TIME_SCALE", "1"))):
         for r in reports:
             if trigger in r.split(" trigger=")[1].split()[0].split(","):
                 del reports[:reports.index(r) + 1]
