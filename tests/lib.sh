@@ -373,7 +373,7 @@ tshark_checks() {
 			bad' "$tmp/tshark-$i.out")
 		got=$(cut -f1,2 "$tmp/tshark-$i.out" | sort -u | xargs)
 		if [ -z "$warn" ] && [ "$got" = "$want" ]; then
-			PASS "$what: tshark dissects the uplink cleanly (TEID, QFI: $got)"
+			PASS "$what: tshark dissects the GTP-U cleanly (TEID, QFI: $got)"
 		else
 			FAIL "$what: tshark: fields '$got', expected '$want'; warnings: $warn"
 		fi

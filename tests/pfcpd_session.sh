@@ -10,16 +10,18 @@
 # left), and the sessions of a peer that releases its association go
 # with it; an Update PDR asking for a new F-TEID gets it in an Updated
 # PDR and the context moves to it; a path switch with SNDEM sends one
-# End Marker on the old path; then the same for an IPv6 UE.  A
-# session whose URR has a Volume Threshold and a Measurement Period
-# sends Session Report
-# Requests: one when the pings cross the threshold (sent again when
-# unanswered), one when the period ends (answered "Session context not
-# found": counted).  A used-up Volume Quota stops the session's traffic
-# until a new quota comes.  Another host that names the
-# SMF's Node ID and SEID can neither establish, modify nor delete.  Refused messages (unknown Network Instance, a missing mandatory
-# IE, an Update FAR of no FAR, an unknown SEID) get their cause and
-# change nothing.  The access node runs docs/access.nft.
+# End Marker on the old path; then the same for an IPv6 UE.  A session
+# whose URR has a Volume Threshold and a Measurement Period sends Session
+# Report Requests: one when the pings cross the threshold
+# (sent again when unanswered), one when the period ends (answered
+# "Session context not found": counted).  A used-up Volume Quota stops
+# the session's traffic until a new quota comes.  Another host that names
+# the SMF's Node ID and SEID can neither establish, modify nor delete.
+# Refused messages (unknown Network Instance, a missing mandatory IE, an
+# Update FAR of no FAR, an unknown SEID) get their cause and change
+# nothing.  Wireshark's dissectors (tshark) read every PFCP message the
+# agent sent, and its End Marker, without a malformed packet or an expert
+# warning.  The access node runs docs/access.nft.
 #
 #   ms ---- acc ===== GTP-U ===== gw ---- pdn        (network of lib.sh)
 #           docs/access.nft       | nf-gtpu-pfcpd
@@ -33,7 +35,7 @@ GTPU=$here/../libnfgtpu/gtpu
 docs=$here/../docs
 use_tmp_dir
 
-require_cmd ip nft ping
+require_cmd ip nft ping tcpdump tshark ethtool
 [ -x "$PFCPD" ] || SKIP "pfcpd/nf-gtpu-pfcpd is not built"
 [ -x "$GTPU" ] || SKIP "libnfgtpu/gtpu is not built"
 [ -r /usr/lib/python3/dist-packages/scapy/contrib/pfcp.py ] ||
@@ -61,6 +63,27 @@ link "$smf" smf0 "$gw" gw-smf
 addr "$smf" smf0 172.16.0.2/24
 addr "$gw" gw-smf 172.16.0.1/24
 addr "$smf" smf0 172.16.0.3/24		# another host: no association
+
+# capture NS DEV PCAP FILTER: capture in the background until
+# stop_captures, once tcpdump listens
+captures=()
+capture() {
+	ip netns exec "$1" tcpdump --immediate-mode -U -q -i "$2" -w "$3" "$4" \
+		2>"$3.log" &
+	captures+=($!)
+	busywait 10000 grep -q "listening on" "$3.log"
+}
+stop_captures() {
+	kill "${captures[@]}"
+	wait "${captures[@]}" 2>/dev/null
+}
+# Every message the agent sends, and End Markers reaching the access node,
+# with their UDP checksums filled in: veth leaves them to the receiver.
+ip netns exec "$gw" ethtool -K gw-smf tx off >/dev/null
+ip netns exec "$gw" ethtool -K gw-tr tx off >/dev/null
+capture "$smf" smf0 "$tmp/pfcp.pcap" "udp port 8805 and src host 172.16.0.1"
+capture "$acc" acc-tr "$tmp/end_marker.pcap" \
+	"ip and udp dst port 2152 and udp[8:2] = 0x30fe"
 
 cat >"$tmp/pfcpd.conf" <<EOF
 node-id 172.16.0.1
@@ -299,5 +322,30 @@ grep -q '^nf_gtpu_pfcp_end_markers_total{result="sent"} 1$' "$tmp/stats" &&
 grep -q '^nf_gtpu_pfcp_session_report_retransmissions_total [1-9]' "$tmp/stats" &&
 	PASS "the unanswered report was sent again, counted" ||
 	FAIL "report retransmissions: $(grep retransmissions "$tmp/stats")"
+
+# All that the agent counted as sent reaches the capture
+sent=$(awk '/^nf_gtpu_pfcp_messages_total{dir="tx"/ { n += $NF } END { print n + 0 }' \
+	"$tmp/stats")
+busywait 10000 pcap_has "$tmp/pfcp.pcap" "$sent"
+busywait 10000 pcap_has "$tmp/end_marker.pcap" 1
+stop_captures
+# Per message its type, its expert infos' severities and whether it is
+# malformed; a warning is severity 0x600000 (PI_WARN) or more.
+tshark -n -r "$tmp/pfcp.pcap" -o udp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	-T fields -e pfcp.msg_type -e _ws.expert.severity -e _ws.malformed \
+	-e _ws.expert.message \
+	>"$tmp/pfcp.txt" 2>/dev/null
+types=$(cut -f1 "$tmp/pfcp.txt" | sort -nu | xargs)
+bad=$(awk -F'\t' '{ bad = $1 == "" || $3 != ""; n = split($2, s, ",")
+	for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) bad = 1 }
+	bad { print NR ": " $0 }' "$tmp/pfcp.txt" | head -n 5 | xargs)
+# Association Setup and Release, Session Establishment, Modification
+# and Deletion Responses, Session Report Requests (no heartbeats)
+n=$(wc -l <"$tmp/pfcp.txt")
+[ "$types" = "6 10 51 53 55 56" ] && [ "$n" = "$sent" ] && [ -z "$bad" ] &&
+	PASS "tshark dissects all $n PFCP messages the agent sent cleanly (types $types)" ||
+	FAIL "tshark: $n PFCP messages of $sent sent, types '$types', bad: $bad"
+tshark_check "the End Marker" "$tmp/end_marker.pcap" 0x200
+tshark_checks
 [ $ret -eq 0 ] || { echo "# agent log:"; tail -n 30 "$tmp/agent.log"; cat "$tmp/smf.log"; }
 exit $ret
