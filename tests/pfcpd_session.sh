@@ -10,7 +10,8 @@
 # left), and the sessions of a peer that releases its association go
 # with it; an Update PDR asking for a new F-TEID gets it in an Updated
 # PDR and the context moves to it; a path switch with SNDEM sends one
-# End Marker on the old path; then the same for an IPv6 UE.  A session
+# End Marker on the old path; then the same for an IPv6 UE, and for an
+# IPv4 UE over the IPv6 transport (PFCP and GTP-U).  A session
 # whose URR has a Volume Threshold and a Measurement Period sends Session
 # Report Requests: one when the pings cross the threshold
 # (sent again when unanswered), one when the period ends (answered
@@ -74,14 +75,15 @@ capture() {
 	busywait 10000 grep -q "listening on" "$3.log"
 }
 stop_captures() {
-	kill "${captures[@]}"
+	kill "${captures[@]}" 2>/dev/null
 	wait "${captures[@]}" 2>/dev/null
 }
 # Every message the agent sends, and End Markers reaching the access node,
 # with their UDP checksums filled in: veth leaves them to the receiver.
 ip netns exec "$gw" ethtool -K gw-smf tx off >/dev/null
 ip netns exec "$gw" ethtool -K gw-tr tx off >/dev/null
-capture "$smf" smf0 "$tmp/pfcp.pcap" "udp port 8805 and src host 172.16.0.1"
+capture "$smf" smf0 "$tmp/pfcp.pcap" \
+	"udp port 8805 and (src host 172.16.0.1 or src host fd00::1)"
 capture "$acc" acc-tr "$tmp/end_marker.pcap" \
 	"ip and udp dst port 2152 and udp[8:2] = 0x30fe"
 
@@ -323,9 +325,72 @@ grep -q '^nf_gtpu_pfcp_session_report_retransmissions_total [1-9]' "$tmp/stats" 
 	PASS "the unanswered report was sent again, counted" ||
 	FAIL "report retransmissions: $(grep retransmissions "$tmp/stats")"
 
-# All that the agent counted as sent reaches the capture
-sent=$(awk '/^nf_gtpu_pfcp_messages_total{dir="tx"/ { n += $NF } END { print n + 0 }' \
-	"$tmp/stats")
+# The IPv6 transport: a second agent, PFCP between fd00::1 and fd00::2,
+# GTP-U between 2001:db8:1::2 and the access node's 2001:db8:1::1, for the
+# IPv4 UE.  docs/access.nft knows IPv4 gateways only: the access node
+# encapsulates the MS's uplink in IPv6 with a rule of its own, ahead of
+# docs/access.nft's, and the uplink is checked on the wire.
+eval "exec ${SMF[1]}>&-"
+wait "$SMF_PID" 2>/dev/null
+addr "$gw" gw-smf fd00::1/64
+addr "$smf" smf0 fd00::2/64
+cat >"$tmp/pfcpd6.conf" <<EOF
+node-id fd00::1
+listen fd00::1
+heartbeat-interval 0
+network-instance internet apn0
+table-mode owned
+gtpu-address 2001:db8:1::2
+EOF
+ip netns exec "$gw" "$PFCPD" -d -c "$tmp/pfcpd6.conf" -s "$tmp/stats6" \
+	2>"$tmp/agent6.log" &
+agent=$!
+coproc SMF { ip netns exec "$smf" /usr/bin/python3 "$here/pfcpd_smf.py" \
+	fd00::1 fd00::2 2001:db8:1::1 2>"$tmp/smf6.log"; }
+busywait 60000 sh -c 'ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
+	PASS "IPv6 transport: a second agent sets up its gateway" ||
+	{ FAIL "IPv6 transport: no gateway: $(tail -3 "$tmp/agent6.log")"; exit 1; }
+expect_rsp "IPv6 transport: Association Setup" assoc " cause=1 .*ftup=1 "
+r=$(smf est)
+if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\ addr=2001:db8:1::2\  ]]; then
+	teid=${BASH_REMATCH[1]}
+	PASS "IPv6 transport: Session Establishment, an IPv6 F-TEID chosen: $r"
+else
+	FAIL "IPv6 transport: Session Establishment: $r"
+	teid=0x1
+fi
+ip netns exec "$acc" nft delete element inet access uplink4 "{ $(ms_addr 4) }" 2>/dev/null
+ip netns exec "$acc" nft add table inet access6 \
+	'{ chain uplink { type filter hook forward priority -151; }; }'
+ip netns exec "$acc" "$RULESET_RULE" inet access6 uplink \
+	meta:iifname:r0 cmp:r0:eq:str=acc-ms meta:nfproto:r1 cmp:r1:eq:02 \
+	imm:r0:ip6=2001:db8:1::2 imm:r4:u32="$teid" gtp-encap:ip6:r0:r4
+capture "$gw" gw-tr "$tmp/uplink6.pcap" \
+	"ip6 and udp dst port 2152 and dst host 2001:db8:1::2"
+expect_rsp "IPv6 transport: Session Modification to FORW, an IPv6 peer" \
+	"mod 0x200" " cause=1 "
+expect_eq "IPv6 transport: one context, its peer the access node's IPv6 address" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200")" 1
+ping_ok "$ms" "$(pdn_addr 4)" && PASS "IPv6 transport: ping MS -> PDN" ||
+	FAIL "IPv6 transport: ping MS -> PDN"
+ping_ok "$pdn" "$(ms_addr 4)" && PASS "IPv6 transport: ping PDN -> MS" ||
+	FAIL "IPv6 transport: ping PDN -> MS"
+busywait 5000 pcap_has "$tmp/uplink6.pcap" 4
+kill "${captures[-1]}"
+tshark_check "IPv6 transport: the uplink in IPv6" "$tmp/uplink6.pcap" "$teid"
+expect_rsp "IPv6 transport: Session Deletion, with usage" del \
+	" cause=1 ul=[1-9][0-9]* dl=[1-9][0-9]* "
+expect_eq "IPv6 transport: no context left" "$(ctx_count)" 0
+expect_rsp "IPv6 transport: Association Release" release " cause=1 "
+kill "$agent"
+wait "$agent" 2>/dev/null
+busywait 5000 sh -c '! ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
+	PASS "IPv6 transport: the owned gateway goes with the agent" ||
+	FAIL "IPv6 transport: the owned gateway outlived the agent"
+
+# All that the agents counted as sent reaches the capture
+sent=$(cat "$tmp/stats" "$tmp/stats6" |
+	awk '/^nf_gtpu_pfcp_messages_total{dir="tx"/ { n += $NF } END { print n + 0 }')
 busywait 10000 pcap_has "$tmp/pfcp.pcap" "$sent"
 busywait 10000 pcap_has "$tmp/end_marker.pcap" 1
 stop_captures
@@ -347,5 +412,6 @@ n=$(wc -l <"$tmp/pfcp.txt")
 	FAIL "tshark: $n PFCP messages of $sent sent, types '$types', bad: $bad"
 tshark_check "the End Marker" "$tmp/end_marker.pcap" 0x200
 tshark_checks
-[ $ret -eq 0 ] || { echo "# agent log:"; tail -n 30 "$tmp/agent.log"; cat "$tmp/smf.log"; }
+[ $ret -eq 0 ] || { echo "# agent logs:"; tail -n 30 "$tmp/agent.log" "$tmp/agent6.log"
+	cat "$tmp/smf.log" "$tmp/smf6.log"; }
 exit $ret

@@ -43,6 +43,9 @@
 # "report".
 #
 # usage: pfcpd_smf.py AGENT_ADDR SMF_ADDR ACCESS_ADDR
+# (IPv4 or IPv6 addresses: PFCP over the family of AGENT_ADDR, the agent
+# asked to CHOOSE an F-TEID and to create outer headers of the family of
+# ACCESS_ADDR)
 
 import os
 import socket
@@ -67,7 +70,9 @@ from scapy.contrib.pfcp import (  # noqa: E402
     PFCPSessionReportResponse)
 
 agent, me, access = sys.argv[1:4]
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+family = socket.AF_INET6 if ":" in agent else socket.AF_INET
+access_v6 = ":" in access
+sock = socket.socket(family, socket.SOCK_DGRAM)
 sock.bind((me, 8805))
 sock.settimeout(10)
 seq = 0
@@ -153,7 +158,7 @@ def exchange(msg, src=None):
     msg[PFCP].seq = seq
     s = sock
     if src:
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(family, socket.SOCK_DGRAM)
         s.bind((src, 8805))
         s.settimeout(10)
     try:
@@ -183,14 +188,14 @@ def result(rsp):
     for ie in ies(rsp, IE_CreatedPDR):
         for f in ie.IE_list:
             if isinstance(f, IE_FTEID):
-                out.append(f"teid={f.TEID:#x} addr={f.ipv4}")
+                out.append(f"teid={f.TEID:#x} addr={fteid_addr(f)}")
     for ie in ies(rsp, IE_NotImplemented):
         if ie.ietype != 256:
             continue
         # scapy has no Updated PDR: its IEs are read as a Created PDR's
         for f in IE_CreatedPDR(b"\x00\x08" + bytes(ie)[2:]).IE_list:
             if isinstance(f, IE_FTEID):
-                out.append(f"updated-teid={f.TEID:#x} addr={f.ipv4}")
+                out.append(f"updated-teid={f.TEID:#x} addr={fteid_addr(f)}")
     for ie in ies(rsp, IE_UsageReport_SDR):
         for f in ie.IE_list:
             if isinstance(f, IE_VolumeMeasurement):
@@ -198,6 +203,15 @@ def result(rsp):
     for ie in ies(rsp, IE_UPFunctionFeatures):
         out.append(f"ftup={ie.FTUP}")
     return " ".join(out)
+
+
+def fteid_addr(f):
+    return f.ipv6 if f.V6 else f.ipv4
+
+
+def choose(**kw):
+    """An F-TEID to CHOOSE in the access node's family"""
+    return IE_FTEID(V4=int(not access_v6), V6=int(access_v6), CH=1, **kw)
 
 
 def ue_ip(ue, sd=0):
@@ -225,7 +239,7 @@ def uplink_pdr(ni, ue):
     """open5gs' uplink PDR with the F-TEID to CHOOSE"""
     return IE_CreatePDR(IE_list=[
         IE_PDR_Id(id=1), IE_Precedence(precedence=255),
-        uplink_pdi(ni, ue, IE_FTEID(V4=1, CH=1, CHID=1, choose_id=5)),
+        uplink_pdi(ni, ue, choose(CHID=1, choose_id=5)),
         IE_OuterHeaderRemoval(header=0), IE_FAR_Id(id=1),
         IE_URR_Id(id=1), IE_QER_Id(id=1)])
 
@@ -235,7 +249,7 @@ def mod_choose(seid, ue):
     return s.hdr(0, seid) / PFCPSessionModificationRequest(IE_list=[
         IE_UpdatePDR(IE_list=[
             IE_PDR_Id(id=1),
-            uplink_pdi("internet", ue, IE_FTEID(V4=1, CH=1))])])
+            uplink_pdi("internet", ue, choose())])])
 
 
 def est(ni="internet", ue="10.45.0.2", with_fseid=True):
@@ -254,8 +268,11 @@ def mod_quota(seid, total):
 
 
 def mod(seid, far_id, teid, sndem=False):
-    fwd = [IE_DestinationInterface(interface=s.ACCESS),
-           IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=access)]
+    if access_v6:
+        ohc = IE_OuterHeaderCreation(GTPUUDPIPV6=1, TEID=teid, ipv6=access)
+    else:
+        ohc = IE_OuterHeaderCreation(GTPUUDPIPV4=1, TEID=teid, ipv4=access)
+    fwd = [IE_DestinationInterface(interface=s.ACCESS), ohc]
     if sndem:
         fwd.append(IE_PFCPSMReqFlags(SNDEM=1))
     return s.hdr(0, seid) / PFCPSessionModificationRequest(IE_list=[
