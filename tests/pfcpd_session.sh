@@ -11,7 +11,8 @@
 # with it; an Update PDR asking for a new F-TEID gets it in an Updated
 # PDR and the context moves to it; a path switch with SNDEM sends one
 # End Marker on the old path; then the same for an IPv6 UE, and for an
-# IPv4 UE over the IPv6 transport (PFCP and GTP-U).  A session
+# IPv4 UE over the IPv6 transport (PFCP and GTP-U), where an SMF that
+# restarts, or stops answering heartbeats, loses its sessions.  A session
 # whose URR has a Volume Threshold and a Measurement Period sends Session
 # Report Requests: one when the pings cross the threshold
 # (sent again when unanswered), one when the period ends (answered
@@ -337,7 +338,7 @@ addr "$smf" smf0 fd00::2/64
 cat >"$tmp/pfcpd6.conf" <<EOF
 node-id fd00::1
 listen fd00::1
-heartbeat-interval 0
+heartbeat-interval $((2 * TIME_SCALE))
 network-instance internet apn0
 table-mode owned
 gtpu-address 2001:db8:1::2
@@ -381,12 +382,34 @@ tshark_check "IPv6 transport: the uplink in IPv6" "$tmp/uplink6.pcap" "$teid"
 expect_rsp "IPv6 transport: Session Deletion, with usage" del \
 	" cause=1 ul=[1-9][0-9]* dl=[1-9][0-9]* "
 expect_eq "IPv6 transport: no context left" "$(ctx_count)" 0
-expect_rsp "IPv6 transport: Association Release" release " cause=1 "
+
+# An SMF that restarted (a new Recovery Time Stamp in its Heartbeat
+# Request) had its sessions deleted; one that stops answering the
+# agent's heartbeats is lost after 3 intervals, its sessions with it.
+smf est >/dev/null
+smf mod 0x200 >/dev/null
+expect_eq "IPv6 transport: a new session, forwarding" "$(ctx_count)" 1
+expect_rsp "IPv6 transport: the SMF restarts: a Heartbeat Request with a new Recovery Time Stamp" \
+	restart " type=2 "
+expect_eq "IPv6 transport: the restarted SMF's session is gone" "$(ctx_count)" 0
+expect_rsp "IPv6 transport: a Deletion of it" del " cause=65 "
+expect_rsp "IPv6 transport: the association stays" est " cause=1 "
+smf mod 0x200 >/dev/null
+expect_eq "IPv6 transport: another session, forwarding" "$(ctx_count)" 1
+smf heartbeats off >/dev/null
+busywait 20000 sh -c '[ "$("$0" -n "$1" ctx list | wc -l)" = 0 ]' "$GTPU" "$gw" &&
+	PASS "IPv6 transport: heartbeats unanswered: the session goes with the peer" ||
+	FAIL "IPv6 transport: heartbeats unanswered: $(ctx_count) contexts left"
+expect_rsp "IPv6 transport: the lost peer's Association Release" release " cause=72 "
 kill "$agent"
 wait "$agent" 2>/dev/null
 busywait 5000 sh -c '! ip netns exec "$0" nft list table inet gateway >/dev/null 2>&1' "$gw" &&
 	PASS "IPv6 transport: the owned gateway goes with the agent" ||
 	FAIL "IPv6 transport: the owned gateway outlived the agent"
+grep -q '^nf_gtpu_pfcp_peer_events_total{event="restart"} 1$' "$tmp/stats6" &&
+	grep -q '^nf_gtpu_pfcp_peer_events_total{event="timeout"} 1$' "$tmp/stats6" &&
+	PASS "IPv6 transport: the restart and the lost peer counted" ||
+	FAIL "IPv6 transport: peer events: $(grep peer_events "$tmp/stats6")"
 
 # All that the agents counted as sent reaches the capture
 sent=$(cat "$tmp/stats" "$tmp/stats6" |
@@ -404,10 +427,11 @@ types=$(cut -f1 "$tmp/pfcp.txt" | sort -nu | xargs)
 bad=$(awk -F'\t' '{ bad = $1 == "" || $3 != ""; n = split($2, s, ",")
 	for (i = 1; i <= n; i++) if (s[i] + 0 >= 6291456) bad = 1 }
 	bad { print NR ": " $0 }' "$tmp/pfcp.txt" | head -n 5 | xargs)
-# Association Setup and Release, Session Establishment, Modification
-# and Deletion Responses, Session Report Requests (no heartbeats)
+# Heartbeat Request and Response, Association Setup and Release, Session
+# Establishment, Modification and Deletion Responses, Session Report
+# Requests
 n=$(wc -l <"$tmp/pfcp.txt")
-[ "$types" = "6 10 51 53 55 56" ] && [ "$n" = "$sent" ] && [ -z "$bad" ] &&
+[ "$types" = "1 2 6 10 51 53 55 56" ] && [ "$n" = "$sent" ] && [ -z "$bad" ] &&
 	PASS "tshark dissects all $n PFCP messages the agent sent cleanly (types $types)" ||
 	FAIL "tshark: $n PFCP messages of $sent sent, types '$types', bad: $bad"
 tshark_check "the End Marker" "$tmp/end_marker.pcap" 0x200

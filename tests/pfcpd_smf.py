@@ -19,6 +19,10 @@
 #   mod-seid SEID     -> a Modification of another SEID
 #   del               -> cause=1 [ul=U dl=D total=T]: the Usage Report
 #   release           -> Association Release: cause=1
+#   restart           -> a Heartbeat Request with a new Recovery Time
+#                        Stamp, as from a restarted SMF: type=2 (its
+#                        Heartbeat Response)
+#   heartbeats off    -> ok: the agent's Heartbeat Requests go unanswered
 #   urr VOLTH PERIOD  -> ok: later establishments' URR reports on a
 #                        Volume Threshold of VOLTH octets in total and
 #                        every PERIOD seconds
@@ -38,9 +42,10 @@
 #                        seqn=N trigger=T,... ul= dl= total= secs=
 #                        answered=C
 #
-# Session Report Requests are answered whenever they come, cause 1
-# unless told otherwise; each (not its retransmissions) is kept for
-# "report".
+# A thread reads the socket: the agent's Heartbeat Requests are answered
+# (unless turned off) and its Session Report Requests too, whenever they
+# come, cause 1 unless told otherwise; each report (not its
+# retransmissions) is kept for "report".
 #
 # usage: pfcpd_smf.py AGENT_ADDR SMF_ADDR ACCESS_ADDR
 # (IPv4 or IPv6 addresses: PFCP over the family of AGENT_ADDR, the agent
@@ -48,8 +53,10 @@
 # ACCESS_ADDR)
 
 import os
+import queue
 import socket
 import sys
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "pfcpd", "tests"))
@@ -74,13 +81,16 @@ family = socket.AF_INET6 if ":" in agent else socket.AF_INET
 access_v6 = ":" in access
 sock = socket.socket(family, socket.SOCK_DGRAM)
 sock.bind((me, 8805))
-sock.settimeout(10)
 seq = 0
 up_seid = 0
 urr = s.urr()
 report_causes = {}      # trigger: the cause to answer its next report with
 reports = []            # results of the Session Report Requests kept
 reports_seen = set()    # their sequence numbers: retransmissions
+reports_cv = threading.Condition()     # guards both
+responses = queue.Queue()       # the agent's responses to our requests
+answer_heartbeats = True
+recovery = s.RECOVERY   # our Recovery Time Stamp: a new one after "restart"
 
 
 def triggers(ur):
@@ -123,53 +133,58 @@ def answer_report(req, sender):
     reports.append(usage_report(req, cause))
 
 
-def receive(s_):
-    """The next message that is not a Session Report Request"""
+def receiver():
+    """The agent's requests answered, its responses queued"""
     while True:
-        data, sender = s_.recvfrom(65535)
+        data, sender = sock.recvfrom(65535)
         msg = PFCP(data)
-        if msg.message_type != 56:
-            return msg
-        answer_report(msg, sender)
+        if msg.message_type == 1:
+            if answer_heartbeats:
+                sock.sendto(bytes(s.heartbeat_rsp(msg.seq, recovery)), sender)
+        elif msg.message_type == 56:
+            with reports_cv:
+                answer_report(msg, sender)
+                reports_cv.notify()
+        else:
+            responses.put(msg)
 
 
 def wait_report(trigger):
     """The first report kept with trigger, waiting up to 20 s for it
     (times TEST_TIME_SCALE)"""
-    for _ in range(20 * int(os.environ.get("TEST_TIME_SCALE", "1"))):
+    def first():
         for r in reports:
             if trigger in r.split(" trigger=")[1].split()[0].split(","):
                 del reports[:reports.index(r) + 1]
                 return r
-        sock.settimeout(1)
-        try:
-            receive(sock)
-        except socket.timeout:
-            pass
-        finally:
-            sock.settimeout(10)
-    return "error=no-report"
+        return None
+
+    with reports_cv:
+        r = reports_cv.wait_for(
+            first, 20 * int(os.environ.get("TEST_TIME_SCALE", "1")))
+    return r or "error=no-report"
 
 
 def exchange(msg, src=None):
-    """msg to the agent, its response; from address src if given."""
+    """msg to the agent, its response; from address src if given (a
+    socket of its own, which only the response reaches)"""
     global seq
     seq += 1
     msg[PFCP].seq = seq
-    s = sock
-    if src:
-        s = socket.socket(family, socket.SOCK_DGRAM)
-        s.bind((src, 8805))
-        s.settimeout(10)
-    try:
-        s.sendto(bytes(msg), (agent, 8805))
+    if not src:
+        sock.sendto(bytes(msg), (agent, 8805))
         while True:
-            rsp = receive(s)
+            rsp = responses.get(timeout=10)
             if rsp.seq == seq:
                 return rsp
-    finally:
-        if src:
-            s.close()
+    with socket.socket(family, socket.SOCK_DGRAM) as s_:
+        s_.bind((src, 8805))
+        s_.settimeout(10)
+        s_.sendto(bytes(msg), (agent, 8805))
+        while True:
+            rsp = PFCP(s_.recvfrom(65535)[0])
+            if rsp.seq == seq:
+                return rsp
 
 
 def ies(rsp, cls):
@@ -281,13 +296,14 @@ def mod(seid, far_id, teid, sndem=False):
             IE_UpdateForwardingParameters(IE_list=fwd)])])
 
 
+threading.Thread(target=receiver, daemon=True).start()
 for line in sys.stdin:
     w = line.split()
     if not w:
         continue
     try:
         if w[0] == "assoc":
-            r = exchange(s.assoc_setup_req(0, me))
+            r = exchange(s.assoc_setup_req(0, me, recovery))
         elif w[0] == "est":
             r = exchange(est(*w[1:3]))
             f = ies(r, IE_FSEID)
@@ -315,6 +331,15 @@ for line in sys.stdin:
             r = exchange(est(), w[1])
         elif w[0] == "release":
             r = exchange(s.assoc_release_req(0, me))
+        elif w[0] == "restart":
+            recovery += 1
+            r = exchange(s.heartbeat_req(0, recovery))
+            print(f"type={r.message_type}", flush=True)
+            continue
+        elif w[0] == "heartbeats" and w[1:] == ["off"]:
+            answer_heartbeats = False
+            print("ok", flush=True)
+            continue
         elif w[0] == "urr" and len(w) == 1:
             urr = s.urr()
             print("ok", flush=True)
@@ -338,7 +363,8 @@ for line in sys.stdin:
         elif w[0] == "mod-quota":
             r = exchange(mod_quota(up_seid, int(w[1])))
         elif w[0] == "report-cause":
-            report_causes[w[2]] = int(w[1])
+            with reports_cv:
+                report_causes[w[2]] = int(w[1])
             print("ok", flush=True)
             continue
         elif w[0] == "report":
@@ -348,5 +374,6 @@ for line in sys.stdin:
             print(f"error=unknown-command {w[0]}", flush=True)
             continue
         print(result(r), flush=True)
-    except (socket.timeout, IndexError, AttributeError, KeyError) as e:
+    except (socket.timeout, queue.Empty, IndexError, AttributeError,
+            KeyError) as e:
         print(f"error={type(e).__name__}", flush=True)
