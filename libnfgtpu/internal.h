@@ -44,6 +44,7 @@ struct link_name {
 struct nfgtpu {
 	struct mnl_socket *nl;	/* NETLINK_NETFILTER */
 	struct mnl_socket *rt;	/* NETLINK_ROUTE */
+	struct mnl_socket *link_events;	/* NETLINK_ROUTE, RTMGRP_LINK */
 	int netns_fd;		/* -1: the caller's */
 	uint32_t seq;
 	/* the last error */
@@ -54,7 +55,8 @@ struct nfgtpu {
 	bool layout_known;
 	struct map_info maps[GW_MAPS];
 	bool owned;
-	/* network devices, read once per transaction */
+	/* network devices, read again after any link event */
+	bool links_known;
 	struct link_name *links;
 	size_t nlinks;
 };

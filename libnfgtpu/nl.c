@@ -97,6 +97,22 @@ static struct mnl_socket *open_socket(int bus)
 	return nl;
 }
 
+/*
+ * Link events keep the handle's table of devices true: subscribed to
+ * before the first dump, so that no change can fall between the two.
+ */
+static struct mnl_socket *open_link_events(void)
+{
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_ROUTE,
+						 SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+	if (nl && mnl_socket_bind(nl, RTMGRP_LINK, MNL_SOCKET_AUTOPID) < 0) {
+		mnl_socket_close(nl);
+		return NULL;
+	}
+	return nl;
+}
+
 /* Sockets belong to the namespace they are created in: enter it for that
  * moment only.
  */
@@ -119,6 +135,9 @@ static int open_sockets(struct nfgtpu *h)
 		err = errno;
 	h->rt = open_socket(NETLINK_ROUTE);
 	if (!h->rt && !err)
+		err = errno;
+	h->link_events = open_link_events();
+	if (!h->link_events && !err)
 		err = errno;
 	if (self >= 0) {
 		if (setns(self, CLONE_NEWNET) < 0 && !err)
@@ -163,6 +182,8 @@ EXPORT void nfgtpu_close(struct nfgtpu *h)
 		mnl_socket_close(h->nl);
 	if (h->rt)
 		mnl_socket_close(h->rt);
+	if (h->link_events)
+		mnl_socket_close(h->link_events);
 	if (h->netns_fd >= 0)
 		close(h->netns_fd);
 	free(h->links);
@@ -262,12 +283,32 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/* Drain the link events: true if any came, or some were lost (ENOBUFS) */
+static bool links_changed(struct nfgtpu *h)
+{
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	bool changed = false;
+	ssize_t n;
+
+	for (;;) {
+		n = mnl_socket_recvfrom(h->link_events, buf, sizeof(buf));
+		if (n <= 0 && !(n < 0 && errno == ENOBUFS))
+			return changed;
+		changed = true;
+	}
+}
+
+/* The devices, dumped again only if a link event has come since */
 int nfgtpu_links_read(struct nfgtpu *h)
 {
 	char buf[REQ_BUF] = {};
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
 
+	if (!links_changed(h) && h->links_known)
+		return 0;
+	h->links_known = false;
+	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
@@ -275,7 +316,10 @@ int nfgtpu_links_read(struct nfgtpu *h)
 	free(h->links);
 	h->links = NULL;
 	h->nlinks = 0;
-	return query_on(h, h->rt, nlh, link_cb, h);
+	if (query_on(h, h->rt, nlh, link_cb, h) < 0)
+		return -1;
+	h->links_known = true;
+	return 0;
 }
 
 uint32_t nfgtpu_link_index(const struct nfgtpu *h, const char *name)
@@ -312,7 +356,6 @@ static int grow(struct txn *t, size_t more)
 	buf = realloc(t->buf, cap);
 	if (!buf)
 		return nfgtpu_fail(t->h, ENOMEM, -1, "out of memory");
-	memset(buf + t->cap, 0, cap - t->cap);
 	t->buf = buf;
 	t->cap = cap;
 	return 0;
