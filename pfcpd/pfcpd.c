@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <search.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -148,7 +149,9 @@ struct pfcpd {
 	uint64_t end_markers[2];	/* sent, not sent */
 	struct session **sess;	/* by slot */
 	uint32_t n_slots, n_sess, sess_gen;
+	uint32_t free_slot;	/* none is free below it */
 	struct teid_alloc alloc;
+	void *teids;		/* tsearch() tree of struct teid_ref */
 	/* usage reporting */
 	struct kctr *kctr;	/* every context's counters, by TEID */
 	size_t n_kctr, kctr_size;
@@ -722,7 +725,7 @@ static struct session *sess_new(struct pfcpd *d)
 	struct session **t, *s;
 	uint32_t i, n;
 
-	for (i = 0; i < d->n_slots && d->sess[i]; i++)
+	for (i = d->free_slot; i < d->n_slots && d->sess[i]; i++)
 		;
 	if (i == d->n_slots) {
 		n = d->n_slots ? d->n_slots * 2 : 64;
@@ -738,13 +741,93 @@ static struct session *sess_new(struct pfcpd *d)
 		return NULL;
 	s->seid = (uint64_t)++d->sess_gen << 32 | (i + 1);
 	d->sess[i] = s;
+	d->free_slot = i + 1;
 	d->n_sess++;
 	return s;
 }
 
+/*
+ * The local F-TEIDs of the sessions' PDRs, each with the number of PDRs
+ * naming it, so that allocating one does not scan every session.
+ */
+struct teid_ref {
+	uint32_t teid, refs;
+};
+
+static int teid_cmp(const void *a, const void *b)
+{
+	const struct teid_ref *x = a, *y = b;
+
+	return x->teid < y->teid ? -1 : x->teid > y->teid;
+}
+
+static void teid_ref_add(struct pfcpd *d, uint32_t teid)
+{
+	struct teid_ref key = { .teid = teid }, **found, *e;
+
+	found = tfind(&key, &d->teids, teid_cmp);
+	if (found) {
+		(*found)->refs++;
+		return;
+	}
+	e = malloc(sizeof(*e));
+	if (e) {
+		*e = key;
+		e->refs = 1;
+	}
+	if (!e || !tsearch(e, &d->teids, teid_cmp)) {
+		/* the kernel refuses a context on it if it is reused */
+		logmsg(d, false, "TEID 0x%x: out of memory, not indexed", teid);
+		free(e);
+	}
+}
+
+static void teid_ref_put(struct pfcpd *d, uint32_t teid)
+{
+	struct teid_ref key = { .teid = teid }, **found, *e;
+
+	found = tfind(&key, &d->teids, teid_cmp);
+	if (!found || --(*found)->refs)
+		return;
+	e = *found;
+	tdelete(e, &d->teids, teid_cmp);
+	free(e);
+}
+
+/* The TEIDs of rules r taken (add) or given back */
+static void teids_count(struct pfcpd *d, const struct sess_rules *r, bool add)
+{
+	const struct pfcp_pdr *p;
+	uint32_t j;
+
+	for (j = 0; j < r->n_pdr; j++) {
+		p = &r->pdr[j];
+		if (!(p->pdi.present & PFCP_PDI_HAS_FTEID))
+			continue;
+		if (add)
+			teid_ref_add(d, p->pdi.fteid.teid);
+		else
+			teid_ref_put(d, p->pdi.fteid.teid);
+	}
+}
+
+/* Is this TEID taken by a session? */
+static bool teid_used(void *data, uint32_t teid)
+{
+	const struct pfcpd *d = data;
+	struct teid_ref key = { .teid = teid };
+
+	return tfind(&key, &d->teids, teid_cmp);
+}
+
 static void sess_free(struct pfcpd *d, struct session *s)
 {
-	d->sess[(uint32_t)s->seid - 1] = NULL;
+	uint32_t slot = (uint32_t)s->seid - 1;
+
+	teids_count(d, &s->rules, false);
+	d->sess[slot] = NULL;
+	if (slot < d->free_slot)
+		d->free_slot = slot;
 	d->n_sess--;
 	free(s);
 }
@@ -764,26 +847,6 @@ static void sessions_free(struct pfcpd *d)
 	free(d->sess);
 	d->sess = NULL;
 	d->n_slots = 0;
-}
-
-/* TEIDs in use by any session: scanned, fine for thousands of them */
-static bool teid_used(void *data, uint32_t teid)
-{
-	const struct pfcpd *d = data;
-	const struct pfcp_pdr *p;
-	const struct session *s;
-	uint32_t i, j;
-
-	for (i = 0; i < d->n_slots; i++) {
-		s = d->sess[i];
-		for (j = 0; s && j < s->rules.n_pdr; j++) {
-			p = &s->rules.pdr[j];
-			if (p->pdi.present & PFCP_PDI_HAS_FTEID &&
-			    p->pdi.fteid.teid == teid)
-				return true;
-		}
-	}
-	return false;
 }
 
 static int change_put(struct nfgtpu_batch *b, struct change *ch,
@@ -999,6 +1062,8 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	n = existing ? sess_end_markers(&s->rules, &d->msg, r, old_paths) : 0;
 	for (i = 0; i < n; i++)
 		end_marker_send(d, &old_paths[i]);
+	teids_count(d, &s->rules, false);
+	teids_count(d, r, true);
 	s->rules = *r;
 	s->meas = ms;
 	ret = 0;
