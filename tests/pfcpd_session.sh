@@ -363,9 +363,15 @@ fi
 ip netns exec "$acc" nft delete element inet access uplink4 "{ $(ms_addr 4) }" 2>/dev/null
 ip netns exec "$acc" nft add table inet access6 \
 	'{ chain uplink { type filter hook forward priority -151; }; }'
-ip netns exec "$acc" "$RULESET_RULE" inet access6 uplink \
-	meta:iifname:r0 cmp:r0:eq:str=acc-ms meta:nfproto:r1 cmp:r1:eq:02 \
-	imm:r0:ip6=2001:db8:1::2 imm:r4:u32="$teid" gtp-encap:ip6:r0:r4
+# acc_uplink6 TEID: the access node encapsulates the MS's IPv4 uplink in
+# IPv6, to the gateway's 2001:db8:1::2 with TEID
+acc_uplink6() {
+	ip netns exec "$acc" nft flush chain inet access6 uplink
+	ip netns exec "$acc" "$RULESET_RULE" inet access6 uplink \
+		meta:iifname:r0 cmp:r0:eq:str=acc-ms meta:nfproto:r1 cmp:r1:eq:02 \
+		imm:r0:ip6=2001:db8:1::2 imm:r4:u32="$1" gtp-encap:ip6:r0:r4
+}
+acc_uplink6 "$teid"
 capture "$gw" gw-tr "$tmp/uplink6.pcap" \
 	"ip6 and udp dst port 2152 and dst host 2001:db8:1::2"
 expect_rsp "IPv6 transport: Session Modification to FORW, an IPv6 peer" \
@@ -383,12 +389,22 @@ expect_rsp "IPv6 transport: Session Deletion, with usage" del \
 	" cause=1 ul=[1-9][0-9]* dl=[1-9][0-9]* "
 expect_eq "IPv6 transport: no context left" "$(ctx_count)" 0
 
+# The APN device made again (a new index) while the agent runs: the next
+# context names the new one, not the index the agent's handle resolved
+# the name to before.
+ip -n "$gw" link del apn0
+ip -n "$gw" link add apn0 type apn
+ip -n "$gw" link set apn0 up
+ip -n "$gw" route add 10.45.0.0/24 dev apn0
 # An SMF that restarted (a new Recovery Time Stamp in its Heartbeat
 # Request) had its sessions deleted; one that stops answering the
 # agent's heartbeats is lost after 3 intervals, its sessions with it.
-smf est >/dev/null
+[[ " $(smf est) " =~ \ teid=(0x[0-9a-f]+)\  ]] && acc_uplink6 "${BASH_REMATCH[1]}"
 smf mod 0x200 >/dev/null
 expect_eq "IPv6 transport: a new session, forwarding" "$(ctx_count)" 1
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" &&
+	PASS "IPv6 transport: ping both ways through the APN device made again" ||
+	FAIL "IPv6 transport: no ping through the APN device made again: $(gtpu ctx list)"
 expect_rsp "IPv6 transport: the SMF restarts: a Heartbeat Request with a new Recovery Time Stamp" \
 	restart " type=2 "
 expect_eq "IPv6 transport: the restarted SMF's session is gone" "$(ctx_count)" 0
