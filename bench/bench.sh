@@ -12,6 +12,8 @@
 #   install  time to load N contexts (nft batch, gtp driver netlink,
 #            gtpu over libnfgtpu) and the installing process's peak RSS
 #   ops      add then delete contexts one transaction each, with traffic
+#   pfcp     N PFCP sessions established, then deleted, one request at a
+#            time, through nf-gtpu-pfcpd (bench/pfcpgen plays the SMF)
 #   mem      kernel memory the loaded contexts take
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
 # tables and the plot from raw.jsonl.
@@ -36,7 +38,7 @@ quick)
 	echo "usage: bench.sh full|quick OUTDIR" >&2; exit 2 ;;
 esac
 : "${SIZES:=64 1400}" "${MS_MTU:=1464}" "${XT_MAX:=1000}" "${GTP_HSIZE:=524288}"
-: "${LIB_BATCH:=100000}"
+: "${LIB_BATCH:=100000}" "${PFCP_MAX:=100000}"
 : "${VARIANTS:=gen plain gtp nft xt lib}" "${TCP_VARIANTS:=plain gtp nft xt osmo}"
 
 # rec TYPE KEY VALUE...: one JSON object, numbers unquoted.
@@ -87,6 +89,9 @@ have_gtp=1
 [ -x "$GTP_GENL" ] || { echo "bench: no $GTP_GENL: the gtp driver is left out"; have_gtp=0; }
 have_lib=1
 [ -x "$GTPU" ] || { echo "bench: no $GTPU: libnfgtpu is left out"; have_lib=0; }
+have_pfcp=1
+[ -x "$PFCPD" ] && [ -x "$PFCPGEN" ] ||
+	{ echo "bench: no $PFCPD or $PFCPGEN: PFCP is left out"; have_pfcp=0; }
 have_osmo=1
 command -v osmo-ggsn >/dev/null && command -v sgsnemu >/dev/null ||
 	{ echo "bench: osmo-ggsn/sgsnemu not installed: left out"; have_osmo=0; }
@@ -381,6 +386,35 @@ profile() {
 	rm -f "$f.data"
 }
 
+# pfcp N: N sessions established, then deleted, by nf-gtpu-pfcpd on the
+# lib variant's (empty) gateway, each request waiting for its response:
+# one context each.  PFCP over the gateway namespace's loopback.
+pfcp() {
+	local n=$1 agent res rss
+	in_ns lib gw ip link set lo up
+	# not through in_ns: $! must be the agent's own PID
+	ip netns exec "$(ns_of lib gw)" "$PFCPD" -c "$BENCH_DIR/pfcpd-loopback.conf" \
+		2>"$tmp/pfcpd.log" &
+	agent=$!
+	until in_ns lib gw ss -Hlun "sport = :8805" | grep -q .; do
+		kill -0 $agent 2>/dev/null || break
+		sleep 0.2
+	done
+	res=$(in_ns lib gw "$PFCPGEN" -s 127.0.0.2 -p 192.0.2.1 127.0.0.1 "$n" 2>&1)
+	rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$agent/status" 2>/dev/null)
+	kill $agent 2>/dev/null
+	wait $agent
+	if [[ "$res" != established=* ]]; then
+		echo "bench: pfcp $n sessions failed: $res; $(tail -n 3 "$tmp/pfcpd.log")"
+		return 1
+	fi
+	# established= est_ns= deleted= del_ns=, in seconds
+	set -- $(sed 's/[a-z_]*=//g' <<<"$res" | awk '{ printf "%.6f %.6f", $2 / 1e9, $4 / 1e9 }')
+	rec pfcp contexts "$n" est_s "$1" del_s "$2" ${rss:+rss_kb "$rss"}
+	log "pfcp: $n sessions established in $1 s, deleted in $2 s," \
+		"the agent's peak RSS ${rss:-?} kB"
+}
+
 # lib_phase N: the library's install, and its operations at OPS_AT, with
 # nothing else loaded; then unloaded, so that its maps' garbage
 # collector does not run during the other measurements.  Its packet
@@ -393,6 +427,8 @@ lib_phase() {
 	settle
 	unload lib
 	[ "$n" -gt "$LIB_BATCH" ] && load lib-batch "$n" && settle && unload lib
+	[ $have_pfcp = 1 ] && [ "$n" -gt 1 ] && [ "$n" -le "$PFCP_MAX" ] && pfcp "$n" && settle
+	return 0
 }
 
 pps_phase() {

@@ -31,6 +31,8 @@ source "$PROJ/tests/ruleset.sh"
 GEN=${GEN:-$PROJ/build/bench/gtpgen}
 GTP_GENL=${GTP_GENL:-$PROJ/tests/gtp_genl}
 GTPU=${GTPU:-$PROJ/libnfgtpu/gtpu}
+PFCPD=${PFCPD:-$PROJ/pfcpd/nf-gtpu-pfcpd}
+PFCPGEN=${PFCPGEN:-$PROJ/build/bench/pfcpgen}
 MS_PREFIX=10.64.0.0/10
 
 ns_of() { echo "b$2-$1-$nsuffix"; }		# ns_of VARIANT ROLE

@@ -60,7 +60,7 @@ def main():
     recs = [json.loads(line) for line in open(os.path.join(out, "raw.jsonl"))
             if line.strip()]
     meta = next((r for r in recs if r["type"] == "meta"), {})
-    res = {"meta": meta, "pps": [], "tcp": [], "install": [], "ops": [],
+    res = {"meta": meta, "pps": [], "tcp": [], "install": [], "ops": [], "pfcp": [],
            "mem": [], "targets": []}
     lines = []
     p = lines.append
@@ -212,6 +212,22 @@ def main():
                   fmt(r["add_s"]), fmt(r["del_s"]), fmt(row["add_over_gtp"]),
                   fmt(row["del_over_gtp"]), fmt(pps / 1e3), row["traffic_dropped"]))
 
+    pfcp = {r["contexts"]: r for r in recs if r["type"] == "pfcp"}
+    if pfcp:
+        p("")
+        p("PFCP sessions through nf-gtpu-pfcpd (bench/pfcpgen as the SMF, one request at a"
+          " time, a context each), against the gtp driver's install of as many contexts")
+        for n, r in sorted(pfcp.items()):
+            row = dict(r)
+            row["est_over_gtp"] = ratio(r["est_s"], inst.get(("gtp", n)))
+            row["sessions_per_s"] = n / r["est_s"] if r["est_s"] else None
+            res["pfcp"].append(row)
+            p("  %9d sessions: established in %s s (%s/s), deleted in %s s; x gtp driver"
+              " install: %s; the agent's peak RSS %s MiB" % (
+                  n, fmt(r["est_s"]), fmt(row["sessions_per_s"]), fmt(r["del_s"]),
+                  fmt(row["est_over_gtp"]),
+                  fmt(r["rss_kb"] / 1024.0) if "rss_kb" in r else "?"))
+
     idle = [r for r in recs if r["type"] == "idle"]
     if idle:
         p("")
@@ -278,6 +294,9 @@ def main():
         if big:
             target("install %d contexts: %s peak RSS, MiB" % (big, v), rss[(v, big)], 64,
                    at_most=True)
+    for n, r in sorted(pfcp.items()):
+        target("establish %d PFCP sessions: x gtp driver install" % n,
+               ratio(r["est_s"], inst.get(("gtp", n))), 3, at_most=True)
     for (v, n), r in sorted(ops.items()):
         g = ops.get(("gtp", n))
         if v == "lib" and g:
