@@ -77,7 +77,7 @@ if [ "$(cat "$cache/config.stamp" 2>/dev/null)" != "$config_stamp" ]; then
 	# merge_config.sh -m does not check, and drops an option whose
 	# dependencies are off: make sure the checkers and what the suite
 	# needs survived.
-	for opt in KASAN PROVE_LOCKING DEBUG_KMEMLEAK UBSAN DEBUG_LIST PREEMPT_DYNAMIC 9P_FS \
+	for opt in KASAN PROVE_LOCKING DEBUG_KMEMLEAK UBSAN DEBUG_LIST PREEMPT_DYNAMIC FUNCTION_TRACER 9P_FS \
 		   GTP NF_TABLES NET_VRF VETH TUN; do
 		grep -qE "^CONFIG_$opt=[ym]" "$obj/.config" ||
 			{ echo "debug-kernel: CONFIG_$opt did not make it into .config" >&2; exit 1; }
