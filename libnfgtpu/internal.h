@@ -55,6 +55,9 @@ struct nfgtpu {
 	bool layout_known;
 	struct map_info maps[GW_MAPS];
 	bool owned;
+	/* a transaction buffer kept for the next one, all zero */
+	char *txn_buf;
+	size_t txn_cap;
 	/* network devices, read again after any link event */
 	bool links_known;
 	struct link_name *links;

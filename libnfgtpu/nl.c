@@ -187,6 +187,7 @@ EXPORT void nfgtpu_close(struct nfgtpu *h)
 	if (h->netns_fd >= 0)
 		close(h->netns_fd);
 	free(h->links);
+	free(h->txn_buf);
 	free(h);
 }
 
@@ -283,7 +284,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Drain the link events: true if any came, or some were lost (ENOBUFS) */
+/* Drain the link events: true if any came, or some were lost */
 static bool links_changed(struct nfgtpu *h)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
@@ -292,9 +293,12 @@ static bool links_changed(struct nfgtpu *h)
 
 	for (;;) {
 		n = mnl_socket_recvfrom(h->link_events, buf, sizeof(buf));
-		if (n <= 0 && !(n < 0 && errno == ENOBUFS))
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return changed;
+		/* an event, or events lost: too many, or one too long */
 		changed = true;
+		if (n < 0 && errno != ENOBUFS && errno != ENOSPC)
+			return changed;	/* cannot tell what came: read again */
 	}
 }
 
@@ -356,6 +360,8 @@ static int grow(struct txn *t, size_t more)
 	buf = realloc(t->buf, cap);
 	if (!buf)
 		return nfgtpu_fail(t->h, ENOMEM, -1, "out of memory");
+	/* libmnl leaves attributes' padding as it finds it: zeros */
+	memset(buf + t->cap, 0, cap - t->cap);
 	t->buf = buf;
 	t->cap = cap;
 	return 0;
@@ -369,6 +375,10 @@ int txn_init(struct txn *t, struct nfgtpu *h)
 	t->h = h;
 	t->err_index = -1;
 	t->seq0 = ++h->seq;
+	t->buf = h->txn_buf;
+	t->cap = h->txn_cap;
+	h->txn_buf = NULL;
+	h->txn_cap = 0;
 	if (grow(t, MNL_SOCKET_BUFFER_SIZE) < 0)
 		return -1;
 	nlh = nfgtpu_msg_start(t->buf, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC,
@@ -379,9 +389,34 @@ int txn_init(struct txn *t, struct nfgtpu *h)
 	return 0;
 }
 
+/* The bytes a transaction wrote: to its batch end, or to the end of its
+ * last message while that is open
+ */
+static size_t txn_written(struct txn *t)
+{
+	size_t end = t->len;
+
+	if (t->nmsgs && t->msgs[t->nmsgs - 1].off + txn_last(t)->nlmsg_len > end)
+		end = t->msgs[t->nmsgs - 1].off + txn_last(t)->nlmsg_len;
+	return end < t->cap ? end : t->cap;
+}
+
+/* Small buffers are kept, zeroed again, so that the next transaction
+ * neither allocates nor zeroes its room; a large one is given back.
+ */
+#define TXN_BUF_KEPT	(1 << 20)
+
 void txn_free(struct txn *t)
 {
-	free(t->buf);
+	struct nfgtpu *h = t->h;
+
+	if (t->buf && h && !h->txn_buf && t->cap <= TXN_BUF_KEPT) {
+		memset(t->buf, 0, txn_written(t));
+		h->txn_buf = t->buf;
+		h->txn_cap = t->cap;
+	} else {
+		free(t->buf);
+	}
 	free(t->msgs);
 	free(t->elems);
 	memset(t, 0, sizeof(*t));
