@@ -129,7 +129,7 @@ for cmd in iptables ip6tables; do
 done
 tr=/sys/kernel/tracing
 if mount_tracefs && ! grep -qw function $tr/available_tracers; then
-	# (make check-debug's kernel is built without it)
+	# (a kernel built without CONFIG_FUNCTION_TRACER)
 	echo "SKIP: skb_checksum() calls not counted: this kernel has no function tracer"
 	umount_tracefs
 elif echo skb_checksum >$tr/set_ftrace_filter &&
