@@ -5,7 +5,9 @@
  * A context is up to four elements: uplink4/uplink6 keyed by its TEID
  * (data: APN device index . MS address), downlink4 keyed by APN device
  * index . MS IPv4 address and downlink6 by APN device name . MS /64
- * (data: peer . peer TEID [. QFI]).  A transaction puts the elements of
+ * (data: peer . peer TEID [. QFI]).  A context without a downlink has no
+ * downlink element, and a buffering one has an element of the same key
+ * in buffer4/buffer6 instead.  A transaction puts the elements of
  * many contexts into one message per map, split at 60 KiB, and many such
  * messages into one batch.
  */
@@ -26,6 +28,8 @@ struct nfgtpu_batch {
 		enum nfgtpu_op op;
 		struct nfgtpu_ctx ctx;
 		uint32_t ifindex;	/* of ctx.apn */
+		/* the elements it deletes, then adds: MAP_BIT()s */
+		unsigned int del_maps, new_maps;
 		/* modify: the downlink counters the new elements start from */
 		struct nfgtpu_counter carry[2];
 	} *ops;
@@ -83,11 +87,70 @@ static bool map_has(const struct nfgtpu *h, enum gw_map m)
 	return h->maps[m].present;
 }
 
+#define MAP_BIT(m)	(1u << (m))
+#define DL_MAPS		(MAP_BIT(DOWNLINK4) | MAP_BIT(DOWNLINK6) | \
+			 MAP_BIT(BUFFER4) | MAP_BIT(BUFFER6))
+
+static bool is_map4(enum gw_map m)
+{
+	return m == UPLINK4 || m == DOWNLINK4 || m == BUFFER4;
+}
+
+static bool has_downlink(const struct nfgtpu_ctx *c)
+{
+	return !(c->flags & (NFGTPU_CTX_NO_DOWNLINK | NFGTPU_CTX_BUFFER));
+}
+
+/* Has the context an element in map m? */
+static bool ctx_in_map(const struct nfgtpu_ctx *c, enum gw_map m)
+{
+	if (!(c->flags & (is_map4(m) ? NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6)))
+		return false;
+	if (m == DOWNLINK4 || m == DOWNLINK6)
+		return has_downlink(c);
+	if (m == BUFFER4 || m == BUFFER6)
+		return c->flags & NFGTPU_CTX_BUFFER;
+	return true;
+}
+
+static unsigned int ctx_maps(const struct nfgtpu_ctx *c)
+{
+	unsigned int bits = 0;
+	int m;
+
+	for (m = 0; m < GW_MAPS; m++)
+		if (ctx_in_map(c, m))
+			bits |= MAP_BIT(m);
+	return bits;
+}
+
+/* The downlink checks: peer, QFI */
+static int check_downlink(struct nfgtpu *h, const struct nfgtpu_ctx *c,
+			  long index)
+{
+	bool v6 = gw_peer6(h);
+
+	if (c->peer_family != (v6 ? AF_INET6 : AF_INET))
+		return ctx_fail(h, index, c, EAFNOSUPPORT, v6 ?
+				"the gateway's transport is IPv6: peer must be IPv6" :
+				"the gateway's transport is IPv4: peer must be IPv4");
+	if (!c->peer_teid)
+		return ctx_fail(h, index, c, EINVAL, "peer TEID 0 is reserved");
+	if (gw_qfi(h) && !(c->flags & NFGTPU_CTX_QFI))
+		return ctx_fail(h, index, c, EINVAL,
+				"the gateway's downlink carries a QFI: give one");
+	if (!gw_qfi(h) && c->flags & NFGTPU_CTX_QFI)
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"the gateway was set up without QFI");
+	if (c->flags & NFGTPU_CTX_QFI && c->qfi > 63)
+		return ctx_fail(h, index, c, ERANGE, "QFI above 63");
+	return 0;
+}
+
 /* Everything the kernel would not check, or not say clearly */
 static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 {
 	const struct nfgtpu_ctx *c = &o->ctx;
-	bool v6 = gw_peer6(h);
 
 	if (!c->teid)
 		return ctx_fail(h, index, c, EINVAL, "TEID 0 is reserved");
@@ -107,20 +170,16 @@ static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 	    (c->flags & NFGTPU_CTX_MS6 && !map_has(h, UPLINK6)))
 		return ctx_fail(h, index, c, EOPNOTSUPP,
 				"the gateway has no map for this MS family");
-	if (c->peer_family != (v6 ? AF_INET6 : AF_INET))
-		return ctx_fail(h, index, c, EAFNOSUPPORT, v6 ?
-				"the gateway's transport is IPv6: peer must be IPv6" :
-				"the gateway's transport is IPv4: peer must be IPv4");
-	if (!c->peer_teid)
-		return ctx_fail(h, index, c, EINVAL, "peer TEID 0 is reserved");
-	if (gw_qfi(h) && !(c->flags & NFGTPU_CTX_QFI))
+	if ((c->flags & NFGTPU_CTX_NO_DOWNLINK) &&
+	    (c->flags & NFGTPU_CTX_BUFFER))
 		return ctx_fail(h, index, c, EINVAL,
-				"the gateway's downlink carries a QFI: give one");
-	if (!gw_qfi(h) && c->flags & NFGTPU_CTX_QFI)
+				"no downlink and buffering: choose one");
+	if ((c->flags & NFGTPU_CTX_BUFFER) &&
+	    !map_has(h, c->flags & NFGTPU_CTX_MS4 ? BUFFER4 : BUFFER6))
 		return ctx_fail(h, index, c, EOPNOTSUPP,
-				"the gateway was set up without QFI");
-	if (c->flags & NFGTPU_CTX_QFI && c->qfi > 63)
-		return ctx_fail(h, index, c, ERANGE, "QFI above 63");
+				"the gateway buffers no downlink (set up without buffering)");
+	if (has_downlink(c) && check_downlink(h, c, index) < 0)
+		return -1;
 	if (c->flags & NFGTPU_CTX_TIMEOUT && o->op == NFGTPU_OP_MODIFY)
 		return ctx_fail(h, index, c, EINVAL,
 				"modify cannot change a timeout");
@@ -195,11 +254,13 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 		put_data(nlh, NFTA_SET_ELEM_DATA, data, m == UPLINK4 ? 8 : 20);
 		break;
 	case DOWNLINK4:
+	case BUFFER4:
 		memcpy(key, &o->ifindex, 4);
 		memcpy(key + 4, &c->ms4, 4);
 		put_data(nlh, NFTA_SET_ELEM_KEY, key, 8);
 		break;
 	case DOWNLINK6:
+	case BUFFER6:
 		key6(c, key, end);
 		put_data(nlh, NFTA_SET_ELEM_KEY, key, 32);
 		put_data(nlh, NFTA_SET_ELEM_KEY_END, end, 32);
@@ -219,35 +280,25 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 	return 0;
 }
 
-static bool ctx_in_map(const struct nfgtpu_ctx *c, enum gw_map m)
-{
-	return c->flags & (m == UPLINK4 || m == DOWNLINK4 ?
-			   NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6);
-}
-
-/* The elements of ops [from, to), all of the same operation, map by map */
+/*
+ * The elements of ops [from, to), all of the same operation, map by
+ * map: the deletions, then the additions.
+ */
 static int put_run(struct txn *t, const struct op *ops, size_t from, size_t to)
 {
-	static const uint16_t steps[][2] = {
-		/* per operation: message types in order; 0 ends */
-		[NFGTPU_OP_ADD] = { NFT_MSG_NEWSETELEM, 0 },
-		[NFGTPU_OP_MODIFY] = { NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM },
-		[NFGTPU_OP_DELETE] = { NFT_MSG_DELSETELEM, 0 },
-	};
-	enum nfgtpu_op op = ops[from].op;
+	static const uint16_t types[] = { NFT_MSG_DELSETELEM, NFT_MSG_NEWSETELEM };
+	unsigned int bits;
 	size_t s, i;
 	int m;
 
-	for (s = 0; s < 2 && steps[op][s]; s++)
-		for (m = 0; m < GW_MAPS; m++) {
-			/* modify: the downlink only */
-			if (op == NFGTPU_OP_MODIFY && (m == UPLINK4 || m == UPLINK6))
-				continue;
-			for (i = from; i < to; i++)
-				if (ctx_in_map(&ops[i].ctx, m) &&
-				    put_elem(t, steps[op][s], m, &ops[i], i) < 0)
+	for (s = 0; s < ARRAY_SIZE(types); s++)
+		for (m = 0; m < GW_MAPS; m++)
+			for (i = from; i < to; i++) {
+				bits = s ? ops[i].new_maps : ops[i].del_maps;
+				if (bits & MAP_BIT(m) &&
+				    put_elem(t, types[s], m, &ops[i], i) < 0)
 					return -1;
-		}
+			}
 	return 0;
 }
 
@@ -400,6 +451,29 @@ static int read_elems(struct nfgtpu *h, enum gw_map m,
 	return nfgtpu_query(h, nlh, elems_cb, es);
 }
 
+/*
+ * Read one element of map m by key: 1 found (in *e), 0 not there, -1 on
+ * another error.
+ */
+static int get_elem(struct nfgtpu *h, enum gw_map m, const struct elem_key *k,
+		    struct elem *e)
+{
+	struct elems es = {};
+	int ret;
+
+	ret = read_elems(h, m, k, &es);
+	if (ret < 0 && nfgtpu_errno(h) == ENOENT) {
+		nfgtpu_clear_error(h);
+		ret = 0;
+	} else if (ret == 0) {
+		ret = es.n > 0;
+		if (ret)
+			*e = es.v[0];
+	}
+	free(es.v);
+	return ret;
+}
+
 /* Delete by TEID alone: find APN and MS addresses in the uplink maps. */
 static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 {
@@ -415,6 +489,7 @@ static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 		if (!map_has(h, m) || read_elems(h, m, &k, &es) < 0 ||
 		    !es.n || es.v[0].dlen < 8)
 			continue;
+		o->del_maps |= MAP_BIT(m);
 		memcpy(&o->ifindex, es.v[0].data, 4);
 		if (m == UPLINK4) {
 			memcpy(&c->ms4, es.v[0].data + 4, 4);
@@ -437,12 +512,12 @@ static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 	return 0;
 }
 
-/* The key of a context's element in downlink map m */
+/* The key of a context's element in downlink or buffer map m */
 static void dl_key(enum gw_map m, const struct nfgtpu_ctx *c,
 		   uint32_t ifindex, struct elem_key *k)
 {
 	memset(k, 0, sizeof(*k));
-	if (m == DOWNLINK4) {
+	if (is_map4(m)) {
 		memcpy(k->key, &ifindex, 4);
 		memcpy(k->key + 4, &c->ms4, 4);
 		k->len = 8;
@@ -454,27 +529,142 @@ static void dl_key(enum gw_map m, const struct nfgtpu_ctx *c,
 }
 
 /*
- * Modify replaces the downlink elements: read their counters first, so
- * that usage survives a handover (but for packets counted in between).
- * An element that cannot be read starts from zero; the transaction says
- * whether it exists.
+ * The downlink or buffer elements the context has now, to delete, and
+ * the counters of its downlink elements, so that usage survives a
+ * handover (but for packets counted in between).
  */
-static void read_carry(struct nfgtpu *h, struct op *o)
+static int find_downlink(struct nfgtpu *h, struct op *o)
 {
-	struct elems es = {};
 	struct elem_key k;
-	int m;
+	struct elem e;
+	int m, ret;
 
-	for (m = DOWNLINK4; m <= DOWNLINK6; m++) {
-		if (!ctx_in_map(&o->ctx, m) || !h->maps[m].counter)
+	for (m = DOWNLINK4; m <= BUFFER6; m++) {
+		if (!map_has(h, m) ||
+		    !(o->ctx.flags & (is_map4(m) ? NFGTPU_CTX_MS4 :
+				      NFGTPU_CTX_MS6)))
 			continue;
 		dl_key(m, &o->ctx, o->ifindex, &k);
-		es.n = 0;
-		if (read_elems(h, m, &k, &es) == 0 && es.n)
-			o->carry[m - DOWNLINK4] = es.v[0].counter;
+		ret = get_elem(h, m, &k, &e);
+		if (ret < 0)
+			return -1;
+		if (!ret)
+			continue;
+		o->del_maps |= MAP_BIT(m);
+		if (m == DOWNLINK4 || m == DOWNLINK6)
+			o->carry[m - DOWNLINK4] = e.counter;
 	}
-	free(es.v);
-	nfgtpu_clear_error(h);
+	return 0;
+}
+
+/* Modify: the context's decap element is as given (TEID, APN, MS) */
+static int find_uplink(struct nfgtpu *h, struct op *o, long index)
+{
+	const struct nfgtpu_ctx *c = &o->ctx;
+	bool four = c->flags & NFGTPU_CTX_MS4;
+	struct elem_key k = { .len = sizeof(c->teid) };
+	uint8_t data[20];
+	size_t len = four ? 8 : 20;
+	struct elem e;
+	int ret;
+
+	memcpy(k.key, &c->teid, sizeof(c->teid));
+	memcpy(data, &o->ifindex, 4);
+	memcpy(data + 4, four ? (const void *)&c->ms4 : (const void *)&c->ms6,
+	       len - 4);
+	ret = get_elem(h, four ? UPLINK4 : UPLINK6, &k, &e);
+	if (ret < 0)
+		return -1;
+	if (!ret || e.dlen != len || memcmp(e.data, data, len))
+		return ctx_fail(h, index, c, ENOENT,
+				"no such context (TEID, APN and MS must match)");
+	return 0;
+}
+
+/*
+ * A modify of a context that an earlier operation p of the transaction
+ * added or modified: it replaces what p put in.
+ */
+static int after_op(struct nfgtpu *h, struct op *o, const struct op *p,
+		    long index)
+{
+	const struct nfgtpu_ctx *c = &o->ctx;
+
+	if (p->op == NFGTPU_OP_DELETE || p->ifindex != o->ifindex ||
+	    (p->ctx.flags ^ c->flags) & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6) ||
+	    memcmp(&p->ctx.ms4, &c->ms4, sizeof(c->ms4)) ||
+	    memcmp(&p->ctx.ms6, &c->ms6, sizeof(c->ms6)))
+		return ctx_fail(h, index, c, ENOENT,
+				"no such context (TEID, APN and MS must match)");
+	o->del_maps = p->new_maps & DL_MAPS;
+	memcpy(o->carry, p->carry, sizeof(o->carry));
+	return 0;
+}
+
+/*
+ * The elements the operation deletes and adds.  p: the transaction's
+ * previous operation on the same TEID, NULL if none.
+ */
+static int op_maps(struct nfgtpu *h, struct op *o, const struct op *p,
+		   long index)
+{
+	switch (o->op) {
+	case NFGTPU_OP_ADD:
+		o->new_maps = ctx_maps(&o->ctx);
+		return 0;
+	case NFGTPU_OP_DELETE:
+		/* found by TEID: what else it has is looked up too */
+		if (o->del_maps)
+			return find_downlink(h, o);
+		o->del_maps = p && p->op != NFGTPU_OP_DELETE ?
+			      (p->new_maps & DL_MAPS) |
+			      (ctx_maps(&o->ctx) & ~DL_MAPS) :
+			      ctx_maps(&o->ctx);
+		return 0;
+	default:
+		o->new_maps = ctx_maps(&o->ctx) & DL_MAPS;
+		if (p)
+			return after_op(h, o, p, index);
+		if (find_uplink(h, o, index) < 0)
+			return -1;
+		return find_downlink(h, o);
+	}
+}
+
+/* For each operation, the index of the previous one on its TEID, or -1 */
+struct teid_index {
+	uint32_t teid;
+	long i;
+};
+
+static int by_teid_index(const void *a, const void *b)
+{
+	const struct teid_index *x = a, *y = b;
+
+	if (x->teid != y->teid)
+		return x->teid < y->teid ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static long *previous_ops(struct nfgtpu *h, const struct op *ops, size_t n)
+{
+	struct teid_index *v = calloc(n, sizeof(*v));
+	long *prev = calloc(n, sizeof(*prev));
+	size_t i;
+
+	if (!v || !prev) {
+		free(v);
+		free(prev);
+		nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < n; i++)
+		v[i] = (struct teid_index){ ops[i].ctx.teid, (long)i };
+	qsort(v, n, sizeof(*v), by_teid_index);
+	for (i = 0; i < n; i++)
+		prev[v[i].i] = i && v[i - 1].teid == v[i].teid ? v[i - 1].i : -1;
+	free(v);
+	return prev;
 }
 
 static int resolve(struct nfgtpu *h, struct op *o, long index)
@@ -519,6 +709,7 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 	const char *why;
 	size_t from, i;
 	struct txn t;
+	long *prev;
 	int ret;
 
 	nfgtpu_clear_error(h);
@@ -526,13 +717,16 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 		return 0;
 	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (resolve(h, &ops[i], i) < 0 || check_ctx(h, &ops[i], i) < 0)
-			return -1;
-		if (ops[i].op == NFGTPU_OP_MODIFY)
-			read_carry(h, &ops[i]);
-	}
-	if (txn_init(&t, h) < 0)
+	prev = previous_ops(h, ops, n);
+	if (!prev)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (resolve(h, &ops[i], i) < 0 || check_ctx(h, &ops[i], i) < 0 ||
+		    op_maps(h, &ops[i], prev[i] < 0 ? NULL : &ops[prev[i]],
+			    i) < 0)
+			break;
+	free(prev);
+	if (i < n || txn_init(&t, h) < 0)
 		return -1;
 	for (from = 0, ret = 0; from < n && !ret; from = i) {
 		for (i = from; i < n && ops[i].op == ops[from].op; i++)
@@ -784,11 +978,36 @@ static void downlink_elem(const struct nfgtpu *h, const struct elem *e,
 	add_counter(&c->downlink, &e->counter);
 }
 
-/* Join one downlink map's elements to the contexts */
+/* A buffer element: the context buffers its downlink */
+static void buffer_elem(const struct nfgtpu *h, const struct elem *e,
+			struct nfgtpu_ctx *c)
+{
+	c->flags |= NFGTPU_CTX_BUFFER;
+	(void)h;
+	(void)e;
+}
+
+static void dl_elem(const struct nfgtpu *h, enum gw_map m,
+		    const struct elem *e, struct nfgtpu_ctx *c)
+{
+	if (m == DOWNLINK4 || m == DOWNLINK6)
+		downlink_elem(h, e, c);
+	else
+		buffer_elem(h, e, c);
+}
+
+/* A context that neither forwards nor buffers its downlink */
+static void no_downlink(struct nfgtpu_ctx *c)
+{
+	if (!c->peer_family && !(c->flags & NFGTPU_CTX_BUFFER))
+		c->flags |= NFGTPU_CTX_NO_DOWNLINK;
+}
+
+/* Join the elements of a downlink or buffer map to the contexts */
 static int join_downlink(struct nfgtpu *h, enum gw_map m, struct lctx *v,
 			 size_t n)
 {
-	bool four = m == DOWNLINK4;
+	bool four = is_map4(m);
 	uint32_t flag = four ? NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6;
 	struct lctx **idx, key = {}, *kp = &key, **hit;
 	struct elems es = {};
@@ -821,7 +1040,7 @@ static int join_downlink(struct nfgtpu *h, enum gw_map m, struct lctx *v,
 		}
 		hit = bsearch(&kp, idx, k, sizeof(*idx), four ? by_dl4 : by_dl6);
 		if (hit)
-			downlink_elem(h, e, &(*hit)->c);
+			dl_elem(h, m, e, &(*hit)->c);
 	}
 	free(es.v);
 	free(idx);
@@ -832,41 +1051,19 @@ EXPORT int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data)
 {
 	struct lctx *v = NULL;
 	size_t n = 0, i;
-	int ret;
+	int m, ret;
 
 	nfgtpu_clear_error(h);
 	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0 ||
 	    uplink_ctxs(h, &v, &n) < 0)
 		return -1;
-	ret = join_downlink(h, DOWNLINK4, v, n);
-	if (!ret)
-		ret = join_downlink(h, DOWNLINK6, v, n);
-	for (i = 0; !ret && i < n; i++)
+	for (m = DOWNLINK4, ret = 0; m <= BUFFER6 && !ret; m++)
+		ret = join_downlink(h, m, v, n);
+	for (i = 0; !ret && i < n; i++) {
+		no_downlink(&v[i].c);
 		ret = cb(&v[i].c, data);
-	free(v);
-	return ret;
-}
-
-/*
- * Read one element of map m by key: 1 found (in *e), 0 not there, -1 on
- * another error.
- */
-static int get_elem(struct nfgtpu *h, enum gw_map m, const struct elem_key *k,
-		    struct elem *e)
-{
-	struct elems es = {};
-	int ret;
-
-	ret = read_elems(h, m, k, &es);
-	if (ret < 0 && nfgtpu_errno(h) == ENOENT) {
-		nfgtpu_clear_error(h);
-		ret = 0;
-	} else if (ret == 0) {
-		ret = es.n > 0;
-		if (ret)
-			*e = es.v[0];
 	}
-	free(es.v);
+	free(v);
 	return ret;
 }
 
@@ -894,16 +1091,18 @@ static int get_one(struct nfgtpu *h, struct nfgtpu_ctx *c, long index)
 	}
 	if (!l.c.flags)
 		return ctx_fail(h, index, c, ENOENT, "no such context");
-	for (m = DOWNLINK4; m <= DOWNLINK6; m++) {
-		if (!map_has(h, m) || !ctx_in_map(&l.c, m))
+	for (m = DOWNLINK4; m <= BUFFER6; m++) {
+		if (!map_has(h, m) ||
+		    !(l.c.flags & (is_map4(m) ? NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6)))
 			continue;
 		dl_key(m, &l.c, l.ifindex, &k);
 		ret = get_elem(h, m, &k, &e);
 		if (ret < 0)
 			return -1;
 		if (ret)
-			downlink_elem(h, &e, &l.c);
+			dl_elem(h, m, &e, &l.c);
 	}
+	no_downlink(&l.c);
 	*c = l.c;
 	return 0;
 }

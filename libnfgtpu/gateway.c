@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libnfgtpu: the gateway of docs/gateway.nft built as netlink, one
- * transaction: table inet gateway, its four maps, its two sets of reply
- * buckets and the rules of its uplink, reply and downlink chains,
+ * transaction: table inet gateway, its four maps (and two buffer sets),
+ * its two sets of reply buckets and the rules of its uplink, reply and
+ * downlink chains,
  * including the "gtp" expressions that Debian's libnftnl does not know
  * (attributes of nft_gtp.h, by hand).
  */
@@ -22,6 +23,7 @@
 const char *const gw_map_names[GW_MAPS] = {
 	[UPLINK4] = "uplink4", [UPLINK6] = "uplink6",
 	[DOWNLINK4] = "downlink4", [DOWNLINK6] = "downlink6",
+	[BUFFER4] = "buffer4", [BUFFER6] = "buffer6",
 };
 
 /*
@@ -54,7 +56,7 @@ struct map_type {
 };
 
 struct map_def {
-	struct map_type key, data;
+	struct map_type key, data;	/* data.n 0: a set */
 	uint32_t flags;			/* beyond NFT_SET_MAP */
 };
 
@@ -108,6 +110,11 @@ static void map_defs(unsigned int flags, struct map_def *d)
 		.data = peer,
 		.flags = timeout | NFT_SET_INTERVAL | NFT_SET_CONCAT,
 	};
+	/* the MS addresses whose downlink is buffered: downlink's keys */
+	d[BUFFER4] = (struct map_def){ .key = d[DOWNLINK4].key,
+				       .flags = timeout };
+	d[BUFFER6] = (struct map_def){ .key = d[DOWNLINK6].key,
+				       .flags = d[DOWNLINK6].flags };
 }
 
 /* A TLV of libnftnl's udata: the byte order of a single-field key */
@@ -176,13 +183,15 @@ static int put_map(struct txn *t, enum gw_map map, const struct map_def *d,
 	int i;
 
 	nlh = put_set(t, gw_map_names[map], gw_map_names[map],
-		      NFT_SET_MAP | d->flags, map + 1);
+		      (d->data.n ? NFT_SET_MAP : 0) | d->flags, map + 1);
 	if (!nlh)
 		return -1;
 	put_u32(nlh, NFTA_SET_KEY_TYPE, type_id(&d->key));
 	put_u32(nlh, NFTA_SET_KEY_LEN, type_len(&d->key));
-	put_u32(nlh, NFTA_SET_DATA_TYPE, type_id(&d->data));
-	put_u32(nlh, NFTA_SET_DATA_LEN, type_len(&d->data));
+	if (d->data.n) {
+		put_u32(nlh, NFTA_SET_DATA_TYPE, type_id(&d->data));
+		put_u32(nlh, NFTA_SET_DATA_LEN, type_len(&d->data));
+	}
 	put_set_udata(nlh, d);
 	/* pipapo, for intervals of concatenations, needs the field lengths */
 	if (d->flags & NFT_SET_CONCAT) {
@@ -558,26 +567,67 @@ static void rule_end_marker(struct nlmsghdr *nlh, unsigned int flags)
 	(void)flags;
 }
 
+/*
+ * The downlink key, from R(0): oif . ip daddr (IPv4 packets), or
+ * oifname . ip6 daddr (IPv6).  What follows it: R(2), or R(8).
+ */
+static uint32_t downlink_key(struct nlmsghdr *nlh, bool v6)
+{
+	meta(nlh, NFT_META_NFPROTO, R(0));
+	cmp_u8(nlh, R(0), v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	meta(nlh, v6 ? NFT_META_OIFNAME : NFT_META_OIF, R(0));
+	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
+		v6 ? R(4) : R(1));
+	return v6 ? R(8) : R(2);
+}
+
 /* gtp encap ip to oif . ip daddr map @downlink4 */
 static void rule_encap4(struct nlmsghdr *nlh, unsigned int flags)
 {
-	meta(nlh, NFT_META_NFPROTO, R(0));
-	cmp_u8(nlh, R(0), NFPROTO_IPV4);
-	meta(nlh, NFT_META_OIF, R(0));
-	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 16, 4, R(1));
-	lookup(nlh, DOWNLINK4, R(0), R(2));
-	gtp_encap(nlh, flags, R(2));
+	uint32_t data = downlink_key(nlh, false);
+
+	lookup(nlh, DOWNLINK4, R(0), data);
+	gtp_encap(nlh, flags, data);
 }
 
 /* gtp encap ip to oifname . ip6 daddr map @downlink6 */
 static void rule_encap6(struct nlmsghdr *nlh, unsigned int flags)
 {
-	meta(nlh, NFT_META_NFPROTO, R(0));
-	cmp_u8(nlh, R(0), NFPROTO_IPV6);
-	meta(nlh, NFT_META_OIFNAME, R(0));
-	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 24, 16, R(4));
-	lookup(nlh, DOWNLINK6, R(0), R(8));
-	gtp_encap(nlh, flags, R(8));
+	uint32_t data = downlink_key(nlh, true);
+
+	lookup(nlh, DOWNLINK6, R(0), data);
+	gtp_encap(nlh, flags, data);
+}
+
+/* queue num NFGTPU_BUFFER_QUEUE: no bypass, dropped when nobody listens */
+static void queue_buffer(struct nlmsghdr *nlh)
+{
+	struct nlattr *d, *e = expr_start(nlh, "queue", &d);
+
+	mnl_attr_put_u16(nlh, NFTA_QUEUE_NUM, htons(NFGTPU_BUFFER_QUEUE));
+	mnl_attr_put_u16(nlh, NFTA_QUEUE_TOTAL, htons(1));
+	mnl_attr_put_u16(nlh, NFTA_QUEUE_FLAGS, htons(0));
+	expr_end(nlh, e, d);
+}
+
+/* oif . ip daddr @buffer4 counter queue num 2152 */
+static void rule_buffer4(struct nlmsghdr *nlh, unsigned int flags)
+{
+	downlink_key(nlh, false);
+	lookup(nlh, BUFFER4, R(0), 0);
+	counter(nlh);
+	queue_buffer(nlh);
+	(void)flags;
+}
+
+/* oifname . ip6 daddr @buffer6 counter queue num 2152 */
+static void rule_buffer6(struct nlmsghdr *nlh, unsigned int flags)
+{
+	downlink_key(nlh, true);
+	lookup(nlh, BUFFER6, R(0), 0);
+	counter(nlh);
+	queue_buffer(nlh);
+	(void)flags;
 }
 
 static const struct rule_def {
@@ -600,6 +650,10 @@ static const struct rule_def {
 	{ "reply", "error indication rule", NULL, rule_error_ind, 0 },
 	{ "downlink", "IPv4 encap rule", NULL, rule_encap4, 0 },
 	{ "downlink", "IPv6 encap rule", NULL, rule_encap6, 0 },
+}, buffer_rules[] = {
+	/* NFGTPU_GW_BUFFER: what the encap rules left, of buffering MSs */
+	{ "downlink", "IPv4 buffer rule", "buffered downlink", rule_buffer4, 0 },
+	{ "downlink", "IPv6 buffer rule", "buffered downlink", rule_buffer6, 0 },
 };
 
 /* The anonymous set { 0x1, 0xff } of GTP-U message types (an octet) */
@@ -740,9 +794,13 @@ static int build_gateway(struct txn *t, unsigned int flags)
 	map_defs(flags, defs);
 	if (put_table(t, flags) < 0)
 		return -1;
-	for (m = 0; m < GW_MAPS; m++)
-		if (put_map(t, m, &defs[m], !(flags & NFGTPU_GW_LEAN)) < 0)
+	for (m = 0; m < GW_MAPS; m++) {
+		if ((m == BUFFER4 || m == BUFFER6) && !(flags & NFGTPU_GW_BUFFER))
+			continue;
+		if (put_map(t, m, &defs[m], defs[m].data.n &&
+			    !(flags & NFGTPU_GW_LEAN)) < 0)
 			return -1;
+	}
 	if (put_reply_set(t, "reply4", SET_ID_REPLY4, T_IPV4, 4) < 0 ||
 	    put_reply_set(t, "reply6", SET_ID_REPLY6, T_IPV6, 16) < 0)
 		return -1;
@@ -754,11 +812,14 @@ static int build_gateway(struct txn *t, unsigned int flags)
 	for (i = 0; i < ARRAY_SIZE(rules); i++)
 		if (put_rule(t, &rules[i], flags) < 0)
 			return -1;
+	for (i = 0; flags & NFGTPU_GW_BUFFER && i < ARRAY_SIZE(buffer_rules); i++)
+		if (put_rule(t, &buffer_rules[i], flags) < 0)
+			return -1;
 	return 0;
 }
 
 #define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
-			 NFGTPU_GW_QFI)
+			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER)
 
 EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
 {
@@ -919,5 +980,7 @@ EXPORT int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags)
 		*flags |= NFGTPU_GW_PEER6;
 	if (dl->dlen == 12 || dl->dlen == 24)
 		*flags |= NFGTPU_GW_QFI;
+	if (h->maps[BUFFER4].present)
+		*flags |= NFGTPU_GW_BUFFER;
 	return 0;
 }

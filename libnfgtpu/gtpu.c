@@ -31,13 +31,14 @@ static void usage(FILE *f)
 {
 	fputs("Usage: " PROG " [-n NETNS] [-j] [-c] COMMAND\n"
 	      "  setup gateway [lean|counting] [owned|persistent] [ip6] [qfi]\n"
+	      "                [buffer]\n"
 	      "  teardown gateway\n"
 	      "  show gateway       (the layout of the gateway found here)\n"
-	      "  ctx add teid TEID apn DEVICE ms ADDRESS [ms ADDRESS6] peer ADDRESS\n"
-	      "          peer-teid TEID [qfi QFI] [timeout N[ms|s|m|h|d]]\n"
-	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... peer ADDRESS peer-teid TEID\n"
-	      "          [qfi QFI]\n"
-	      "  ctx del teid TEID [apn DEVICE ms ADDRESS...]\n"
+	      "  ctx add teid TEID apn DEVICE ms ADDRESS [ms ADDRESS6] DOWNLINK\n"
+	      "          [timeout N[ms|s|m|h|d]]\n"
+	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... DOWNLINK\n"
+	      "    DOWNLINK: peer ADDRESS peer-teid TEID [qfi QFI] | downlink none|buffer\n"
+	      "  ctx del teid TEID [apn DEVICE ms ADDRESS... [downlink none|buffer]]\n"
 	      "  ctx list [teid TEID]\n"
 	      "  ctx load [--each|--batch N] FILE  (ctx add/mod/del lines, one\n"
 	      "                     transaction, or one every N lines; - is stdin)\n"
@@ -89,6 +90,10 @@ static void print_ctx_args(FILE *f, const struct nfgtpu_ctx *c, bool full)
 		fputs(" ms ", f);
 		print_addr(f, AF_INET6, &c->ms6);
 	}
+	if (c->flags & NFGTPU_CTX_NO_DOWNLINK)
+		fputs(" downlink none", f);
+	if (c->flags & NFGTPU_CTX_BUFFER)
+		fputs(" downlink buffer", f);
 	if (!full)
 		return;
 	if (c->peer_family) {
@@ -126,6 +131,9 @@ static int print_ctx_json(const struct nfgtpu_ctx *c, void *data)
 		json_addr("peer", c->peer_family, &c->peer);
 		printf(",\"peer_teid\":%u", c->peer_teid);
 	}
+	if (c->flags & (NFGTPU_CTX_NO_DOWNLINK | NFGTPU_CTX_BUFFER))
+		printf(",\"downlink_state\":\"%s\"",
+		       c->flags & NFGTPU_CTX_BUFFER ? "buffer" : "none");
 	if (c->flags & NFGTPU_CTX_QFI)
 		printf(",\"qfi\":%u", c->qfi);
 	if (c->flags & NFGTPU_CTX_TIMEOUT)
@@ -336,11 +344,12 @@ static int ctx_load(struct nfgtpu *h, const char *file, unsigned long batch)
 
 static void print_gw_flags(unsigned int flags)
 {
-	printf("%s %s%s%s",
+	printf("%s %s%s%s%s",
 	       flags & NFGTPU_GW_LEAN ? "lean" : "counting",
 	       flags & NFGTPU_GW_OWNED ? "owned" : "persistent",
 	       flags & NFGTPU_GW_PEER6 ? " ip6" : "",
-	       flags & NFGTPU_GW_QFI ? " qfi" : "");
+	       flags & NFGTPU_GW_QFI ? " qfi" : "",
+	       flags & NFGTPU_GW_BUFFER ? " buffer" : "");
 }
 
 /* The layout of the gateway found in the kernel */
@@ -351,11 +360,12 @@ static int show_gateway(struct nfgtpu *h)
 	if (nfgtpu_gateway_flags(h, &flags) < 0)
 		return lib_err(h);
 	if (json) {
-		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s}\n",
+		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s,\"buffer\":%s}\n",
 		       flags & NFGTPU_GW_LEAN ? "true" : "false",
 		       flags & NFGTPU_GW_OWNED ? "true" : "false",
 		       flags & NFGTPU_GW_PEER6 ? "true" : "false",
-		       flags & NFGTPU_GW_QFI ? "true" : "false");
+		       flags & NFGTPU_GW_QFI ? "true" : "false",
+		       flags & NFGTPU_GW_BUFFER ? "true" : "false");
 		return 0;
 	}
 	fputs("gateway ", stdout);

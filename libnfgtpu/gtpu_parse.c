@@ -77,7 +77,10 @@ static int parse_duration(const char *s, uint64_t *ms)
 
 /* Context keywords: each fills part of the context */
 
-enum { K_TEID, K_APN, K_MS, K_PEER, K_PEER_TEID, K_QFI, K_TIMEOUT, K_MAX };
+enum {
+	K_TEID, K_APN, K_MS, K_PEER, K_PEER_TEID, K_QFI, K_TIMEOUT, K_DOWNLINK,
+	K_MAX
+};
 
 static int kw_teid(struct nfgtpu_ctx *c, const char *s, struct perr *e)
 {
@@ -163,6 +166,18 @@ static int kw_timeout(struct nfgtpu_ctx *c, const char *s, struct perr *e)
 	return 0;
 }
 
+/* downlink none|buffer: instead of peer and peer-teid */
+static int kw_downlink(struct nfgtpu_ctx *c, const char *s, struct perr *e)
+{
+	if (!strcmp(s, "none"))
+		c->flags |= NFGTPU_CTX_NO_DOWNLINK;
+	else if (!strcmp(s, "buffer"))
+		c->flags |= NFGTPU_CTX_BUFFER;
+	else
+		return fail(e, "bad downlink '%s' (none or buffer)", s);
+	return 0;
+}
+
 static const struct keyword {
 	const char *word;
 	int (*parse)(struct nfgtpu_ctx *c, const char *s, struct perr *e);
@@ -175,6 +190,7 @@ static const struct keyword {
 	[K_PEER_TEID]	= { "peer-teid",	kw_peer_teid,	1 },
 	[K_QFI]		= { "qfi",		kw_qfi,		1 },
 	[K_TIMEOUT]	= { "timeout",		kw_timeout,	1 },
+	[K_DOWNLINK]	= { "downlink",		kw_downlink,	1 },
 };
 
 /* What each command needs (bit per keyword) and allows */
@@ -183,14 +199,11 @@ static const struct {
 	const char *name;
 	unsigned int need, allow;
 } ctx_cmds[] = {
-	[GTPU_CTX_ADD] = { "ctx add",
-		B(K_TEID) | B(K_APN) | B(K_MS) | B(K_PEER) | B(K_PEER_TEID),
-		~0U },
-	[GTPU_CTX_MOD] = { "ctx mod",
-		B(K_TEID) | B(K_APN) | B(K_MS) | B(K_PEER) | B(K_PEER_TEID),
+	[GTPU_CTX_ADD] = { "ctx add", B(K_TEID) | B(K_APN) | B(K_MS), ~0U },
+	[GTPU_CTX_MOD] = { "ctx mod", B(K_TEID) | B(K_APN) | B(K_MS),
 		~B(K_TIMEOUT) },
 	[GTPU_CTX_DEL] = { "ctx del", B(K_TEID),
-		B(K_TEID) | B(K_APN) | B(K_MS) },
+		B(K_TEID) | B(K_APN) | B(K_MS) | B(K_DOWNLINK) },
 };
 
 static int parse_ctx(int argc, char **argv, enum gtpu_cmd_kind kind,
@@ -228,6 +241,15 @@ static int parse_ctx(int argc, char **argv, enum gtpu_cmd_kind kind,
 			return fail(e, "%s: missing '%s'", name, keywords[k].word);
 	if (given & B(K_MS) && !(given & B(K_APN)))
 		return fail(e, "%s: 'ms' needs 'apn'", name);
+	if (kind == GTPU_CTX_DEL)
+		return 0;
+	/* a downlink: peer and peer TEID, or "downlink none|buffer" */
+	if (given & B(K_DOWNLINK) && given & (B(K_PEER) | B(K_PEER_TEID) | B(K_QFI)))
+		return fail(e, "%s: 'downlink' goes without 'peer', 'peer-teid' and 'qfi'",
+			    name);
+	for (k = K_PEER; !(given & B(K_DOWNLINK)) && k <= K_PEER_TEID; k++)
+		if (!(given & B(k)))
+			return fail(e, "%s: missing '%s'", name, keywords[k].word);
 	return 0;
 }
 
@@ -241,6 +263,7 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 		{ "persistent",	0,			NFGTPU_GW_OWNED },
 		{ "ip6",	NFGTPU_GW_PEER6,	0 },
 		{ "qfi",	NFGTPU_GW_QFI,		0 },
+		{ "buffer",	NFGTPU_GW_BUFFER,	0 },
 	};
 	size_t k;
 	int i;

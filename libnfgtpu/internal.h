@@ -23,8 +23,10 @@
 #define REQ_BUF		8192	/* a request: a few attributes */
 #define R(n)		(NFT_REG32_00 + (n))	/* 32-bit register n */
 
-/* The gateway's maps, in the order of enum gw_map */
-enum gw_map { UPLINK4, UPLINK6, DOWNLINK4, DOWNLINK6, GW_MAPS };
+/* The gateway's maps and sets of contexts, in the order of enum gw_map */
+enum gw_map {
+	UPLINK4, UPLINK6, DOWNLINK4, DOWNLINK6, BUFFER4, BUFFER6, GW_MAPS
+};
 
 extern const char *const gw_map_names[GW_MAPS];
 

@@ -253,6 +253,47 @@ ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
 	FAIL "lean maps have counters" || PASS "lean maps have no counter"
 gtpu teardown gateway
 
+# A context without a downlink, and one whose downlink is buffered: the
+# buffer rule queues it to NFQUEUE 2152, where nobody listens here
+gtpu setup gateway buffer && PASS "setup gateway buffer" || FAIL "setup gateway buffer"
+expect_eq "show gateway: buffer" "$(gtpu show gateway)" "gateway counting persistent buffer"
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 downlink none &&
+	PASS "ctx add with downlink none" || FAIL "ctx add downlink none"
+ping_ok 4 && FAIL "a reply came without a downlink" ||
+	PASS "downlink none: no reply reaches the MS"
+expect_eq "downlink none: the uplink decapsulates (3 pings)" "$(ctx_field packets 0x100)" 3
+expect_eq "ctx list: downlink none" \
+	"$(gtpu ctx list | grep -c 'teid 0x100 apn apn0 ms 10.45.0.2 downlink none')" 1
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 downlink buffer &&
+	PASS "ctx mod to downlink buffer" || FAIL "ctx mod downlink buffer"
+expect_eq "ctx list: downlink buffer" \
+	"$(gtpu ctx list | grep -c 'teid 0x100 apn apn0 ms 10.45.0.2 downlink buffer')" 1
+ping_ok 4 && FAIL "a buffered reply came with nobody listening on the queue" ||
+	PASS "downlink buffer: the replies queued, dropped with no listener"
+expect_eq "the buffer rule took the 3 replies" \
+	"$(ip netns exec "$gw" nft list chain inet gateway downlink |
+	   awk '/buffered downlink/ && / ip daddr / { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')" 3
+expect_fail "a batch moving between the three, then a mod of no context" \
+	"<stdin>:3: .*no such context" \
+	"$GTPU" -n "$gw" ctx load - <<<"ctx add teid 0x101 apn apn0 ms 10.45.0.3 downlink none
+ctx mod teid 0x101 apn apn0 ms 10.45.0.3 downlink buffer
+ctx mod teid 0x101 apn apn0 ms 10.45.0.4 peer 192.0.2.1 peer-teid 0x201"
+expect_eq "the refused batch left nothing" "$(ctx_count)" 1
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	ping_ok 4 && PASS "ctx mod from buffer to a peer: traffic" ||
+	FAIL "ctx mod from buffer to a peer"
+expect_eq "the buffer set is empty again" \
+	"$(ip netns exec "$gw" nft list set inet gateway buffer4 | grep -c elements)" 0
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 downlink buffer &&
+	gtpu ctx del teid 0x100 && PASS "a buffering context deleted by TEID" ||
+	FAIL "delete of a buffering context by TEID"
+expect_eq "nothing left in the buffer set" \
+	"$(ip netns exec "$gw" nft list set inet gateway buffer4 | grep -c elements)" 0
+gtpu teardown gateway
+gtpu setup gateway && expect_fail "buffering on a gateway without buffer sets" \
+	"buffers no downlink" gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 downlink buffer
+gtpu teardown gateway
+
 # Ownership: an owned gateway lives as long as its gtpu process
 mkfifo "$tmp/cmds"
 "$GTPU" -n "$gw" setup gateway owned <"$tmp/cmds" >"$tmp/owner.out" 2>&1 &

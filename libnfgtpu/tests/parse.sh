@@ -51,6 +51,9 @@ case_ 0 "ctx list teid 0x100" ctx list teid 256
 case_ 0 "setup gateway counting persistent" setup gateway
 case_ 0 "setup gateway lean owned ip6 qfi" setup gateway lean owned ip6 qfi
 case_ 0 "setup gateway counting persistent" setup gateway lean owned counting persistent
+case_ 0 "setup gateway counting persistent buffer" setup gateway buffer
+case_ 0 "ctx add teid 0x100 apn apn0 ms 10.45.0.2 downlink none" ctx add teid 0x100 apn apn0 ms 10.45.0.2 downlink none
+case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 downlink buffer" ctx mod downlink buffer teid 0x100 apn apn0 ms 10.45.0.2
 case_ 0 "teardown gateway" teardown gateway
 case_ 0 "show gateway" show gateway
 case_ 2 "show: expected 'gateway'" show
@@ -77,6 +80,13 @@ case_ 2 "ctx add: missing 'teid'" ctx add apn apn0 ms 10.45.0.2 peer 192.0.2.1 p
 case_ 2 "ctx add: missing 'apn'" ctx add teid 1 ms 10.45.0.2 peer 192.0.2.1 peer-teid 1
 case_ 2 "ctx add: missing 'ms'" ctx add teid 1 apn apn0 peer 192.0.2.1 peer-teid 1
 case_ 2 "ctx add: missing 'peer'" ctx add teid 1 apn apn0 ms 10.45.0.2 peer-teid 1
+case_ 2 "ctx add: missing 'peer-teid'" ctx add teid 1 apn apn0 ms 10.45.0.2 peer 192.0.2.1
+case_ 2 "bad downlink 'drop' (none or buffer)" ctx add teid 1 apn apn0 ms 10.45.0.2 downlink drop
+case_ 2 "ctx add: 'downlink' goes without 'peer', 'peer-teid' and 'qfi'" \
+	ctx add teid 1 apn apn0 ms 10.45.0.2 downlink none peer 192.0.2.1
+case_ 2 "ctx mod: 'downlink' goes without 'peer', 'peer-teid' and 'qfi'" \
+	ctx mod teid 1 apn apn0 ms 10.45.0.2 downlink buffer qfi 1
+case_ 0 "ctx del teid 0x1 apn apn0 ms 10.45.0.2 downlink none" ctx del teid 1 apn apn0 ms 10.45.0.2 downlink none
 case_ 2 "ctx add: missing 'peer-teid'" ctx add teid 1 apn apn0 ms 10.45.0.2 peer 192.0.2.1
 case_ 2 "ctx add: 'peer-teid' needs a value" ctx add teid 1 apn a ms 10.0.0.1 peer 192.0.2.1 peer-teid
 case_ 2 "ctx add: unknown keyword 'tied'" $ADD tied 1

@@ -41,7 +41,16 @@ enum nfgtpu_gw_flags {
 	NFGTPU_GW_OWNED		= 1 << 1,  /* removed when the handle closes */
 	NFGTPU_GW_PEER6		= 1 << 2,  /* IPv6 transport: peers are IPv6 */
 	NFGTPU_GW_QFI		= 1 << 3,  /* downlink carries a QFI (5G N3) */
+	NFGTPU_GW_BUFFER	= 1 << 4,  /* sets buffer4/buffer6: downlink
+					    * buffering through NFQUEUE */
 };
+
+/*
+ * The NFQUEUE queue number a gateway set up with NFGTPU_GW_BUFFER sends
+ * the downlink of buffering contexts to (NFGTPU_CTX_BUFFER).  With no
+ * program bound to it, the kernel drops those packets.
+ */
+#define NFGTPU_BUFFER_QUEUE	2152
 
 int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags);
 int nfgtpu_gateway_delete(struct nfgtpu *h);
@@ -55,6 +64,16 @@ enum nfgtpu_ctx_flags {
 	NFGTPU_CTX_MS6		= 1 << 1,  /* ms6 is set (its /64 counts) */
 	NFGTPU_CTX_QFI		= 1 << 2,  /* qfi is set */
 	NFGTPU_CTX_TIMEOUT	= 1 << 3,  /* timeout_ms is set */
+	/*
+	 * No downlink element: the uplink decapsulates, the downlink to the
+	 * MS is not encapsulated (peer, peer TEID and QFI are unused).
+	 */
+	NFGTPU_CTX_NO_DOWNLINK	= 1 << 4,
+	/*
+	 * As NFGTPU_CTX_NO_DOWNLINK, and the MS address is in the gateway's
+	 * buffer set: its downlink goes to NFQUEUE NFGTPU_BUFFER_QUEUE.
+	 */
+	NFGTPU_CTX_BUFFER	= 1 << 5,
 };
 
 struct nfgtpu_counter {
@@ -87,8 +106,8 @@ struct nfgtpu_ctx {
  * does and nfgtpu_error_index() says which context was refused.
  * Delete needs only the TEID: the rest is looked up when APN and MS
  * addresses are not given.  Modify replaces the downlink (peer, peer
- * TEID, QFI) of contexts identified by TEID, APN and MS, keeping its
- * counters.
+ * TEID, QFI, or none, or buffering) of contexts identified by TEID, APN
+ * and MS, keeping the downlink counters.
  */
 int nfgtpu_ctx_add(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
 int nfgtpu_ctx_modify(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
