@@ -14,7 +14,7 @@ KVER_BPO_PATTERN=${KVER_BPO_PATTERN:-'6\.12\.[0-9]+\+deb12-amd64'}
 PKGS="build-essential pkg-config bc kmod cpio xz-utils
       qemu-system-x86 busybox-static
       linux-image-amd64 linux-headers-amd64 linux-source-6.1
-      libmnl-dev libnftnl-dev libxtables-dev
+      libmnl-dev libnftnl-dev libxtables-dev libnetfilter-queue-dev
       nftables iptables iproute2 iputils-ping procps ethtool socat iperf3 tcpdump tshark
       radvd
       python3-scapy python3-prometheus-client sparse clang libclang-rt-14-dev llvm-14
