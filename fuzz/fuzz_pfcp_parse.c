@@ -275,6 +275,7 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 	static struct sess_ctx ctx[PFCP_MAX_RULES];
 	struct teid_alloc a = { &conf, 0xfffffff0, NULL, NULL };
 	struct sess_fail f = { 0 };
+	unsigned int gw;
 	int i, n;
 
 	if (sess_apply(r, m, &a, &f)) {
@@ -285,8 +286,20 @@ static int check_apply(struct sess_rules *r, const struct pfcp_msg *m)
 	for (i = 0; i < r->n_pdr; i++)
 		CHECK(!(r->pdr[i].pdi.present & PFCP_PDI_HAS_FTEID) ||
 		      !(r->pdr[i].pdi.fteid.flags & PFCP_FTEID_CH));
-	n = sess_contexts(r, &meas, &conf, m->n_create_pdr & 1, ctx, &f);
+	gw = (m->n_create_pdr & 1 ? NFGTPU_GW_QFI : 0) |
+	     (m->n_create_pdr & 2 ? NFGTPU_GW_BUFFER : 0);
+	n = sess_contexts(r, &meas, &conf, gw, ctx, &f);
 	CHECK(n <= PFCP_MAX_RULES);
+	for (i = 0; i < n; i++) {
+		/* forwarding, no downlink, or buffering: one of them */
+		CHECK(!(ctx[i].c.flags & NFGTPU_CTX_NO_DOWNLINK) ||
+		      !(ctx[i].c.flags & NFGTPU_CTX_BUFFER));
+		CHECK(!(ctx[i].c.flags & NFGTPU_CTX_BUFFER) ||
+		      gw & NFGTPU_GW_BUFFER);
+		CHECK(!!ctx[i].c.peer_family ==
+		      !(ctx[i].c.flags & (NFGTPU_CTX_NO_DOWNLINK |
+					  NFGTPU_CTX_BUFFER)));
+	}
 	if (n < 0) {
 		CHECK(f.cause >= PFCP_CAUSE_REJECTED);
 		return -1;

@@ -204,6 +204,7 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		{ "gateway-qfi", 1 }, { "response-cache-time", 1 },
 		{ "response-cache-size", 1 }, { "usage-interval", 1 },
 		{ "report-t1", 1 }, { "report-n1", 1 },
+		{ "buffer-packets", 1 }, { "buffer-time", 1 },
 	};
 	size_t i;
 
@@ -241,8 +242,12 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		return parse_positive(x, w[0], w[1], 3600, &c->usage_interval);
 	case 11:
 		return parse_positive(x, w[0], w[1], 60, &c->report_t1);
-	default:
+	case 12:
 		return parse_uint(x, w[0], w[1], 10, &c->report_n1);
+	case 13:
+		return parse_uint(x, w[0], w[1], 4096, &c->buffer_packets);
+	default:
+		return parse_positive(x, w[0], w[1], 3600, &c->buffer_time);
 	}
 }
 
@@ -277,6 +282,8 @@ int conf_load(struct pfcpd_conf *c, const char *path, char *err,
 	c->usage_interval = 1;
 	c->report_t1 = 3;
 	c->report_n1 = 3;
+	c->buffer_packets = 64;
+	c->buffer_time = 30;
 	f = fopen(path, "r");
 	if (!f)
 		return conf_err(&x, "%s", strerror(errno));
@@ -317,6 +324,8 @@ void conf_print(FILE *f, const struct pfcpd_conf *c)
 		c->rsp_cache_time, c->rsp_cache_size);
 	fprintf(f, "usage-interval %u\nreport-t1 %u\nreport-n1 %u\n",
 		c->usage_interval, c->report_t1, c->report_n1);
+	fprintf(f, "buffer-packets %u\nbuffer-time %u\n", c->buffer_packets,
+		c->buffer_time);
 	for (i = 0; i < c->n_ni; i++)
 		fprintf(f, "network-instance %s %s\n", c->ni[i].name,
 			c->ni[i].dev);

@@ -90,6 +90,7 @@ enum {
 	PFCP_IE_USAGE_REPORT_DEL	= 79,	/* in a Deletion Response */
 	PFCP_IE_USAGE_REPORT_SRR	= 80,	/* in a Report Request */
 	PFCP_IE_URR_ID			= 81,
+	PFCP_IE_DOWNLINK_DATA_REPORT	= 83,
 	PFCP_IE_OUTER_HEADER_CREATION	= 84,
 	PFCP_IE_BAR_ID			= 88,
 	PFCP_IE_CP_FUNCTION_FEATURES	= 89,
@@ -375,6 +376,7 @@ struct pfcp_urr {
 
 /* Measurement Method VOLUM, Report Type USAR */
 #define PFCP_METHOD_VOLUM	0x02
+#define PFCP_REPORT_DLDR	0x01
 #define PFCP_REPORT_USAR	0x02
 
 /* A Usage Report: what a URR measured since its last one, and why */

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dlbuf.h"
 #include "rspcache.h"
 #include "session.h"
 
@@ -144,7 +145,9 @@ struct pfcpd {
 	bool debug;
 	bool node_only;		/* -n: no gateway, sessions refused */
 	struct nfgtpu *nft;
-	bool gw_qfi;		/* the gateway's downlink carries a QFI */
+	unsigned int gw_flags;	/* NFGTPU_GW_QFI, _BUFFER: as the sessions see it */
+	struct dlbuf *dlbuf;	/* downlink buffering, NULL: none */
+	uint64_t ddr_sent;	/* Downlink Data Reports */
 	int em_fd[2];		/* End Markers: IPv4, IPv6 socket, or -1 */
 	uint64_t end_markers[2];	/* sent, not sent */
 	struct session **sess;	/* by slot */
@@ -275,6 +278,18 @@ static void write_stats(const struct pfcpd *d, FILE *f)
 		"nf_gtpu_pfcp_end_markers_total{result=\"failed\"} %llu\n",
 		(unsigned long long)d->end_markers[0],
 		(unsigned long long)d->end_markers[1]);
+	if (!d->dlbuf)
+		return;
+	fputs("# HELP nf_gtpu_pfcp_buffered_packets_total Downlink packets of buffering sessions (BUFF): held, delivered, or dropped and why.\n"
+	      "# TYPE nf_gtpu_pfcp_buffered_packets_total counter\n", f);
+	for (i = 0; i < __DLBUF_MAX; i++)
+		fprintf(f, "nf_gtpu_pfcp_buffered_packets_total{result=\"%s\"} %llu\n",
+			dlbuf_counter_name(i),
+			(unsigned long long)dlbuf_count(d->dlbuf, i));
+	fprintf(f, "# HELP nf_gtpu_pfcp_downlink_data_reports_total Session Report Requests with a Downlink Data Report.\n"
+		"# TYPE nf_gtpu_pfcp_downlink_data_reports_total counter\n"
+		"nf_gtpu_pfcp_downlink_data_reports_total %llu\n",
+		(unsigned long long)d->ddr_sent);
 }
 
 /* To a temporary file renamed into place: a reader never sees half */
@@ -887,7 +902,7 @@ static int contexts(const struct pfcpd *d, const struct sess_rules *r,
 		    const struct sess_meas_set *ms, struct sess_ctx *v,
 		    struct sess_fail *f)
 {
-	return r ? sess_contexts(r, ms, &d->conf, d->gw_qfi, v, f) : 0;
+	return r ? sess_contexts(r, ms, &d->conf, d->gw_flags, v, f) : 0;
 }
 
 /*
@@ -908,11 +923,60 @@ static int change_init(const struct pfcpd *d, struct change *ch,
 	return ch->n_to < 0 ? -1 : 0;
 }
 
+/* A buffering context's MS address, as its queued packets have it */
+static int buffer_key(const struct nfgtpu_ctx *c, struct dlbuf_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->ifindex = if_nametoindex(c->apn);
+	if (c->flags & NFGTPU_CTX_MS4) {
+		k->family = AF_INET;
+		memcpy(k->addr, &c->ms4, 4);
+	} else {
+		k->family = AF_INET6;
+		memcpy(k->addr, &c->ms6, 8);
+	}
+	return k->ifindex ? 0 : -1;
+}
+
 /*
- * Move the kernel from the contexts ch->from to ch->to in one
- * transaction.  0, or -1 with *f: nothing changed.
+ * Buffering follows the kernel: an MS address that buffers no more lets
+ * its packets go, through the rules again while its context remains
+ * (the encap rule takes them now) and dropped otherwise; a new one is
+ * watched.
  */
-static int sess_commit(struct pfcpd *d, struct change *ch, struct sess_fail *f)
+static void buffer_sync(struct pfcpd *d, const struct session *s,
+			const struct change *ch)
+{
+	const struct sess_ctx *o;
+	struct dlbuf_key k;
+	int i;
+
+	if (!d->dlbuf)
+		return;
+	for (i = 0; i < ch->n_from; i++) {
+		if (!(ch->from[i].c.flags & NFGTPU_CTX_BUFFER) ||
+		    buffer_key(&ch->from[i].c, &k))
+			continue;
+		o = sess_ctx_by_teid(ch->to, ch->n_to, ch->from[i].c.teid);
+		if (o && !sess_same_uplink(&o->c, &ch->from[i].c))
+			o = NULL;
+		if (!o || !(o->c.flags & NFGTPU_CTX_BUFFER))
+			dlbuf_release(d->dlbuf, &k, o);
+	}
+	for (i = 0; i < ch->n_to; i++)
+		if (ch->to[i].c.flags & NFGTPU_CTX_BUFFER &&
+		    !buffer_key(&ch->to[i].c, &k) &&
+		    dlbuf_watch(d->dlbuf, &k, s->seid))
+			logmsg(d, false, "session 0x%llx: buffering: %s",
+			       (unsigned long long)s->seid, strerror(ENOMEM));
+}
+
+/*
+ * Move the kernel from the contexts ch->from to ch->to of session s in
+ * one transaction.  0, or -1 with *f: nothing changed.
+ */
+static int sess_commit(struct pfcpd *d, const struct session *s,
+		       struct change *ch, struct sess_fail *f)
 {
 	struct nfgtpu_batch *b;
 	long idx;
@@ -921,8 +985,10 @@ static int sess_commit(struct pfcpd *d, struct change *ch, struct sess_fail *f)
 	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
 				 SESS_RULE_NONE, 0 };
 	b = nfgtpu_batch_new(d->nft);
-	if (b && !change_batch(b, ch) && !nfgtpu_batch_commit(b))
+	if (b && !change_batch(b, ch) && !nfgtpu_batch_commit(b)) {
+		buffer_sync(d, s, ch);
 		ret = 0;
+	}
 	if (ret) {
 		idx = nfgtpu_error_index(d->nft);
 		logmsg(d, false, "session: %s", nfgtpu_error(d->nft));
@@ -1052,7 +1118,7 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	counted = r->n_urr && ch->n_from;
 	if (counted)
 		ctx_counters(d, s, ch->from, ch->n_from);
-	if (sess_commit(d, ch, f))
+	if (sess_commit(d, s, ch, f))
 		goto out;
 	if (counted) {
 		ms = s->meas;
@@ -1199,7 +1265,7 @@ static void session_del(struct pfcpd *d, struct session *s)
 		memcpy(u->c, ch->from, ch->n_from * sizeof(*ch->from));
 		u->n = ch->n_from;
 	}
-	if (sess_commit(d, ch, &f)) {
+	if (sess_commit(d, s, ch, &f)) {
 		session_rsp(d, cp_seid, &f, NULL, NULL);
 	} else {
 		logmsg(d, true, "session 0x%llx deleted",
@@ -1226,7 +1292,7 @@ static void sessions_of_peer_gone(struct pfcpd *d,
 		if (!s || !same_node(&s->peer, peer))
 			continue;
 		if (change_init(d, &d->change, &s->rules, &s->meas, NULL, NULL,
-				&f) || sess_commit(d, &d->change, &f))
+				&f) || sess_commit(d, s, &d->change, &f))
 			logmsg(d, false, "session 0x%llx: contexts left behind",
 			       (unsigned long long)s->seid);
 		sess_free(d, s);
@@ -1255,6 +1321,34 @@ static void report_done(struct pfcpd *d, struct report **pp)
 	free(r);
 }
 
+/* A Session Report Request o of sequence number seq goes to p: 0, or -1 */
+static int report_queue(struct pfcpd *d, struct session *s,
+			const struct peer *p, struct pfcp_out *o, uint32_t seq,
+			time_t now)
+{
+	struct report *r;
+	int n;
+
+	n = pfcp_out_finish(o);
+	r = n > 0 ? malloc(sizeof(*r) + n) : NULL;
+	if (!r) {
+		logmsg(d, false, "session 0x%llx: report lost",
+		       (unsigned long long)s->seid);
+		return -1;
+	}
+	*r = (struct report){ .next = d->reports, .seid = s->seid,
+			      .seq = seq, .to = p->addr, .tolen = p->alen,
+			      .fd = p->fd, .len = (size_t)n };
+	memcpy(r->buf, o->buf, n);
+	d->reports = r;
+	d->seq = seq;
+	d->report_results[REPORT_SENT]++;
+	logmsg(d, true, "session 0x%llx: Session Report Request seq %u",
+	       (unsigned long long)s->seid, seq);
+	report_send(d, r, now);
+	return 0;
+}
+
 /*
  * A Session Report Request with the Usage Reports due, if any, to the
  * session's CP F-SEID at its association's address, port 8805.
@@ -1264,10 +1358,8 @@ static void session_report(struct pfcpd *d, struct session *s,
 {
 	uint32_t seq = next_seq(d);
 	struct pfcp_out o;
-	struct report *r;
 	uint8_t buf[4096];	/* 32 Usage Reports fit */
 	struct peer *p;
-	int n;
 
 	p = find_peer(d, &s->peer);
 	if (!p)
@@ -1277,24 +1369,63 @@ static void session_report(struct pfcpd *d, struct session *s,
 	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, PFCP_REPORT_USAR);
 	if (!put_usage(&o, PFCP_IE_USAGE_REPORT_SRR, s, u, now))
 		return;
-	n = pfcp_out_finish(&o);
-	r = n > 0 ? malloc(sizeof(*r) + n) : NULL;
-	if (!r) {
-		logmsg(d, false, "session 0x%llx: report lost",
-		       (unsigned long long)s->seid);
+	if (!report_queue(d, s, p, &o, seq, now))
+		s->report_seq = seq;
+}
+
+/*
+ * The first downlink packet held for a buffering MS address of session
+ * seid: a Downlink Data Report names the downlink PDR, if its FAR says
+ * NOCP (TS 29.244 5.2.3.1), once until the session buffers anew.
+ */
+static void downlink_data_report(struct pfcpd *d, uint64_t seid,
+				 const struct dlbuf_key *k, time_t now)
+{
+	struct session *s = sess_find(d, seid);
+	struct sess_ctx *v = d->change.to;
+	uint32_t seq = next_seq(d);
+	struct dlbuf_key ck;
+	struct pfcp_out o;
+	struct sess_fail f;
+	uint8_t buf[256];
+	struct peer *p;
+	size_t at;
+	int i, n;
+
+	p = s ? find_peer(d, &s->peer) : NULL;
+	n = p ? contexts(d, &s->rules, &s->meas, v, &f) : 0;
+	for (i = 0; i < n; i++)
+		if (v[i].c.flags & NFGTPU_CTX_BUFFER && v[i].notify &&
+		    !buffer_key(&v[i].c, &ck) && !memcmp(&ck, k, sizeof(ck)))
+			break;
+	if (i >= n)
 		return;
-	}
-	*r = (struct report){ .next = d->reports, .seid = s->seid,
-			      .seq = seq, .to = p->addr, .tolen = p->alen,
-			      .fd = p->fd, .len = (size_t)n };
-	memcpy(r->buf, buf, n);
-	d->reports = r;
-	d->seq = seq;
-	s->report_seq = seq;
-	d->report_results[REPORT_SENT]++;
-	logmsg(d, true, "session 0x%llx: Session Report Request seq %u",
-	       (unsigned long long)s->seid, seq);
-	report_send(d, r, now);
+	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_REPORT_REQ, seq,
+		       true, s->cp_seid);
+	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, PFCP_REPORT_DLDR);
+	at = pfcp_group_begin(&o, PFCP_IE_DOWNLINK_DATA_REPORT);
+	pfcp_put_u16(&o, PFCP_IE_PDR_ID, v[i].dl_pdr_id);
+	pfcp_group_end(&o, at);
+	if (!report_queue(d, s, p, &o, seq, now))
+		d->ddr_sent++;
+}
+
+/*
+ * Downlink packets held (read: the socket has some), and the Downlink
+ * Data Reports they call for, also of those read while a session
+ * stopped buffering
+ */
+static void buffer_receive(struct pfcpd *d, bool read, time_t now)
+{
+	struct dlbuf_key k[16];
+	uint64_t seid[16];
+	size_t i, n;
+
+	if (read && dlbuf_receive(d->dlbuf))
+		logmsg(d, false, "buffering: %s", strerror(errno));
+	while ((n = dlbuf_first_packets(d->dlbuf, seid, k, 16)))
+		for (i = 0; i < n; i++)
+			downlink_data_report(d, seid[i], &k[i], now);
 }
 
 /*
@@ -1381,7 +1512,7 @@ static void quota_stop(struct pfcpd *d, struct session *s,
 	ch->n_to = contexts(d, &s->rules, &s->meas, ch->to, &f);
 	if (ch->n_to < 0 || ch->n_to == ch->n_from)
 		return;
-	if (sess_commit(d, ch, &f)) {
+	if (sess_commit(d, s, ch, &f)) {
 		logmsg(d, false, "session 0x%llx: Volume Quota used up, but its traffic goes on",
 		       (unsigned long long)s->seid);
 		for (i = 0; i < s->meas.n; i++)
@@ -1639,7 +1770,7 @@ static void receive(struct pfcpd *d, int fd)
 
 static int run(struct pfcpd *d)
 {
-	struct pollfd pfd[MAX_LISTEN];
+	struct pollfd pfd[MAX_LISTEN + 1];
 	int i, n = d->conf.n_listen;
 	time_t now;
 
@@ -1647,17 +1778,25 @@ static int run(struct pfcpd *d)
 		pfd[i].fd = d->fd[i];
 		pfd[i].events = POLLIN;
 	}
+	/* the buffered downlink, last */
+	pfd[n].fd = d->dlbuf ? dlbuf_fd(d->dlbuf) : -1;
+	pfd[n].events = POLLIN;
+	pfd[n].revents = 0;
 	while (!got_term) {
 		if (got_usr1) {
 			got_usr1 = 0;
 			dump_stats(d);
 		}
-		if (poll(pfd, n, 1000) < 0 && errno != EINTR)
+		if (poll(pfd, n + 1, 1000) < 0 && errno != EINTR)
 			return -1;
 		for (i = 0; i < n; i++)
 			if (pfd[i].revents & POLLIN)
 				receive(d, pfd[i].fd);
 		now = time(NULL);
+		if (d->dlbuf) {
+			buffer_receive(d, pfd[n].revents & POLLIN, now);
+			dlbuf_expire(d->dlbuf);
+		}
 		heartbeats(d, now);
 		reports_resend(d, now);
 		usage_tick(d, now);
@@ -1690,6 +1829,7 @@ static int end_marker_socket(const struct pfcpd *d, int family)
 static int gateway_open(struct pfcpd *d)
 {
 	unsigned int flags = 0;
+	char err[256];
 
 	d->nft = nfgtpu_open(-1);
 	if (!d->nft) {
@@ -1703,12 +1843,26 @@ static int gateway_open(struct pfcpd *d)
 			flags |= NFGTPU_GW_QFI;
 		if (d->conf.has_gtpu6 && !d->conf.has_gtpu4)
 			flags |= NFGTPU_GW_PEER6;
+		if (d->conf.buffer_packets)
+			flags |= NFGTPU_GW_BUFFER;
 		if (nfgtpu_gateway_setup(d->nft, flags)) {
 			logmsg(d, false, "gateway: %s", nfgtpu_error(d->nft));
 			return -1;
 		}
 	}
-	d->gw_qfi = flags & NFGTPU_GW_QFI;
+	if (!d->conf.buffer_packets)
+		flags &= ~NFGTPU_GW_BUFFER;
+	else if (!(flags & NFGTPU_GW_BUFFER))
+		logmsg(d, false, "the gateway has no buffer sets: a buffering downlink is dropped");
+	d->gw_flags = flags & (NFGTPU_GW_QFI | NFGTPU_GW_BUFFER);
+	if (flags & NFGTPU_GW_BUFFER) {
+		d->dlbuf = dlbuf_open(d->conf.buffer_packets,
+				      d->conf.buffer_time, err, sizeof(err));
+		if (!d->dlbuf) {
+			logmsg(d, false, "buffering: %s", err);
+			return -1;
+		}
+	}
 	d->alloc = (struct teid_alloc){ &d->conf, 1, teid_used, d };
 	d->em_fd[0] = end_marker_socket(d, AF_INET);
 	d->em_fd[1] = end_marker_socket(d, AF_INET6);
@@ -1802,6 +1956,7 @@ int main(int argc, char **argv)
 	/* owned mode: the gateway and every context go with the handle */
 	if (d.nft)
 		nfgtpu_close(d.nft);
+	dlbuf_close(d.dlbuf);
 	rsp_cache_free(&d.rsp);
 	sessions_free(&d);
 	while (d.reports)

@@ -52,6 +52,9 @@ struct pfcpd_conf {
 	unsigned int usage_interval;
 	unsigned int report_t1;		/* seconds till sent again */
 	unsigned int report_n1;		/* times sent again at most */
+	/* downlink buffering (BUFF): packets per MS address, 0: none */
+	unsigned int buffer_packets;
+	unsigned int buffer_time;	/* seconds a packet is held at most */
 };
 
 /* 0, or -1 with a message "FILE:LINE: ..." in err */

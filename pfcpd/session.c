@@ -454,9 +454,28 @@ static int downlink(const struct sess_rules *r, const struct pfcp_pdr *dl,
 	return 0;
 }
 
-/* The forwarding downlink PDR of the uplink PDR's UE address, if any */
+/* The PDR's FAR, if it buffers (BUFF, no DROP) and no gate is closed */
+static const struct pfcp_far *buffering(const struct sess_rules *r,
+					const struct pfcp_pdr *p)
+{
+	const struct pfcp_far *far;
+
+	if (!(p->present & PFCP_PDR_HAS_FAR_ID) || gate_closed(r, p))
+		return NULL;
+	far = find_far(r, p->far_id);
+	if (!far || !(far->apply_action & PFCP_AA_BUFF) ||
+	    far->apply_action & PFCP_AA_DROP)
+		return NULL;
+	return far;
+}
+
+/*
+ * The downlink PDR of the uplink PDR's UE address that forwards with an
+ * Outer Header Creation (or, buffer: that buffers), if any, and its FAR
+ */
 static const struct pfcp_pdr *downlink_pdr(const struct sess_rules *r,
 					   const struct pfcp_pdr *ul,
+					   bool buffer,
 					   const struct pfcp_far **far)
 {
 	const struct pfcp_pdr *p;
@@ -466,9 +485,9 @@ static const struct pfcp_pdr *downlink_pdr(const struct sess_rules *r,
 		p = &r->pdr[i];
 		if (!is_pdr(p, PFCP_IF_CORE) || !same_ue(ul, p))
 			continue;
-		*far = forwarding(r, p);
-		if (*far && (*far)->present & PFCP_FAR_HAS_FWD &&
-		    (*far)->fwd.present & PFCP_FWD_HAS_OHC)
+		*far = buffer ? buffering(r, p) : forwarding(r, p);
+		if (*far && (buffer || ((*far)->present & PFCP_FAR_HAS_FWD &&
+					(*far)->fwd.present & PFCP_FWD_HAS_OHC)))
 			return p;
 	}
 	return NULL;
@@ -511,8 +530,8 @@ static bool quota_used_up(const struct sess_rules *r,
 }
 
 int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
-		  const struct pfcpd_conf *conf, bool qfi, struct sess_ctx *out,
-		  struct sess_fail *f)
+		  const struct pfcpd_conf *conf, unsigned int gw_flags,
+		  struct sess_ctx *out, struct sess_fail *f)
 {
 	const struct pfcp_pdr *ul, *dl;
 	const struct pfcp_far *far;
@@ -532,12 +551,22 @@ int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
 			return -1;
 		if (!forwarding(r, ul) || quota_used_up(r, ms, ul))
 			continue;
-		dl = downlink_pdr(r, ul, &far);
-		if (!dl || quota_used_up(r, ms, dl))
-			continue;
-		if (downlink(r, dl, far, qfi, &o->c, f))
-			return -1;
-		o->dl_pdr_id = dl->pdr_id;
+		dl = downlink_pdr(r, ul, false, &far);
+		if (dl && !quota_used_up(r, ms, dl)) {
+			if (downlink(r, dl, far, gw_flags & NFGTPU_GW_QFI,
+				     &o->c, f))
+				return -1;
+			o->dl_pdr_id = dl->pdr_id;
+		} else if (gw_flags & NFGTPU_GW_BUFFER &&
+			   (dl = downlink_pdr(r, ul, true, &far)) &&
+			   !quota_used_up(r, ms, dl)) {
+			o->c.flags |= NFGTPU_CTX_BUFFER;
+			o->dl_pdr_id = dl->pdr_id;
+			o->notify = far->apply_action & PFCP_AA_NOCP;
+		} else {
+			/* DROP, a closed gate, no peer yet: uplink only */
+			o->c.flags |= NFGTPU_CTX_NO_DOWNLINK;
+		}
 		if (!seen(out, n, o))
 			n++;
 	}

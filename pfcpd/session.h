@@ -46,10 +46,15 @@ struct teid_alloc {
 	void *data;
 };
 
-/* A context and the uplink and downlink PDRs it comes from */
+/*
+ * A context and the uplink and downlink PDRs it comes from; a buffering
+ * one (NFGTPU_CTX_BUFFER) notifies the CP function of its first packet
+ * when its FAR says NOCP.
+ */
 struct sess_ctx {
 	struct nfgtpu_ctx c;
 	uint32_t pdr_id, dl_pdr_id;
+	bool notify;
 };
 
 /*
@@ -64,13 +69,15 @@ struct sess_meas_set;
 
 /*
  * The contexts the rules make, at most PFCP_MAX_RULES (one per uplink
- * PDR): how many, or -1 with *f set.  qfi: the gateway's downlink
- * carries a QFI.  ms: the URRs' measurements, whose used-up Volume
- * Quotas stop their PDRs (NULL: none is).
+ * PDR that forwards): how many, or -1 with *f set.  A downlink that
+ * does not forward makes a context without a downlink, or a buffering
+ * one (BUFF) if gw_flags has NFGTPU_GW_BUFFER; NFGTPU_GW_QFI: the
+ * gateway's downlink carries a QFI.  ms: the URRs' measurements, whose
+ * used-up Volume Quotas stop their PDRs (NULL: none is).
  */
 int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
-		  const struct pfcpd_conf *conf, bool qfi, struct sess_ctx *out,
-		  struct sess_fail *f);
+		  const struct pfcpd_conf *conf, unsigned int gw_flags,
+		  struct sess_ctx *out, struct sess_fail *f);
 
 /* Same decap element: TEID, APN device, MS address */
 bool sess_same_uplink(const struct nfgtpu_ctx *a, const struct nfgtpu_ctx *b);

@@ -4,9 +4,11 @@
 # nf-gtpu-pfcpd installs PFCP sessions through libnfgtpu.  The agent runs
 # on gw (owned gateway); scapy's PFCP layer plays the SMF from its own
 # namespace (tests/pfcpd_smf.py) with open5gs' sequence: association,
-# establishment (uplink F-TEID to CHOOSE, downlink FAR BUFF|NOCP: no
-# context yet), modification to FORW with the access node's F-TEID
-# (ping both ways through the tunnel), deletion (no traffic, no context
+# establishment (uplink F-TEID to CHOOSE, downlink FAR BUFF|NOCP: an
+# uplink-only context, the downlink buffered: a ping's replies wait, a
+# Downlink Data Report goes to the SMF), modification to FORW with the
+# access node's F-TEID (the buffered replies arrive in order; ping both
+# ways through the tunnel), deletion (no traffic, no context
 # left), and the sessions of a peer that releases its association go
 # with it; an Update PDR asking for a new F-TEID gets it in an Updated
 # PDR and the context moves to it; a path switch with SNDEM sends one
@@ -174,16 +176,39 @@ expect_rsp "a Session Establishment without F-SEID" est-no-fseid \
 expect_eq "the refusals installed nothing" "$(ctx_count)" 0
 
 establish "Session Establishment" 4
-expect_eq "downlink BUFF: no context yet" "$(ctx_count)" 0
+expect_eq "downlink BUFF|NOCP: the uplink, the downlink buffered" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 downlink buffer")" 1
+# The MS pings while the downlink buffers: the requests go up, the
+# replies wait in the agent's queue; the first one brings a Downlink Data
+# Report, the Modification to FORW lets them go, in order
+ip netns exec "$ms" ping -c 3 -i 0.2 -W $((40 * TIME_SCALE)) "$(pdn_addr 4)" \
+	>"$tmp/buffered_ping" 2>&1 &
+buffered_ping=$!
+expect_rsp "the first buffered packet: a Downlink Data Report of the downlink PDR" \
+	"report ddr" " dldr=1 seid=0x1000 pdr=2 trigger=ddr answered=1 "
+buffered4() {	# what the gateway's IPv4 buffer rule has queued
+	ip netns exec "$gw" nft list chain inet gateway downlink |
+		awk '/buffered downlink/ && / ip daddr / {
+			for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+for i in $(seq $((100 * TIME_SCALE))); do
+	[ "$(buffered4)" = 3 ] && break
+	sleep 0.2
+done
+expect_eq "the gateway queued the 3 replies" "$(buffered4)" 3
 
 expect_rsp "an Update FAR of no FAR is refused" mod-bad \
 	" cause=73 offending=10 "
 expect_rsp "a Modification of an unknown SEID" "mod-seid 0x4242" \
 	" cause=65 "
-expect_eq "the refusals changed nothing" "$(ctx_count)" 0
+expect_eq "the refusals changed nothing" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 downlink buffer")" 1
 
 expect_rsp "Session Modification: downlink FORW to the access node" \
 	"mod 0x200" " cause=1 "
+wait "$buffered_ping"
+expect_eq "the buffered replies arrive, in order" \
+	"$(sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' "$tmp/buffered_ping" | xargs)" "1 2 3"
 expect_eq "one context: the agent's TEID, MS, peer and peer TEID" \
 	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
 ping_ok "$ms" "$(pdn_addr 4)" && PASS "ping MS -> PDN through the tunnel" ||
@@ -234,6 +259,22 @@ expect_eq "one End Marker with the old TEID on the old path" "$(end_markers)" 1
 expect_rsp "the same path again with SNDEM" "mod-switch 0x201" " cause=1 "
 expect_eq "no path switch: no End Marker" "$(end_markers)" 1
 
+# The UE goes idle: the downlink buffers again, and its first packet
+# brings another Downlink Data Report; the Deletion drops what is held
+expect_rsp "the downlink FAR back to BUFF|NOCP" mod-buff " cause=1 "
+expect_eq "the context buffers its downlink again" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 downlink buffer")" 1
+ip netns exec "$pdn" ping -c 2 -i 0.2 -W $((10 * TIME_SCALE)) "$(ms_addr 4)" \
+	>"$tmp/idle_ping" 2>&1 &
+idle_ping=$!
+expect_rsp "a Downlink Data Report again" "report ddr" \
+	" dldr=1 seid=0x1000 pdr=2 trigger=ddr answered=1 "
+for i in $(seq $((100 * TIME_SCALE))); do
+	[ "$(buffered4)" = 5 ] && break
+	sleep 0.2
+done
+expect_eq "the gateway queued the 2 Echo Requests" "$(buffered4)" 5
+
 r=$(smf del)
 if [[ " $r " =~ \ cause=1\ ul=([0-9]+)\ dl=([0-9]+)\ total=([0-9]+)\  ]] &&
    [ "${BASH_REMATCH[1]}" -gt 0 ] && [ "${BASH_REMATCH[2]}" -gt 0 ] &&
@@ -243,6 +284,10 @@ else
 	FAIL "Session Deletion, Usage Report: $r"
 fi
 expect_eq "no context left after the deletion" "$(ctx_count)" 0
+wait "$idle_ping"
+grep -q "2 packets transmitted, 0 received" "$tmp/idle_ping" &&
+	PASS "the held Echo Requests went with the session" ||
+	FAIL "idle ping: $(tail -2 "$tmp/idle_ping")"
 ping_ok "$ms" "$(pdn_addr 4)" && FAIL "traffic after the deletion" ||
 	PASS "no traffic after the deletion"
 expect_rsp "a Deletion of the deleted session" del " cause=65 "
@@ -325,6 +370,12 @@ grep -q '^nf_gtpu_pfcp_end_markers_total{result="sent"} 1$' "$tmp/stats" &&
 grep -q '^nf_gtpu_pfcp_session_report_retransmissions_total [1-9]' "$tmp/stats" &&
 	PASS "the unanswered report was sent again, counted" ||
 	FAIL "report retransmissions: $(grep retransmissions "$tmp/stats")"
+grep -q '^nf_gtpu_pfcp_buffered_packets_total{result="held"} 5$' "$tmp/stats" &&
+	grep -q '^nf_gtpu_pfcp_buffered_packets_total{result="delivered"} 3$' "$tmp/stats" &&
+	grep -q '^nf_gtpu_pfcp_buffered_packets_total{result="dropped_released"} 2$' "$tmp/stats" &&
+	grep -q '^nf_gtpu_pfcp_downlink_data_reports_total 2$' "$tmp/stats" &&
+	PASS "5 downlink packets held, 3 delivered, 2 dropped with their session, 2 Downlink Data Reports, counted" ||
+	FAIL "buffering counters: $(grep -e buffered -e downlink_data "$tmp/stats")"
 
 # The IPv6 transport: a second agent, PFCP between fd00::1 and fd00::2,
 # GTP-U between 2001:db8:1::2 and the access node's 2001:db8:1::1, for the

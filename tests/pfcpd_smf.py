@@ -13,6 +13,7 @@
 #   mod TEID          -> the downlink FAR to FORW, peer acc with TEID
 #   mod-switch TEID   -> mod TEID as a path switch: SNDEM set, an End
 #                        Marker asked for on the old path
+#   mod-buff          -> the downlink FAR back to BUFF|NOCP (the UE idle)
 #   mod-choose [UE]   -> an Update PDR of the uplink PDR asking for a new
 #                        F-TEID (CHOOSE): cause=1 updated-teid=T addr=A
 #   mod-bad           -> Update FAR of a FAR the session does not have
@@ -40,6 +41,8 @@
 #                        since the last such command) whose Usage Report
 #                        has TRIGGER (volth, perio, volqu): usar=1 seid=S urr=U
 #                        seqn=N trigger=T,... ul= dl= total= secs=
+#                        answered=C; or with a Downlink Data Report
+#                        (TRIGGER ddr): dldr=1 seid=S pdr=P trigger=ddr
 #                        answered=C
 #
 # A thread reads the socket: the agent's Heartbeat Requests are answered
@@ -72,7 +75,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_MeasurementMethod, IE_ReportingTriggers, IE_MeasurementPeriod,
     IE_NotImplemented, IE_UpdatePDR, IE_PFCPSMReqFlags,
     IE_VolumeThreshold, IE_VolumeQuota, IE_UpdateURR, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
-    IE_UsageReportTrigger, IE_StartTime, IE_EndTime,
+    IE_UsageReportTrigger, IE_StartTime, IE_EndTime, IE_DownlinkDataReport,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest,
     PFCPSessionReportResponse)
 
@@ -101,8 +104,14 @@ def triggers(ur):
 
 def usage_report(req, cause):
     """The result line of a Session Report Request answered with cause"""
-    out = [f"usar={ies(req, IE_ReportType)[0].USAR}",
-           f"seid={req.seid:#x}"]
+    rt = ies(req, IE_ReportType)[0]
+    if rt.DLDR:
+        pdrs = [f.id for ddr in ies(req, IE_DownlinkDataReport)
+                for f in ddr.IE_list if isinstance(f, IE_PDR_Id)]
+        return (f"dldr=1 seid={req.seid:#x} "
+                f"pdr={','.join(map(str, pdrs))} trigger=ddr "
+                f"answered={cause}")
+    out = [f"usar={rt.USAR}", f"seid={req.seid:#x}"]
     for ur in ies(req, IE_UsageReport_SRR):
         f = {type(ie): ie for ie in ur.IE_list}
         v = f[IE_VolumeMeasurement]
@@ -315,6 +324,10 @@ for line in sys.stdin:
             r = exchange(mod(up_seid, 2, int(w[1], 0)))
         elif w[0] == "mod-switch":
             r = exchange(mod(up_seid, 2, int(w[1], 0), sndem=True))
+        elif w[0] == "mod-buff":
+            r = exchange(s.hdr(0, up_seid) / PFCPSessionModificationRequest(
+                IE_list=[IE_UpdateFAR(IE_list=[
+                    IE_FAR_Id(id=2), IE_ApplyAction(BUFF=1, NOCP=1)])]))
         elif w[0] == "mod-choose":
             r = exchange(mod_choose(up_seid, (w[1:] or ["10.45.0.2"])[0]))
         elif w[0] == "mod-bad":

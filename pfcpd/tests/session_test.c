@@ -121,7 +121,7 @@ static void expect_fail(const char *what, struct sess_rules *r, int apply_ok,
 	int ret = apply(r, &f);
 
 	if (apply_ok && !ret)
-		ret = sess_contexts(r, NULL, &conf, false, c, &f);
+		ret = sess_contexts(r, NULL, &conf, 0, c, &f);
 	CHECK(ret == -1, "%s: refused", what);
 	check_fail(what, &f, cause, ie, type, id);
 }
@@ -140,12 +140,20 @@ static void test_open5gs_session(void)
 	      !(r.pdr[0].pdi.fteid.flags & PFCP_FTEID_CH) &&
 	      !memcmp(r.pdr[0].pdi.fteid.v4, conf.gtpu4, 4),
 	      "the F-TEID is chosen: 0x%x", r.pdr[0].pdi.fteid.teid);
-	n = sess_contexts(&r, NULL, &conf, true, c, &f);
-	CHECK(n == 0, "downlink BUFF: no context yet, got %d", n);
+	n = sess_contexts(&r, NULL, &conf, NFGTPU_GW_QFI, c, &f);
+	CHECK(n == 1 && c[0].c.flags & NFGTPU_CTX_NO_DOWNLINK &&
+	      !c[0].c.peer_family,
+	      "downlink BUFF, no buffering: the uplink only, got %d", n);
+	n = sess_contexts(&r, NULL, &conf, NFGTPU_GW_QFI | NFGTPU_GW_BUFFER,
+			  c, &f);
+	CHECK(n == 1 && c[0].c.flags & NFGTPU_CTX_BUFFER &&
+	      !(c[0].c.flags & NFGTPU_CTX_NO_DOWNLINK) && c[0].notify &&
+	      c[0].dl_pdr_id == 2 && c[0].c.teid == 0x100,
+	      "downlink BUFF|NOCP: buffering, notify, PDR 2, got %d", n);
 
 	modification();
 	CHECK(!apply(&r, &f), "modification applies (cause %u)", f.cause);
-	n = sess_contexts(&r, NULL, &conf, true, c, &f);
+	n = sess_contexts(&r, NULL, &conf, NFGTPU_GW_QFI, c, &f);
 	CHECK(n == 1, "FORW with OHC: one context, got %d", n);
 	inet_ntop(AF_INET, &c[0].c.ms4, a, sizeof(a));
 	CHECK(c[0].c.teid == 0x100 && !strcmp(c[0].c.apn, "apn0") &&
@@ -158,23 +166,26 @@ static void test_open5gs_session(void)
 	      c[0].c.peer_teid == 0x200 && c[0].c.qfi == 9,
 	      "downlink: peer %s TEID 0x%x QFI %u", a, c[0].c.peer_teid,
 	      c[0].c.qfi);
-	n = sess_contexts(&r, NULL, &conf, false, c, &f);
+	n = sess_contexts(&r, NULL, &conf, 0, c, &f);
 	CHECK(n == 1 && !(c[0].c.flags & NFGTPU_CTX_QFI),
 	      "no QFI on a gateway without");
 
-	/* a closed gate, then a dropping downlink FAR: no context */
+	/* a closed gate: no context; a dropping downlink FAR: the uplink only */
 	memset(&msg, 0, sizeof(msg));
 	msg.update_qer[0] = (struct pfcp_qer){
 		.present = 1 | PFCP_QER_HAS_GATE, .qer_id = 1, .gate = 0x04 };
 	msg.n_update_qer = 1;
 	CHECK(!apply(&r, &f), "gate update applies");
-	CHECK(sess_contexts(&r, NULL, &conf, true, c, &f) == 0, "closed gate");
+	CHECK(sess_contexts(&r, NULL, &conf, NFGTPU_GW_QFI, c, &f) == 0, "closed gate");
 	msg.update_qer[0].gate = 0;
 	CHECK(!apply(&r, &f), "gate reopens");
 	memset(&msg, 0, sizeof(msg));
 	far(&msg.update_far[msg.n_update_far++], 2, PFCP_AA_DROP);
 	CHECK(!apply(&r, &f), "DROP applies");
-	CHECK(sess_contexts(&r, NULL, &conf, true, c, &f) == 0, "DROP: no context");
+	CHECK(sess_contexts(&r, NULL, &conf, NFGTPU_GW_QFI | NFGTPU_GW_BUFFER, c,
+			    &f) == 1 &&
+	      c[0].c.flags & NFGTPU_CTX_NO_DOWNLINK,
+	      "DROP: the uplink only");
 
 	/* removing the FAR a PDR still names is refused */
 	memset(&msg, 0, sizeof(msg));
@@ -267,7 +278,7 @@ static void test_ctx_fail(void)
 
 	establishment();
 	ohc(far(&msg.create_far[1], 2, PFCP_AA_FORW), "192.0.2.7", 0x200);
-	CHECK(!apply(&r, &f) && sess_contexts(&r, NULL, &conf, false, c, &f) == 1,
+	CHECK(!apply(&r, &f) && sess_contexts(&r, NULL, &conf, 0, c, &f) == 1,
 	      "a forwarding session: one context");
 	expect_blame("in an Establishment", &r, c, PFCP_CAUSE_RULE_FAILURE,
 		     PFCP_IE_CREATE_PDR, SESS_RULE_PDR, 1);
@@ -315,7 +326,7 @@ static void test_choose_id(void)
 	CHECK(r.pdr[0].pdi.fteid.teid == r.pdr[2].pdi.fteid.teid,
 	      "CHID: one TEID, 0x%x and 0x%x", r.pdr[0].pdi.fteid.teid,
 	      r.pdr[2].pdi.fteid.teid);
-	n = sess_contexts(&r, NULL, &conf, false, c, &f);
+	n = sess_contexts(&r, NULL, &conf, 0, c, &f);
 	CHECK(n == 1, "one context for both, got %d", n);
 
 	/* a CHOOSE ID holds within one message (TS 29.244 8.2.3) */
@@ -371,7 +382,7 @@ static void test_chosen(void)
 	      !memcmp(ch[0].fteid.v4, conf.gtpu4, 4),
 	      "an Updated PDR with a new F-TEID: %d, 0x%x (was 0x%x)", n,
 	      n ? ch[0].fteid.teid : 0, old);
-	CHECK(sess_contexts(&r, NULL, &conf, false, c, &f) == 1 &&
+	CHECK(sess_contexts(&r, NULL, &conf, 0, c, &f) == 1 &&
 	      c[0].c.teid == r.pdr[0].pdi.fteid.teid,
 	      "the context moves to the new TEID 0x%x", c[0].c.teid);
 
@@ -411,7 +422,7 @@ static void test_ipv6(void)
 	msg.create_far[1].fwd.ohc.desc = PFCP_OHC_GTPU_V6;
 	inet_pton(AF_INET6, "2001:db8:1::7", msg.create_far[1].fwd.ohc.v6);
 	CHECK(!apply(&r, &f), "IPv6 establishment applies");
-	n = sess_contexts(&r, NULL, &conf, false, c, &f);
+	n = sess_contexts(&r, NULL, &conf, 0, c, &f);
 	CHECK(n == 1, "IPv6: one context, got %d", n);
 	inet_ntop(AF_INET6, &c[0].c.ms6, a, sizeof(a));
 	CHECK(c[0].c.flags == NFGTPU_CTX_MS6 && !strcmp(a, "2001:db8:45::"),
@@ -452,7 +463,7 @@ static void test_usage(void)
 		.urr_id = 1, .method = 2 };
 	msg.n_create_urr = 1;
 	CHECK(!apply(&r, &f) && r.n_urr == 1, "the URR is kept");
-	n = sess_contexts(&r, NULL, &conf, false, c, &f);
+	n = sess_contexts(&r, NULL, &conf, 0, c, &f);
 	CHECK(n == 1 && c[0].dl_pdr_id == 2, "the context's downlink PDR");
 	c[0].c.uplink.bytes = 100;
 	c[0].c.downlink.bytes = 200;
@@ -621,7 +632,7 @@ static void test_quota_stop(void)
 	CHECK(!apply(&r, &f), "a session with a Volume Quota");
 	sess_meas_sync(&ms, &r, &msg, 100);
 	m = sess_meas_find(&ms, 1);
-	n = sess_contexts(&r, &ms, &conf, false, c, &f);
+	n = sess_contexts(&r, &ms, &conf, 0, c, &f);
 	CHECK(m && n == 1, "quota left: the context forwards");
 	if (!m || n != 1)
 		return;
@@ -630,7 +641,7 @@ static void test_quota_stop(void)
 	sess_usage(&r, c, n, 1, &ul, &dl);
 	expect_report("the quota is used up", &r.urr[0], m, PFCP_TRIG_VOLQU,
 		      ul, dl, 101, 1000, 2500, 0);
-	CHECK(sess_contexts(&r, &ms, &conf, false, kept, &f) == 0,
+	CHECK(sess_contexts(&r, &ms, &conf, 0, kept, &f) == 0,
 	      "a used-up quota stops the context");
 	CHECK(sess_kept(c, n, kept, 0, kept) == 0, "nothing is kept");
 
@@ -647,7 +658,7 @@ static void test_quota_stop(void)
 	CHECK(!apply(&r, &f), "an Update URR with a new quota");
 	sess_meas_sync(&ms, &r, &msg, 102);
 	m = sess_meas_find(&ms, 1);
-	n = sess_contexts(&r, &ms, &conf, false, c, &f);
+	n = sess_contexts(&r, &ms, &conf, 0, c, &f);
 	CHECK(m && n == 1, "a new quota: the context forwards again");
 	if (!m || n != 1)
 		return;
