@@ -192,6 +192,7 @@ static const struct pfcpd_conf conf = {
 	.n_ni = 2,
 	.has_gtpu4 = true, .gtpu4 = { 192, 0, 2, 1 },
 	.has_gtpu6 = true, .gtpu6 = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 },
+	.teid_first = 1, .teid_last = 0xffffffff,
 };
 
 static void check_rule_counts(const struct sess_rules *r)

@@ -125,6 +125,39 @@ static int parse_uint(struct conf_ctx *x, const char *key, const char *s,
 	return 0;
 }
 
+/* A TEID: 1 to 0xffffffff, decimal or 0x hexadecimal */
+static int parse_teid(struct conf_ctx *x, const char *s, uint32_t *v)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = strtoull(s, &end, 0);
+	/* no octal: "010" is not 8 */
+	if (!isdigit((unsigned char)*s) ||
+	    (s[0] == '0' && isdigit((unsigned char)s[1])) ||
+	    *end || errno || !n || n > UINT32_MAX)
+		return conf_err(x, "teid-range: not a TEID from 1 to 0xffffffff: %s",
+				s);
+	*v = (uint32_t)n;
+	return 0;
+}
+
+/*
+ * The TEIDs the agent chooses: a range of its own, so that they do not
+ * collide with contexts that others install in the same gateway
+ */
+static int set_teid_range(struct conf_ctx *x, struct pfcpd_conf *c,
+			  const char *first, const char *last)
+{
+	if (parse_teid(x, first, &c->teid_first) ||
+	    parse_teid(x, last, &c->teid_last))
+		return -1;
+	if (c->teid_first > c->teid_last)
+		return conf_err(x, "teid-range: %s is above %s", first, last);
+	return 0;
+}
+
 static int parse_positive(struct conf_ctx *x, const char *key,
 			  const char *s, unsigned int max, unsigned int *v)
 {
@@ -205,6 +238,7 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		{ "response-cache-size", 1 }, { "usage-interval", 1 },
 		{ "report-t1", 1 }, { "report-n1", 1 },
 		{ "buffer-packets", 1 }, { "buffer-time", 1 },
+		{ "teid-range", 2 },
 	};
 	size_t i;
 
@@ -246,8 +280,10 @@ static int conf_line(struct conf_ctx *x, struct pfcpd_conf *c, char **w,
 		return parse_uint(x, w[0], w[1], 10, &c->report_n1);
 	case 13:
 		return parse_uint(x, w[0], w[1], 4096, &c->buffer_packets);
-	default:
+	case 14:
 		return parse_positive(x, w[0], w[1], 3600, &c->buffer_time);
+	default:
+		return set_teid_range(x, c, w[1], w[2]);
 	}
 }
 
@@ -284,6 +320,8 @@ int conf_load(struct pfcpd_conf *c, const char *path, char *err,
 	c->report_n1 = 3;
 	c->buffer_packets = 64;
 	c->buffer_time = 30;
+	c->teid_first = 1;
+	c->teid_last = UINT32_MAX;
 	f = fopen(path, "r");
 	if (!f)
 		return conf_err(&x, "%s", strerror(errno));
@@ -338,6 +376,7 @@ void conf_print(FILE *f, const struct pfcpd_conf *c)
 		fprintf(f, "gtpu-address %s\n",
 			inet_ntop(AF_INET6, c->gtpu6, buf, sizeof(buf)));
 	fprintf(f, "gateway-qfi %s\n", c->gw_qfi ? "yes" : "no");
+	fprintf(f, "teid-range 0x%x 0x%x\n", c->teid_first, c->teid_last);
 }
 
 /*

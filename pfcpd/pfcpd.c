@@ -1863,7 +1863,8 @@ static int gateway_open(struct pfcpd *d)
 			return -1;
 		}
 	}
-	d->alloc = (struct teid_alloc){ &d->conf, 1, teid_used, d };
+	d->alloc = (struct teid_alloc){ &d->conf, d->conf.teid_first,
+					teid_used, d };
 	d->em_fd[0] = end_marker_socket(d, AF_INET);
 	d->em_fd[1] = end_marker_socket(d, AF_INET6);
 	return 0;

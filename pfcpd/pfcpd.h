@@ -47,6 +47,7 @@ struct pfcpd_conf {
 	/* GTP-U addresses for the F-TEIDs the agent chooses (FTUP) */
 	bool has_gtpu4, has_gtpu6;
 	uint8_t gtpu4[4], gtpu6[16];
+	uint32_t teid_first, teid_last;	/* the TEIDs it chooses from */
 	bool gw_qfi;		/* set the gateway up with a QFI downlink */
 	/* usage reporting: counters read every usage_interval seconds */
 	unsigned int usage_interval;

@@ -76,6 +76,16 @@ static bool teid_taken(const struct sess_rules *r, const struct pfcp_pdr *p,
  * the first (TS 29.244 5.5.3); the addresses are the configured ones of the
  * families asked for.
  */
+/* The next TEID to try, in the configured range, around and around */
+static uint32_t next_teid(struct teid_alloc *a)
+{
+	uint32_t t = a->next;
+
+	a->next = t < a->conf->teid_first || t >= a->conf->teid_last ?
+		  a->conf->teid_first : t + 1;
+	return t;
+}
+
 static int choose_fteid(struct sess_rules *r, struct pfcp_pdr *p,
 			struct teid_alloc *a, uint16_t ie, struct sess_fail *f)
 {
@@ -99,8 +109,10 @@ static int choose_fteid(struct sess_rules *r, struct pfcp_pdr *p,
 		}
 	}
 	for (tries = 0; tries < 1000; tries++) {
-		t->teid = a->next++;
-		if (t->teid && !teid_taken(r, p, a, t->teid))
+		t->teid = next_teid(a);
+		if (t->teid >= a->conf->teid_first &&
+		    t->teid <= a->conf->teid_last &&
+		    !teid_taken(r, p, a, t->teid))
 			return 0;
 	}
 	return fail(f, PFCP_CAUSE_NO_RESOURCES, ie, SESS_RULE_PDR, p->pdr_id);

@@ -97,6 +97,7 @@ heartbeat-interval 0
 network-instance internet apn0
 table-mode owned
 gtpu-address 192.0.2.2
+teid-range 0x10000 0x1ffff
 EOF
 ip netns exec "$gw" "$PFCPD" -d -c "$tmp/pfcpd.conf" -s "$tmp/stats" \
 	2>"$tmp/agent.log" &
@@ -176,6 +177,9 @@ expect_rsp "a Session Establishment without F-SEID" est-no-fseid \
 expect_eq "the refusals installed nothing" "$(ctx_count)" 0
 
 establish "Session Establishment" 4
+[ $((teid)) -ge $((0x10000)) ] && [ $((teid)) -le $((0x1ffff)) ] &&
+	PASS "the chosen TEID is in the agent's teid-range" ||
+	FAIL "TEID $teid is outside teid-range 0x10000 0x1ffff"
 expect_eq "downlink BUFF|NOCP: the uplink, the downlink buffered" \
 	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 downlink buffer")" 1
 # The MS pings while the downlink buffers: the requests go up, the

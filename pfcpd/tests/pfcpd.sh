@@ -58,6 +58,28 @@ else
 	echo "FAIL: listen 0.0.0.0: $(cat "$tmp/wild.err")"
 	ret=1
 fi
+# teid-range: FIRST <= LAST, both TEIDs (not 0)
+for range in "0x20 0x10:0x20 is above 0x10" "0 9:not a TEID from 1 to 0xffffffff: 0" \
+	     "1 0x100000000:not a TEID from 1 to 0xffffffff: 0x100000000" \
+	     "010 20:not a TEID from 1 to 0xffffffff: 010"; do
+	{ cat "$tmp/pfcpd.conf"; echo "teid-range ${range%%:*}"; } >"$tmp/range.conf"
+	if "$agent" -t -c "$tmp/range.conf" >/dev/null 2>"$tmp/range.err"; then
+		echo "FAIL: teid-range ${range%%:*} accepted"
+		ret=1
+	elif grep -q "teid-range: ${range#*:}" "$tmp/range.err"; then
+		echo "PASS: teid-range ${range%%:*} refused: $(cat "$tmp/range.err")"
+	else
+		echo "FAIL: teid-range ${range%%:*}: $(cat "$tmp/range.err")"
+		ret=1
+	fi
+done
+{ cat "$tmp/pfcpd.conf"; echo "teid-range 0x10 16"; } >"$tmp/range.conf"
+if [ "$("$agent" -t -c "$tmp/range.conf" | grep teid-range)" = "teid-range 0x10 0x10" ]; then
+	echo "PASS: teid-range 0x10 16: one TEID"
+else
+	echo "FAIL: teid-range 0x10 16: $("$agent" -t -c "$tmp/range.conf" 2>&1 | tail -1)"
+	ret=1
+fi
 
 "$agent" -d -n -c "$tmp/pfcpd.conf" -s "$tmp/stats" 2>"$tmp/agent.log" &
 pid=$!

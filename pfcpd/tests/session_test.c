@@ -721,6 +721,43 @@ static void test_end_markers(void)
 }
 
 /* The agent's Session Report Request, parsed back by the codec */
+static bool all_used(void *data, uint32_t teid)
+{
+	(void)data;
+	(void)teid;
+	return true;
+}
+
+/* teid-range: the agent's TEIDs stay in it, around and around */
+static void test_teid_range(void)
+{
+	struct teid_alloc saved = alloc;
+	struct sess_rules r;
+	struct sess_fail f;
+	uint32_t want[] = { 0x500, 0x501, 0x500 };
+	unsigned int i;
+
+	conf.teid_first = 0x500;
+	conf.teid_last = 0x501;
+	alloc.next = 0x4ff;
+	for (i = 0; i < 3; i++) {
+		memset(&r, 0, sizeof(r));
+		establishment();
+		CHECK(!apply(&r, &f) && r.pdr[0].pdi.fteid.teid == want[i],
+		      "teid-range 0x500 0x501: TEID %u is 0x%x", i,
+		      r.pdr[0].pdi.fteid.teid);
+	}
+	alloc.used = all_used;
+	memset(&r, 0, sizeof(r));
+	establishment();
+	expect_fail("every TEID of the range in use", &r, 0,
+		    PFCP_CAUSE_NO_RESOURCES, PFCP_IE_F_TEID, SESS_RULE_PDR,
+		    1);
+	alloc = saved;
+	conf.teid_first = 1;
+	conf.teid_last = UINT32_MAX;
+}
+
 static void test_report_codec(void)
 {
 	const struct pfcp_usage_report ur = {
@@ -761,6 +798,8 @@ int main(void)
 	conf.n_ni = 2;
 	conf.has_gtpu4 = true;
 	inet_pton(AF_INET, "192.0.2.1", conf.gtpu4);
+	conf.teid_first = 1;
+	conf.teid_last = UINT32_MAX;
 
 	test_open5gs_session();
 	test_refusals();
@@ -772,6 +811,7 @@ int main(void)
 	test_triggers();
 	test_quota_stop();
 	test_end_markers();
+	test_teid_range();
 	test_report_codec();
 	return check_summary("session_test");
 }
