@@ -3,9 +3,9 @@
  * libnfgtpu: the gateway of docs/gateway.nft built as netlink, one
  * transaction: table inet gateway, its four maps (and two buffer sets),
  * its two sets of reply buckets and the rules of its uplink, reply and
- * downlink chains,
- * including the "gtp" expressions that Debian's libnftnl does not know
- * (attributes of nft_gtp.h, by hand).
+ * downlink chains; and the access node of docs/access.nft, table inet
+ * access.  Both include the "gtp" expressions that Debian's libnftnl
+ * does not know (attributes of nft_gtp.h, by hand).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -58,6 +58,12 @@ struct map_type {
 struct map_def {
 	struct map_type key, data;	/* data.n 0: a set */
 	uint32_t flags;			/* beyond NFT_SET_MAP */
+};
+
+/* What the rules of a table are built for */
+struct setup {
+	unsigned int flags;		/* NFGTPU_GW_* */
+	const char *ms_dev;		/* access node: the subscribers' side */
 };
 
 static uint32_t type_id(const struct map_type *t)
@@ -117,19 +123,38 @@ static void map_defs(unsigned int flags, struct map_def *d)
 				       .flags = d[DOWNLINK6].flags };
 }
 
-/* A TLV of libnftnl's udata: the byte order of a single-field key */
+/*
+ * libnftnl's udata: the byte order of a single-field key or data of a
+ * host-endian type (mark, iface_index).  Without it nft takes them for
+ * big endian when it adds elements to a set it did not make, and stores
+ * an iface_index byte-swapped.
+ */
+static bool host_endian(const struct map_type *t)
+{
+	return t->n == 1 && (t->ids[0] == T_MARK || t->ids[0] == T_IFINDEX);
+}
+
 static void put_set_udata(struct nlmsghdr *nlh, const struct map_def *d)
 {
-	enum { UDATA_SET_KEYBYTEORDER };
+	enum { UDATA_SET_KEYBYTEORDER, UDATA_SET_DATABYTEORDER };
 	uint32_t host = 1;	/* nft's BYTEORDER_HOST_ENDIAN */
-	uint8_t udata[6];
+	uint8_t udata[12];
+	size_t len = 0;
 
-	if (d->key.n != 1)
-		return;
-	udata[0] = UDATA_SET_KEYBYTEORDER;
-	udata[1] = sizeof(host);
-	memcpy(udata + 2, &host, sizeof(host));
-	mnl_attr_put(nlh, NFTA_SET_USERDATA, sizeof(udata), udata);
+	if (host_endian(&d->key)) {
+		udata[len] = UDATA_SET_KEYBYTEORDER;
+		udata[len + 1] = sizeof(host);
+		memcpy(udata + len + 2, &host, sizeof(host));
+		len += 2 + sizeof(host);
+	}
+	if (host_endian(&d->data)) {
+		udata[len] = UDATA_SET_DATABYTEORDER;
+		udata[len + 1] = sizeof(host);
+		memcpy(udata + len + 2, &host, sizeof(host));
+		len += 2 + sizeof(host);
+	}
+	if (len)
+		mnl_attr_put(nlh, NFTA_SET_USERDATA, len, udata);
 }
 
 /* An expression NAME in a nest of TYPE: a rule's list, a set's, ... */
@@ -167,7 +192,7 @@ static struct nlmsghdr *put_set(struct txn *t, const char *name,
 
 	nlh = txn_msg(t, NFT_MSG_NEWSET, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (nlh) {
-		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, GW_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_SET_TABLE, t->table);
 		mnl_attr_put_strz(nlh, NFTA_SET_NAME, name);
 		put_u32(nlh, NFTA_SET_FLAGS, flags);
 		put_u32(nlh, NFTA_SET_ID, id);
@@ -175,15 +200,16 @@ static struct nlmsghdr *put_set(struct txn *t, const char *name,
 	return nlh;
 }
 
-static int put_map(struct txn *t, enum gw_map map, const struct map_def *d,
-		   bool counter)
+/* Map (or set) NAME of the transaction's ID id */
+static int put_map(struct txn *t, const char *name, uint32_t id,
+		   const struct map_def *d, bool counter)
 {
 	struct nlattr *desc, *concat, *field;
 	struct nlmsghdr *nlh;
 	int i;
 
-	nlh = put_set(t, gw_map_names[map], gw_map_names[map],
-		      (d->data.n ? NFT_SET_MAP : 0) | d->flags, map + 1);
+	nlh = put_set(t, name, name, (d->data.n ? NFT_SET_MAP : 0) | d->flags,
+		      id);
 	if (!nlh)
 		return -1;
 	put_u32(nlh, NFTA_SET_KEY_TYPE, type_id(&d->key));
@@ -391,7 +417,7 @@ static void gtp_reply(struct nlmsghdr *nlh)
 	expr_end(nlh, e, d);
 }
 
-/* gtp decap FAMILY to DEV . MS_ADDRESS: both from registers */
+/* gtp decap FAMILY to DEV . MS_ADDRESS: both from registers (ms 0: DEV) */
 static void gtp_decap(struct nlmsghdr *nlh, uint32_t family, uint32_t dev,
 		      uint32_t ms)
 {
@@ -399,8 +425,10 @@ static void gtp_decap(struct nlmsghdr *nlh, uint32_t family, uint32_t dev,
 
 	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_DECAP);
 	put_u32(nlh, NFTA_GTP_SREG_DEV, dev);
-	put_u32(nlh, NFTA_GTP_SREG_MS_ADDR, ms);
-	put_u32(nlh, NFTA_GTP_NFPROTO, family);
+	if (ms) {	/* else no check of the inner source (access node) */
+		put_u32(nlh, NFTA_GTP_SREG_MS_ADDR, ms);
+		put_u32(nlh, NFTA_GTP_NFPROTO, family);
+	}
 	expr_end(nlh, e, d);
 }
 
@@ -437,7 +465,7 @@ static void udp_gtpu(struct nlmsghdr *nlh)
  * udp dport 2152 fib daddr type != local accept: GTP-U to another host
  * only passes through, and is none of the other rules' business.
  */
-static void rule_transit(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_transit(struct nlmsghdr *nlh, const struct setup *s)
 {
 	uint32_t local = RTN_LOCAL;
 
@@ -445,48 +473,48 @@ static void rule_transit(struct nlmsghdr *nlh, unsigned int flags)
 	fib_daddr_type(nlh, R(0));
 	cmp(nlh, R(0), NFT_CMP_NEQ, &local, sizeof(local));
 	verdict(nlh, NF_ACCEPT);
-	(void)flags;
+	(void)s;
 }
 
 /* udp dport 2152 gtp type echo-request gtp reply */
-static void rule_echo(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_echo(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
 	cmp_u32(nlh, R(0), 1);
 	gtp_reply(nlh);
-	(void)flags;
+	(void)s;
 }
 
 /* udp dport 2152 gtp decap ip to gtp teid map @uplink4 */
-static void rule_decap4(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_decap4(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TEID, R(0));
 	lookup(nlh, UPLINK4, R(0), R(1));
 	gtp_decap(nlh, NFPROTO_IPV4, R(1), R(2));
-	(void)flags;
+	(void)s;
 }
 
 /* udp dport 2152 gtp decap ip6 to gtp teid map @uplink6 */
-static void rule_decap6(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_decap6(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TEID, R(0));
 	lookup(nlh, UPLINK6, R(0), R(1));
 	gtp_decap(nlh, NFPROTO_IPV6, R(1), R(2));
-	(void)flags;
+	(void)s;
 }
 
 /* udp dport 2152 gtp type t-pdu limit rate 100/second gtp reply */
-static void rule_error_ind(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_error_ind(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
 	cmp_u32(nlh, R(0), 255);
 	limit_per_second(nlh, 100);
 	gtp_reply(nlh);
-	(void)flags;
+	(void)s;
 }
 
 /* @th,72,8: the GTP-U message type, read as nft reads it */
@@ -517,18 +545,18 @@ static void reply_if_bucket(struct nlmsghdr *nlh, uint8_t family,
 	verdict_to(nlh, NFT_JUMP, "reply");
 }
 
-static void rule_reply4(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_reply4(struct nlmsghdr *nlh, const struct setup *s)
 {
 	reply_if_bucket(nlh, NFPROTO_IPV4, SET_ID_TYPES4, "reply4",
 			SET_ID_REPLY4);
-	(void)flags;
+	(void)s;
 }
 
-static void rule_reply6(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_reply6(struct nlmsghdr *nlh, const struct setup *s)
 {
 	reply_if_bucket(nlh, NFPROTO_IPV6, SET_ID_TYPES6, "reply6",
 			SET_ID_REPLY6);
-	(void)flags;
+	(void)s;
 }
 
 /* udp dport 2152 @th,72,8 TYPE counter drop */
@@ -542,21 +570,21 @@ static void count_drop_type(struct nlmsghdr *nlh, uint8_t type)
 }
 
 /* ... 0xff counter drop comment "unknown TEID" */
-static void rule_unknown(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_unknown(struct nlmsghdr *nlh, const struct setup *s)
 {
 	count_drop_type(nlh, 0xff);
-	(void)flags;
+	(void)s;
 }
 
 /* ... 0x1 counter drop comment "Echo Request not answered" */
-static void rule_echo_unanswered(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_echo_unanswered(struct nlmsghdr *nlh, const struct setup *s)
 {
 	count_drop_type(nlh, 0x1);
-	(void)flags;
+	(void)s;
 }
 
 /* udp dport 2152 gtp type end-marker counter log group 1 drop */
-static void rule_end_marker(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_end_marker(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
@@ -564,7 +592,7 @@ static void rule_end_marker(struct nlmsghdr *nlh, unsigned int flags)
 	counter(nlh);
 	log_group(nlh, 1);
 	verdict(nlh, NF_DROP);
-	(void)flags;
+	(void)s;
 }
 
 /*
@@ -582,21 +610,21 @@ static uint32_t downlink_key(struct nlmsghdr *nlh, bool v6)
 }
 
 /* gtp encap ip to oif . ip daddr map @downlink4 */
-static void rule_encap4(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_encap4(struct nlmsghdr *nlh, const struct setup *s)
 {
 	uint32_t data = downlink_key(nlh, false);
 
 	lookup(nlh, DOWNLINK4, R(0), data);
-	gtp_encap(nlh, flags, data);
+	gtp_encap(nlh, s->flags, data);
 }
 
 /* gtp encap ip to oifname . ip6 daddr map @downlink6 */
-static void rule_encap6(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_encap6(struct nlmsghdr *nlh, const struct setup *s)
 {
 	uint32_t data = downlink_key(nlh, true);
 
 	lookup(nlh, DOWNLINK6, R(0), data);
-	gtp_encap(nlh, flags, data);
+	gtp_encap(nlh, s->flags, data);
 }
 
 /* queue num NFGTPU_BUFFER_QUEUE: no bypass, dropped when nobody listens */
@@ -611,30 +639,30 @@ static void queue_buffer(struct nlmsghdr *nlh)
 }
 
 /* oif . ip daddr @buffer4 counter queue num 2152 */
-static void rule_buffer4(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_buffer4(struct nlmsghdr *nlh, const struct setup *s)
 {
 	downlink_key(nlh, false);
 	lookup(nlh, BUFFER4, R(0), 0);
 	counter(nlh);
 	queue_buffer(nlh);
-	(void)flags;
+	(void)s;
 }
 
 /* oifname . ip6 daddr @buffer6 counter queue num 2152 */
-static void rule_buffer6(struct nlmsghdr *nlh, unsigned int flags)
+static void rule_buffer6(struct nlmsghdr *nlh, const struct setup *s)
 {
 	downlink_key(nlh, true);
 	lookup(nlh, BUFFER6, R(0), 0);
 	counter(nlh);
 	queue_buffer(nlh);
-	(void)flags;
+	(void)s;
 }
 
 static const struct rule_def {
 	const char *chain;
 	const char *what;
 	const char *comment;
-	void (*put)(struct nlmsghdr *nlh, unsigned int flags);
+	void (*put)(struct nlmsghdr *nlh, const struct setup *s);
 	uint32_t type_set;	/* the id of its { 0x1, 0xff }, if it has one */
 } rules[] = {
 	{ "uplink", "transit rule", NULL, rule_transit, 0 },
@@ -674,7 +702,7 @@ static int put_type_set(struct txn *t, uint32_t id)
 		      "message type set elements");
 	if (!nlh)
 		return -1;
-	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, t->table);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, ANON_SET);
 	put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, id);
 	list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
@@ -722,7 +750,8 @@ static void put_comment(struct nlmsghdr *nlh, const char *comment)
 	mnl_attr_put(nlh, NFTA_RULE_USERDATA, 2 + len, udata);
 }
 
-static int put_rule(struct txn *t, const struct rule_def *r, unsigned int flags)
+static int put_rule(struct txn *t, const struct rule_def *r,
+		    const struct setup *s)
 {
 	struct nlmsghdr *nlh;
 	struct nlattr *list;
@@ -732,10 +761,10 @@ static int put_rule(struct txn *t, const struct rule_def *r, unsigned int flags)
 	nlh = txn_msg(t, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, r->what);
 	if (!nlh)
 		return -1;
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, t->table);
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, r->chain);
 	list = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-	r->put(nlh, flags);
+	r->put(nlh, s);
 	mnl_attr_nest_end(nlh, list);
 	if (r->comment)
 		put_comment(nlh, r->comment);
@@ -748,7 +777,7 @@ static struct nlmsghdr *put_chain(struct txn *t, const char *name)
 
 	nlh = txn_msg(t, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, name);
 	if (nlh) {
-		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, GW_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, t->table);
 		mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
 	}
 	return nlh;
@@ -771,34 +800,34 @@ static int put_base_chain(struct txn *t, const char *name, uint32_t hook,
 	return 0;
 }
 
-static int put_table(struct txn *t, unsigned int flags)
+static int put_table(struct txn *t, unsigned int flags, const char *what)
 {
 	struct nlmsghdr *nlh;
 
-	nlh = txn_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL,
-		      "table inet " GW_TABLE);
+	nlh = txn_msg(t, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, what);
 	if (!nlh)
 		return -1;
-	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, t->table);
 	put_u32(nlh, NFTA_TABLE_FLAGS,
 		flags & NFGTPU_GW_OWNED ? NFT_TABLE_F_OWNER : 0);
 	return 0;
 }
 
-static int build_gateway(struct txn *t, unsigned int flags)
+static int build_gateway(struct txn *t, const struct setup *s)
 {
+	unsigned int flags = s->flags;
 	struct map_def defs[GW_MAPS];
 	size_t i;
 	int m;
 
 	map_defs(flags, defs);
-	if (put_table(t, flags) < 0)
+	if (put_table(t, flags, "table inet " GW_TABLE) < 0)
 		return -1;
 	for (m = 0; m < GW_MAPS; m++) {
 		if ((m == BUFFER4 || m == BUFFER6) && !(flags & NFGTPU_GW_BUFFER))
 			continue;
-		if (put_map(t, m, &defs[m], defs[m].data.n &&
-			    !(flags & NFGTPU_GW_LEAN)) < 0)
+		if (put_map(t, gw_map_names[m], m + 1, &defs[m],
+			    defs[m].data.n && !(flags & NFGTPU_GW_LEAN)) < 0)
 			return -1;
 	}
 	if (put_reply_set(t, "reply4", SET_ID_REPLY4, T_IPV4, 4) < 0 ||
@@ -810,30 +839,113 @@ static int build_gateway(struct txn *t, unsigned int flags)
 	    put_base_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0)
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(rules); i++)
-		if (put_rule(t, &rules[i], flags) < 0)
+		if (put_rule(t, &rules[i], s) < 0)
 			return -1;
 	for (i = 0; flags & NFGTPU_GW_BUFFER && i < ARRAY_SIZE(buffer_rules); i++)
-		if (put_rule(t, &buffer_rules[i], flags) < 0)
+		if (put_rule(t, &buffer_rules[i], s) < 0)
 			return -1;
 	return 0;
 }
 
-#define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
-			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER)
+/* The access node: table inet access of docs/access.nft */
 
-EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
+#define ACC_TABLE	"access"
+
+/* Set ids within its setup transaction */
+enum { ACC_UPLINK4 = 1, ACC_UPLINK6, ACC_DOWNLINK };
+
+/*
+ * iifname MS_DEV gtp encap ip to ip saddr map @uplink4, or ip6 saddr
+ * map @uplink6: the subscriber's packets toward its gateway's TEID
+ */
+static void access_encap(struct nlmsghdr *nlh, const struct setup *s, bool v6)
+{
+	char name[NFGTPU_IFNAMSIZ] = {};
+	/* the registers nft chooses: gateway . TEID right after the key */
+	uint32_t data = v6 ? R(4) : R(1);
+
+	memcpy(name, s->ms_dev, strnlen(s->ms_dev, sizeof(name) - 1));
+	meta(nlh, NFT_META_IIFNAME, R(0));
+	cmp_eq(nlh, R(0), name, sizeof(name));
+	meta(nlh, NFT_META_NFPROTO, data);
+	cmp_u8(nlh, data, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
+	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 8 : 12, v6 ? 16 : 4,
+		R(0));
+	lookup_in(nlh, v6 ? "uplink6" : "uplink4",
+		  v6 ? ACC_UPLINK6 : ACC_UPLINK4, R(0), data);
+	gtp_encap(nlh, 0, data);
+}
+
+static void rule_access_encap4(struct nlmsghdr *nlh, const struct setup *s)
+{
+	access_encap(nlh, s, false);
+}
+
+static void rule_access_encap6(struct nlmsghdr *nlh, const struct setup *s)
+{
+	access_encap(nlh, s, true);
+}
+
+/* udp dport 2152 gtp decap to gtp teid map @downlink */
+static void rule_access_decap(struct nlmsghdr *nlh, const struct setup *s)
+{
+	udp_gtpu(nlh);
+	gtp_load(nlh, NFT_GTP_TEID, R(0));
+	lookup_in(nlh, "downlink", ACC_DOWNLINK, R(0), R(1));
+	gtp_decap(nlh, 0, R(1), 0);
+	(void)s;
+}
+
+static const struct rule_def access_rules[] = {
+	{ "uplink", "IPv4 encap rule", NULL, rule_access_encap4, 0 },
+	{ "uplink", "IPv6 encap rule", NULL, rule_access_encap6, 0 },
+	{ "downlink", "transit rule", NULL, rule_transit, 0 },
+	{ "downlink", "decap rule", NULL, rule_access_decap, 0 },
+};
+
+static int build_access(struct txn *t, const struct setup *s)
+{
+	static const struct {
+		const char *name;
+		struct map_def def;
+	} maps[] = {
+		{ "uplink4", { .key = { 1, { T_IPV4 }, { 4 } },
+			       .data = { 2, { T_IPV4, T_MARK }, { 4, 4 } } } },
+		{ "uplink6", { .key = { 1, { T_IPV6 }, { 16 } },
+			       .data = { 2, { T_IPV4, T_MARK }, { 4, 4 } } } },
+		{ "downlink", { .key = { 1, { T_MARK }, { 4 } },
+				.data = { 1, { T_IFINDEX }, { 4 } } } },
+	};
+	size_t i;
+
+	if (put_table(t, s->flags, "table inet " ACC_TABLE) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(maps); i++)
+		if (put_map(t, maps[i].name, ACC_UPLINK4 + i, &maps[i].def,
+			    !(s->flags & NFGTPU_GW_LEAN)) < 0)
+			return -1;
+	/* priority mangle and raw */
+	if (put_base_chain(t, "uplink", NF_INET_FORWARD, -150) < 0 ||
+	    put_base_chain(t, "downlink", NF_INET_PRE_ROUTING, -300) < 0)
+		return -1;
+	for (i = 0; i < ARRAY_SIZE(access_rules); i++)
+		if (put_rule(t, &access_rules[i], s) < 0)
+			return -1;
+	return 0;
+}
+
+/* One transaction: the table table, built by build */
+static int setup_table(struct nfgtpu *h, const char *table,
+		       int (*build)(struct txn *t, const struct setup *s),
+		       const struct setup *s)
 {
 	struct txn t;
 	int ret;
 
-	nfgtpu_clear_error(h);
-	if (flags & ~GW_FLAGS_ALL)
-		return nfgtpu_fail(h, EINVAL, -1, "unknown gateway flags 0x%x",
-				   flags & ~GW_FLAGS_ALL);
-	h->layout_known = false;
 	if (txn_init(&t, h) < 0)
 		return -1;
-	ret = build_gateway(&t, flags);
+	t.table = table;
+	ret = build(&t, s);
 	if (!ret)
 		ret = txn_commit(&t);
 	if (ret < 0 && t.err_msg) {
@@ -847,25 +959,68 @@ EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
 	return ret;
 }
 
-EXPORT int nfgtpu_gateway_delete(struct nfgtpu *h)
+#define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
+			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER)
+#define ACC_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED)
+
+EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
+{
+	const struct setup s = { flags, NULL };
+
+	nfgtpu_clear_error(h);
+	if (flags & ~GW_FLAGS_ALL)
+		return nfgtpu_fail(h, EINVAL, -1, "unknown gateway flags 0x%x",
+				   flags & ~GW_FLAGS_ALL);
+	h->layout_known = false;
+	return setup_table(h, GW_TABLE, build_gateway, &s);
+}
+
+EXPORT int nfgtpu_access_setup(struct nfgtpu *h, const char *ms_dev,
+			       unsigned int flags)
+{
+	const struct setup s = { flags, ms_dev };
+
+	nfgtpu_clear_error(h);
+	if (flags & ~ACC_FLAGS_ALL)
+		return nfgtpu_fail(h, EINVAL, -1,
+				   "unknown access node flags 0x%x",
+				   flags & ~ACC_FLAGS_ALL);
+	if (!ms_dev || !*ms_dev || strlen(ms_dev) >= NFGTPU_IFNAMSIZ)
+		return nfgtpu_fail(h, EINVAL, -1,
+				   "bad subscriber device name '%s'",
+				   ms_dev ? ms_dev : "");
+	return setup_table(h, ACC_TABLE, build_access, &s);
+}
+
+static int delete_table(struct nfgtpu *h, const char *table, const char *what)
 {
 	struct nlmsghdr *nlh;
 	struct txn t;
 	int ret = -1;
 
 	nfgtpu_clear_error(h);
-	h->layout_known = false;
 	if (txn_init(&t, h) < 0)
 		return -1;
-	nlh = txn_msg(&t, NFT_MSG_DELTABLE, 0, "table inet " GW_TABLE);
+	nlh = txn_msg(&t, NFT_MSG_DELTABLE, 0, what);
 	if (nlh) {
-		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, table);
 		ret = txn_commit(&t);
 	}
 	if (ret < 0 && t.err_msg)
 		nfgtpu_prefix_error(h, t.err_msg->what);
 	txn_free(&t);
 	return ret;
+}
+
+EXPORT int nfgtpu_gateway_delete(struct nfgtpu *h)
+{
+	h->layout_known = false;
+	return delete_table(h, GW_TABLE, "table inet " GW_TABLE);
+}
+
+EXPORT int nfgtpu_access_delete(struct nfgtpu *h)
+{
+	return delete_table(h, ACC_TABLE, "table inet " ACC_TABLE);
 }
 
 /* Reading the layout back */

@@ -32,7 +32,9 @@ static void usage(FILE *f)
 	fputs("Usage: " PROG " [-n NETNS] [-j] [-c] COMMAND\n"
 	      "  setup gateway [lean|counting] [owned|persistent] [ip6] [qfi]\n"
 	      "                [buffer]\n"
-	      "  teardown gateway\n"
+	      "  setup access DEVICE [lean|counting] [owned|persistent]\n"
+	      "                     (docs/access.nft, subscribers on DEVICE)\n"
+	      "  teardown gateway|access\n"
 	      "  show gateway       (the layout of the gateway found here)\n"
 	      "  ctx add teid TEID apn DEVICE ms ADDRESS [ms ADDRESS6] DOWNLINK\n"
 	      "          [timeout N[ms|s|m|h|d]]\n"
@@ -379,7 +381,10 @@ static int print_parsed(const struct gtpu_cmd *cmd)
 {
 	switch (cmd->kind) {
 	case GTPU_SETUP:
-		fputs("setup gateway ", stdout);
+		if (cmd->access_dev)
+			printf("setup access %s ", cmd->access_dev);
+		else
+			fputs("setup gateway ", stdout);
 		print_gw_flags(cmd->gw_flags);
 		putchar('\n');
 		return 0;
@@ -396,7 +401,7 @@ static int print_parsed(const struct gtpu_cmd *cmd)
 	case GTPU_CTX_LOAD:
 		return ctx_load(NULL, cmd->file, cmd->batch);
 	case GTPU_TEARDOWN:
-		puts("teardown gateway");
+		puts(cmd->access_dev ? "teardown access" : "teardown gateway");
 		return 0;
 	case GTPU_CTX_LIST:
 		if (cmd->ctx.teid)
@@ -419,13 +424,16 @@ static int run(struct nfgtpu *h, const struct gtpu_cmd *cmd, bool nested)
 
 	switch (cmd->kind) {
 	case GTPU_SETUP:
-		if (nfgtpu_gateway_setup(h, cmd->gw_flags) < 0)
+		if ((cmd->access_dev ?
+		     nfgtpu_access_setup(h, cmd->access_dev, cmd->gw_flags) :
+		     nfgtpu_gateway_setup(h, cmd->gw_flags)) < 0)
 			return lib_err(h);
 		if (cmd->gw_flags & NFGTPU_GW_OWNED && !nested)
 			return serve(h);
 		return 0;
 	case GTPU_TEARDOWN:
-		ret = nfgtpu_gateway_delete(h);
+		ret = cmd->access_dev ? nfgtpu_access_delete(h) :
+		      nfgtpu_gateway_delete(h);
 		break;
 	case GTPU_SHOW:
 		return show_gateway(h);

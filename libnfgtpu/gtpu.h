@@ -23,6 +23,7 @@ enum gtpu_cmd_kind {
 struct gtpu_cmd {
 	enum gtpu_cmd_kind kind;
 	unsigned int gw_flags;		/* setup */
+	const char *access_dev;		/* setup, teardown: the access node's */
 	struct nfgtpu_ctx ctx;		/* ctx add, mod, del */
 	const char *file;		/* ctx load */
 	unsigned long batch;		/* ctx load: lines a transaction, 0: all */

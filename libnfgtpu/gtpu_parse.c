@@ -265,19 +265,30 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 		{ "qfi",	NFGTPU_GW_QFI,		0 },
 		{ "buffer",	NFGTPU_GW_BUFFER,	0 },
 	};
-	size_t k;
-	int i;
+	/* an access node takes the first four only */
+	size_t k, n = ARRAY_SIZE(opts);
+	const char *what = "gateway";
+	int i = 1;
 
-	if (argc < 1 || strcmp(argv[0], "gateway"))
-		return fail(e, "setup: expected 'gateway'%s%s%s",
+	if (argc >= 2 && !strcmp(argv[0], "access")) {
+		if (!*argv[1] || strlen(argv[1]) >= NFGTPU_IFNAMSIZ)
+			return fail(e, "setup access: bad device '%s'", argv[1]);
+		cmd->access_dev = argv[1];
+		what = "access";
+		n = 4;
+		i = 2;
+	} else if (argc < 1 || strcmp(argv[0], "gateway")) {
+		return fail(e, "setup: expected 'gateway' or 'access DEVICE'%s%s%s",
 			    argc ? ", not '" : "", argc ? argv[0] : "",
 			    argc ? "'" : "");
-	for (i = 1; i < argc; i++) {
-		for (k = 0; k < ARRAY_SIZE(opts); k++)
+	}
+	for (; i < argc; i++) {
+		for (k = 0; k < n; k++)
 			if (!strcmp(argv[i], opts[k].word))
 				break;
-		if (k == ARRAY_SIZE(opts))
-			return fail(e, "setup gateway: unknown option '%s'", argv[i]);
+		if (k == n)
+			return fail(e, "setup %s: unknown option '%s'", what,
+				    argv[i]);
 		cmd->gw_flags = (cmd->gw_flags & ~opts[k].clear) | opts[k].set;
 	}
 	return 0;
@@ -362,8 +373,12 @@ int gtpu_parse(int argc, char **argv, struct gtpu_cmd *cmd, char *err,
 	}
 	if (!strcmp(argv[0], "teardown")) {
 		cmd->kind = GTPU_TEARDOWN;
+		if (argc == 2 && !strcmp(argv[1], "access")) {
+			cmd->access_dev = "";
+			return 0;
+		}
 		if (argc != 2 || strcmp(argv[1], "gateway"))
-			return fail(&e, "teardown: expected 'gateway'");
+			return fail(&e, "teardown: expected 'gateway' or 'access'");
 		return 0;
 	}
 	if (!strcmp(argv[0], "show")) {

@@ -104,6 +104,7 @@ struct txn_msg {
 
 struct txn {
 	struct nfgtpu *h;
+	const char *table;	/* of table messages: GW_TABLE unless set */
 	char *buf;
 	size_t len, cap;
 	uint32_t seq0;

@@ -373,6 +373,7 @@ int txn_init(struct txn *t, struct nfgtpu *h)
 
 	memset(t, 0, sizeof(*t));
 	t->h = h;
+	t->table = GW_TABLE;
 	t->err_index = -1;
 	t->seq0 = ++h->seq;
 	t->buf = h->txn_buf;

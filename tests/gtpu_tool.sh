@@ -8,10 +8,11 @@
 # nothing and names the bad one; duplicate TEIDs and unknown APN devices
 # are refused; an owned gateway goes with its process, a persistent one
 # outlives it; stats and the Prometheus output; libnfgtpu's example
-# program runs.  The access node runs docs/access.nft (tests/ruleset.sh).
+# program runs.  The access node runs docs/access.nft, set up by "gtpu
+# setup access" (the same expressions as the file loaded).
 #
 #   ms ---- acc ===== GTP-U ===== gw ---- pdn        (network of lib.sh)
-#           docs/access.nft      gtpu setup gateway
+#      gtpu setup access         gtpu setup gateway
 
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/ruleset.sh"
@@ -58,7 +59,10 @@ expect_fail() {
 }
 
 setup_gtpu_network || exit 1
-load_ruleset "$acc" "$docs/access.nft" || { FAIL "docs/access.nft does not load"; exit 1; }
+"$GTPU" -n "$acc" setup access acc-ms && PASS "gtpu setup access: docs/access.nft" ||
+	{ FAIL "gtpu setup access"; exit 1; }
+expect_fail "a second access setup" "table inet access: File exists" \
+	"$GTPU" -n "$acc" setup access acc-ms
 ip netns exec "$acc" nft -f - <<'EOF2'
 add element inet access uplink4 { 10.45.0.2 : 192.0.2.2 . 0x100 }
 add element inet access uplink6 { 2001:db8:45::2 : 192.0.2.2 . 0x101 }
@@ -73,14 +77,18 @@ has_table && PASS "the persistent table outlives the gtpu process" ||
 # The rules are docs/gateway.nft's: each chain holds the same
 # expressions as it does with the file loaded (tests/ruleset.sh) in
 # another namespace.
-chain_exprs() { # chain_exprs NS CHAIN: one line of expression names per rule
-	ip netns exec "$1" "$RULESET_RULE" -l inet gateway "$2" | sed 's/^handle [0-9]*://'
+chain_exprs() { # chain_exprs NS TABLE CHAIN: one line of expression names per rule
+	ip netns exec "$1" "$RULESET_RULE" -l inet "$2" "$3" | sed 's/^handle [0-9]*://'
 }
-setup_ns ref && load_ruleset "$ref" "$docs/gateway.nft" ||
-	FAIL "docs/gateway.nft does not load"
-for chain in uplink reply downlink; do
-	expect_eq "chain $chain: the rules of docs/gateway.nft" \
-		"$(chain_exprs "$gw" $chain | paste -sd '|')" "$(chain_exprs "$ref" $chain | paste -sd '|')"
+setup_ns ref && load_ruleset "$ref" "$docs/gateway.nft" &&
+	load_ruleset "$ref" "$docs/access.nft" ||
+	FAIL "docs/gateway.nft or docs/access.nft does not load"
+for chain in gateway/uplink gateway/reply gateway/downlink access/uplink access/downlink; do
+	node=$gw
+	[ "${chain%/*}" = access ] && node=$acc
+	expect_eq "chain $chain: the rules of docs/${chain%/*}.nft" \
+		"$(chain_exprs "$node" ${chain%/*} ${chain#*/} | paste -sd '|')" \
+		"$(chain_exprs "$ref" ${chain%/*} ${chain#*/} | paste -sd '|')"
 done
 # An Echo Request (sequence number 1) from a port of acc's
 echo=$(gtpu_stat "$gw" echo_response)
@@ -330,4 +338,7 @@ if [ -x "$EXAMPLE" ]; then
 else
 	FAIL "the example program $EXAMPLE is not built"
 fi
+"$GTPU" -n "$acc" teardown access &&
+	! ip netns exec "$acc" nft list table inet access >/dev/null 2>&1 &&
+	PASS "gtpu teardown access" || FAIL "teardown access"
 exit $ret

@@ -52,6 +52,9 @@ case_ 0 "setup gateway counting persistent" setup gateway
 case_ 0 "setup gateway lean owned ip6 qfi" setup gateway lean owned ip6 qfi
 case_ 0 "setup gateway counting persistent" setup gateway lean owned counting persistent
 case_ 0 "setup gateway counting persistent buffer" setup gateway buffer
+case_ 0 "setup access acc-ms counting persistent" setup access acc-ms
+case_ 0 "setup access acc-ms lean owned" setup access acc-ms owned lean
+case_ 0 "teardown access" teardown access
 case_ 0 "ctx add teid 0x100 apn apn0 ms 10.45.0.2 downlink none" ctx add teid 0x100 apn apn0 ms 10.45.0.2 downlink none
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 downlink buffer" ctx mod downlink buffer teid 0x100 apn apn0 ms 10.45.0.2
 case_ 0 "teardown gateway" teardown gateway
@@ -63,10 +66,13 @@ case_ 0 "stats --prometheus" stats --prometheus
 # Errors, each naming what is wrong
 case_ 2 "expected a command"
 case_ 2 "unknown command 'frobnicate'" frobnicate
-case_ 2 "setup: expected 'gateway'" setup
-case_ 2 "setup: expected 'gateway', not 'access'" setup access
+case_ 2 "setup: expected 'gateway' or 'access DEVICE'" setup
+case_ 2 "setup: expected 'gateway' or 'access DEVICE', not 'access'" setup access
+case_ 2 "setup access: unknown option 'qfi'" setup access acc-ms qfi
+case_ 2 "setup access: unknown option 'buffer'" setup access acc-ms lean buffer
+case_ 2 "setup access: bad device 'a-name-of-16-chr'" setup access a-name-of-16-chr
 case_ 2 "setup gateway: unknown option 'fast'" setup gateway fast
-case_ 2 "teardown: expected 'gateway'" teardown
+case_ 2 "teardown: expected 'gateway' or 'access'" teardown
 case_ 2 "ctx: expected add" ctx
 case_ 2 "ctx: unknown command 'show'" ctx show
 case_ 2 "ctx list: expected one 'teid TEID'" ctx list teid

@@ -58,6 +58,17 @@ int nfgtpu_gateway_delete(struct nfgtpu *h);
 /* What the gateway's maps hold, read back from the kernel. */
 int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags);
 
+/*
+ * Access node (SGSN, eNodeB, gNB role): table inet access of
+ * docs/access.nft, the subscribers' packets arriving on ms_dev.
+ * flags: NFGTPU_GW_LEAN (no counters), NFGTPU_GW_OWNED.  Its maps
+ * (uplink4/uplink6: MS address : gateway . TEID; downlink: TEID :
+ * device index) are filled with nft or libnftnl.
+ */
+int nfgtpu_access_setup(struct nfgtpu *h, const char *ms_dev,
+			unsigned int flags);
+int nfgtpu_access_delete(struct nfgtpu *h);
+
 /* A PDP context */
 enum nfgtpu_ctx_flags {
 	NFGTPU_CTX_MS4		= 1 << 0,  /* ms4 is set */
