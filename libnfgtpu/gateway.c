@@ -2,10 +2,11 @@
 /*
  * libnfgtpu: the gateway of docs/gateway.nft built as netlink, one
  * transaction: table inet gateway, its four maps (and two buffer sets),
- * its two sets of reply buckets and the rules of its uplink, reply and
- * downlink chains; and the access node of docs/access.nft, table inet
- * access.  Both include the "gtp" expressions that Debian's libnftnl
- * does not know (attributes of nft_gtp.h, by hand).
+ * its two sets of reply buckets and the rules of its uplink, gtpu,
+ * reply, downlink and encap chains; and the access node of
+ * docs/access.nft, table inet access.  Both include the "gtp"
+ * expressions that Debian's libnftnl does not know (attributes of
+ * nft_gtp.h, by hand).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -461,55 +462,65 @@ static void udp_gtpu(struct nlmsghdr *nlh)
 	cmp_eq(nlh, R(0), &port, sizeof(port));
 }
 
+/* udp dport 2152 jump gtpu: GTP-U to its chain, the rest leaves at once */
+static void rule_gtpu(struct nlmsghdr *nlh, const struct setup *s)
+{
+	udp_gtpu(nlh);
+	verdict_to(nlh, NFT_JUMP, "gtpu");
+	(void)s;
+}
+
 /*
- * udp dport 2152 fib daddr type != local accept: GTP-U to another host
- * only passes through, and is none of the other rules' business.
+ * fib daddr type != local accept: GTP-U to another host only passes
+ * through, and is none of the other rules' business.
  */
-static void rule_transit(struct nlmsghdr *nlh, const struct setup *s)
+static void rule_not_local(struct nlmsghdr *nlh, const struct setup *s)
 {
 	uint32_t local = RTN_LOCAL;
 
-	udp_gtpu(nlh);
 	fib_daddr_type(nlh, R(0));
 	cmp(nlh, R(0), NFT_CMP_NEQ, &local, sizeof(local));
 	verdict(nlh, NF_ACCEPT);
 	(void)s;
 }
 
-/* udp dport 2152 gtp type echo-request gtp reply */
-static void rule_echo(struct nlmsghdr *nlh, const struct setup *s)
+/* udp dport 2152 fib daddr type != local accept, for the access node */
+static void rule_transit(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
+	rule_not_local(nlh, s);
+}
+
+/* gtp type echo-request gtp reply */
+static void rule_echo(struct nlmsghdr *nlh, const struct setup *s)
+{
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
 	cmp_u32(nlh, R(0), 1);
 	gtp_reply(nlh);
 	(void)s;
 }
 
-/* udp dport 2152 gtp decap ip to gtp teid map @uplink4 */
+/* gtp decap ip to gtp teid map @uplink4 */
 static void rule_decap4(struct nlmsghdr *nlh, const struct setup *s)
 {
-	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TEID, R(0));
 	lookup(nlh, UPLINK4, R(0), R(1));
 	gtp_decap(nlh, NFPROTO_IPV4, R(1), R(2));
 	(void)s;
 }
 
-/* udp dport 2152 gtp decap ip6 to gtp teid map @uplink6 */
+/* gtp decap ip6 to gtp teid map @uplink6 */
 static void rule_decap6(struct nlmsghdr *nlh, const struct setup *s)
 {
-	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TEID, R(0));
 	lookup(nlh, UPLINK6, R(0), R(1));
 	gtp_decap(nlh, NFPROTO_IPV6, R(1), R(2));
 	(void)s;
 }
 
-/* udp dport 2152 gtp type t-pdu limit rate 100/second gtp reply */
+/* gtp type t-pdu limit rate 100/second gtp reply */
 static void rule_error_ind(struct nlmsghdr *nlh, const struct setup *s)
 {
-	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
 	cmp_u32(nlh, R(0), 255);
 	limit_per_second(nlh, 100);
@@ -524,9 +535,9 @@ static void gtp_type_octet(struct nlmsghdr *nlh, uint32_t dreg)
 }
 
 /*
- * udp dport 2152 @th,72,8 { 0x1, 0xff } update @reply4 { ip saddr limit
- * rate 10/second } jump reply: an Echo Request or a T-PDU no context took
- * goes to the reply chain if its source's own bucket allows
+ * @th,72,8 { 0x1, 0xff } update @reply4 { ip saddr limit rate 10/second }
+ * jump reply: an Echo Request or a T-PDU no context took goes to the reply
+ * chain if its source's own bucket allows
  */
 static void reply_if_bucket(struct nlmsghdr *nlh, uint8_t family,
 			    uint32_t type_set, const char *set,
@@ -534,7 +545,6 @@ static void reply_if_bucket(struct nlmsghdr *nlh, uint8_t family,
 {
 	bool v4 = family == NFPROTO_IPV4;
 
-	udp_gtpu(nlh);
 	gtp_type_octet(nlh, R(0));
 	lookup_in(nlh, ANON_SET, type_set, R(0), 0);
 	meta(nlh, NFT_META_NFPROTO, R(0));
@@ -559,10 +569,9 @@ static void rule_reply6(struct nlmsghdr *nlh, const struct setup *s)
 	(void)s;
 }
 
-/* udp dport 2152 @th,72,8 TYPE counter drop */
+/* @th,72,8 TYPE counter drop */
 static void count_drop_type(struct nlmsghdr *nlh, uint8_t type)
 {
-	udp_gtpu(nlh);
 	gtp_type_octet(nlh, R(0));
 	cmp_u8(nlh, R(0), type);
 	counter(nlh);
@@ -583,15 +592,28 @@ static void rule_echo_unanswered(struct nlmsghdr *nlh, const struct setup *s)
 	(void)s;
 }
 
-/* udp dport 2152 gtp type end-marker counter log group 1 drop */
+/* gtp type end-marker counter log group 1 drop */
 static void rule_end_marker(struct nlmsghdr *nlh, const struct setup *s)
 {
-	udp_gtpu(nlh);
 	gtp_load(nlh, NFT_GTP_TYPE, R(0));
 	cmp_u32(nlh, R(0), 254);
 	counter(nlh);
 	log_group(nlh, 1);
 	verdict(nlh, NF_DROP);
+	(void)s;
+}
+
+/*
+ * meta oifkind "apn" jump encap: what routing sends into an APN device to
+ * the encap chain, the rest (encapsulated packets too) leaves at once
+ */
+static void rule_apn(struct nlmsghdr *nlh, const struct setup *s)
+{
+	static const char kind[NFGTPU_IFNAMSIZ] = "apn";
+
+	meta(nlh, NFT_META_OIFKIND, R(0));
+	cmp_eq(nlh, R(0), kind, sizeof(kind));
+	verdict_to(nlh, NFT_JUMP, "encap");
 	(void)s;
 }
 
@@ -665,23 +687,25 @@ static const struct rule_def {
 	void (*put)(struct nlmsghdr *nlh, const struct setup *s);
 	uint32_t type_set;	/* the id of its { 0x1, 0xff }, if it has one */
 } rules[] = {
-	{ "uplink", "transit rule", NULL, rule_transit, 0 },
-	{ "uplink", "IPv4 decap rule", NULL, rule_decap4, 0 },
-	{ "uplink", "IPv6 decap rule", NULL, rule_decap6, 0 },
-	{ "uplink", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4 },
-	{ "uplink", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6 },
-	{ "uplink", "unknown TEID rule", "unknown TEID", rule_unknown, 0 },
-	{ "uplink", "unanswered echo rule", "Echo Request not answered",
+	{ "uplink", "GTP-U rule", NULL, rule_gtpu, 0 },
+	{ "gtpu", "transit rule", NULL, rule_not_local, 0 },
+	{ "gtpu", "IPv4 decap rule", NULL, rule_decap4, 0 },
+	{ "gtpu", "IPv6 decap rule", NULL, rule_decap6, 0 },
+	{ "gtpu", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4 },
+	{ "gtpu", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6 },
+	{ "gtpu", "unknown TEID rule", "unknown TEID", rule_unknown, 0 },
+	{ "gtpu", "unanswered echo rule", "Echo Request not answered",
 	  rule_echo_unanswered, 0 },
-	{ "uplink", "end marker rule", NULL, rule_end_marker, 0 },
+	{ "gtpu", "end marker rule", NULL, rule_end_marker, 0 },
 	{ "reply", "echo reply rule", NULL, rule_echo, 0 },
 	{ "reply", "error indication rule", NULL, rule_error_ind, 0 },
-	{ "downlink", "IPv4 encap rule", NULL, rule_encap4, 0 },
-	{ "downlink", "IPv6 encap rule", NULL, rule_encap6, 0 },
+	{ "downlink", "APN device rule", NULL, rule_apn, 0 },
+	{ "encap", "IPv4 encap rule", NULL, rule_encap4, 0 },
+	{ "encap", "IPv6 encap rule", NULL, rule_encap6, 0 },
 }, buffer_rules[] = {
 	/* NFGTPU_GW_BUFFER: what the encap rules left, of buffering MSs */
-	{ "downlink", "IPv4 buffer rule", "buffered downlink", rule_buffer4, 0 },
-	{ "downlink", "IPv6 buffer rule", "buffered downlink", rule_buffer6, 0 },
+	{ "encap", "IPv4 buffer rule", "buffered downlink", rule_buffer4, 0 },
+	{ "encap", "IPv6 buffer rule", "buffered downlink", rule_buffer6, 0 },
 };
 
 /* The anonymous set { 0x1, 0xff } of GTP-U message types (an octet) */
@@ -835,8 +859,9 @@ static int build_gateway(struct txn *t, const struct setup *s)
 		return -1;
 	/* priority raw and mangle */
 	if (put_base_chain(t, "uplink", NF_INET_PRE_ROUTING, -300) < 0 ||
-	    !put_chain(t, "reply") ||
-	    put_base_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0)
+	    !put_chain(t, "gtpu") || !put_chain(t, "reply") ||
+	    put_base_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0 ||
+	    !put_chain(t, "encap"))
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(rules); i++)
 		if (put_rule(t, &rules[i], s) < 0)

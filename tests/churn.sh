@@ -357,7 +357,7 @@ expect_eq "the maps hold the initial contexts" "$held" \
 snapshot() {
 	{
 		ip netns exec "$gw" cat /proc/net/nf_gtpu
-		echo "unknown_teid $(ip netns exec "$gw" nft list chain inet gateway uplink |
+		echo "unknown_teid $(ip netns exec "$gw" nft list chain inet gateway gtpu |
 			sed -n 's/.*counter packets \([0-9]*\).*unknown TEID.*/\1/p')"
 		echo "apn0_tx_dropped $(link_stat "$gw" apn0 tx_dropped)"
 		for n in pdn acc; do

@@ -292,7 +292,7 @@ for c in "${combos_i[@]}"; do
 	fi
 	if [ "$c" = "4 4" ]; then
 		expect_eq "(i) no T-PDU met gateway.nft's unknown-TEID rule" \
-			"$(ip netns exec "$gw" nft list chain inet gateway uplink |
+			"$(ip netns exec "$gw" nft list chain inet gateway gtpu |
 			   sed -n 's/.*counter packets \([0-9]*\).*unknown TEID.*/\1/p')" 0
 		# A path-management daemon behind nf-gtpu (docs/gateway-daemon.nft:
 		# nf-gtpu leaves Echo Requests to it) answers the driver's Echo

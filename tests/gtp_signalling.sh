@@ -130,14 +130,14 @@ busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -
 # The reply's own checks: without the ruleset's first rule, which
 # accepts GTP-U to another host (the transit cases) before any gtp rule
 # sees it (tests/gtpu_transit.sh).
-guard=$(ip netns exec "$gw" nft -a list chain inet gateway uplink |
+guard=$(ip netns exec "$gw" nft -a list chain inet gateway gtpu |
 	awk '/fib daddr type != local accept/ { print $NF }')
-ip netns exec "$gw" nft delete rule inet gateway uplink handle "$guard" ||
+ip netns exec "$gw" nft delete rule inet gateway gtpu handle "$guard" ||
 	FAIL "the transit rule of docs/gateway.nft (handle '$guard') cannot be deleted"
 # gtpu_sig.py sends each request as a frame on acc-tr and prints "SRC HOW
 # refused/answered/v6-addr-errors" from gw's counters.
 sigcmd frames "$gw" "$(ip -n "$gw" -br link show gw-tr | awk '{ print $3 }')" >"$tmp/forged"
-ip netns exec "$gw" nft insert rule inet gateway uplink udp dport 2152 fib daddr type != local accept ||
+ip netns exec "$gw" nft insert rule inet gateway gtpu fib daddr type != local accept ||
 	FAIL "the transit rule cannot be put back"
 for want in "127.0.0.1 to 1/0/0" "192.0.2.2 to 1/0/0" "198.51.100.1 to 1/0/0" \
 	    "::1 to 0/0/1" "2001:db8:1::2 to 1/0/0" "2001:db8:100::1 to 1/0/0" \

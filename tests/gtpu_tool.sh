@@ -83,7 +83,8 @@ chain_exprs() { # chain_exprs NS TABLE CHAIN: one line of expression names per r
 setup_ns ref && load_ruleset "$ref" "$docs/gateway.nft" &&
 	load_ruleset "$ref" "$docs/access.nft" ||
 	FAIL "docs/gateway.nft or docs/access.nft does not load"
-for chain in gateway/uplink gateway/reply gateway/downlink access/uplink access/downlink; do
+for chain in gateway/uplink gateway/gtpu gateway/reply gateway/downlink \
+	     gateway/encap access/uplink access/downlink; do
 	node=$gw
 	[ "${chain%/*}" = access ] && node=$acc
 	expect_eq "chain $chain: the rules of docs/${chain%/*}.nft" \
@@ -279,7 +280,7 @@ expect_eq "ctx list: downlink buffer" \
 ping_ok 4 && FAIL "a buffered reply came with nobody listening on the queue" ||
 	PASS "downlink buffer: the replies queued, dropped with no listener"
 expect_eq "the buffer rule took the 3 replies" \
-	"$(ip netns exec "$gw" nft list chain inet gateway downlink |
+	"$(ip netns exec "$gw" nft list chain inet gateway encap |
 	   awk '/buffered downlink/ && / ip daddr / { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }')" 3
 expect_fail "a batch moving between the three, then a mod of no context" \
 	"<stdin>:3: .*no such context" \

@@ -191,7 +191,7 @@ buffered_ping=$!
 expect_rsp "the first buffered packet: a Downlink Data Report of the downlink PDR" \
 	"report ddr" " dldr=1 seid=0x1000 pdr=2 trigger=ddr answered=1 "
 buffered4() {	# what the gateway's IPv4 buffer rule has queued
-	ip netns exec "$gw" nft list chain inet gateway downlink |
+	ip netns exec "$gw" nft list chain inet gateway encap |
 		awk '/buffered downlink/ && / ip daddr / {
 			for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }

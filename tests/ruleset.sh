@@ -16,10 +16,10 @@ UDP_GTPU="meta:l4proto:r0 cmp:r0:eq:11 payload:th:2:2:r0 cmp:r0:eq:be16=2152"
 # gtp_rule_translation RULE: nft_gtp_rule expressions for a gtp rule.
 gtp_rule_translation() {
 	case $1 in
-	"udp dport 2152 gtp decap ip to gtp teid map @uplink4")
-		echo "$UDP_GTPU gtp-load:teid:r0 lookup:uplink4:r0:r1 gtp-decap:r1:r2:ip" ;;
-	"udp dport 2152 gtp decap ip6 to gtp teid map @uplink6")
-		echo "$UDP_GTPU gtp-load:teid:r0 lookup:uplink6:r0:r1 gtp-decap:r1:r2:ip6" ;;
+	"gtp decap ip to gtp teid map @uplink4")
+		echo "gtp-load:teid:r0 lookup:uplink4:r0:r1 gtp-decap:r1:r2:ip" ;;
+	"gtp decap ip6 to gtp teid map @uplink6")
+		echo "gtp-load:teid:r0 lookup:uplink6:r0:r1 gtp-decap:r1:r2:ip6" ;;
 	"gtp encap ip to oif . ip daddr map @downlink4")
 		echo "meta:nfproto:r0 cmp:r0:eq:02 meta:oif:r0 payload:nh:16:4:r1" \
 		     "lookup:downlink4:r0:r2 gtp-encap:ip:r2:r3" ;;
@@ -32,12 +32,12 @@ gtp_rule_translation() {
 	'iifname "acc-ms" gtp encap ip to ip6 saddr map @uplink6')
 		echo "meta:iifname:r0 cmp:r0:eq:str=acc-ms meta:nfproto:r4 cmp:r4:eq:0a" \
 		     "payload:nh:8:16:r0 lookup:uplink6:r0:r4 gtp-encap:ip:r4:r5" ;;
-	"udp dport 2152 gtp type echo-request gtp reply")
-		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=1 gtp-reply" ;;
-	"udp dport 2152 gtp type t-pdu limit rate 100/second gtp reply")
-		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=255 limit:100:5 gtp-reply" ;;
-	"udp dport 2152 gtp type end-marker counter log group 1 drop")
-		echo "$UDP_GTPU gtp-load:type:r0 cmp:r0:eq:u32=254 counter log:1 verdict:drop" ;;
+	"gtp type echo-request gtp reply")
+		echo "gtp-load:type:r0 cmp:r0:eq:u32=1 gtp-reply" ;;
+	"gtp type t-pdu limit rate 100/second gtp reply")
+		echo "gtp-load:type:r0 cmp:r0:eq:u32=255 limit:100:5 gtp-reply" ;;
+	"gtp type end-marker counter log group 1 drop")
+		echo "gtp-load:type:r0 cmp:r0:eq:u32=254 counter log:1 verdict:drop" ;;
 	"udp dport 2152 gtp decap to gtp teid map @downlink")
 		echo "$UDP_GTPU gtp-load:teid:r0 lookup:downlink:r0:r1 gtp-decap:r1" ;;
 	*)
