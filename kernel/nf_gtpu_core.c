@@ -787,10 +787,17 @@ static enum nf_gtpu_verdict __nf_gtpu_encap(struct sk_buff *skb,
 		return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_TOO_BIG);
 	}
 
-	/* Each segment needs its own GTP-U length: segment first. */
+	/*
+	 * Each segment needs its own GTP-U length: segment first.  With SG
+	 * the segments share the packet's pages instead of copying them,
+	 * and with HW_CSUM they keep CHECKSUM_PARTIAL: the tunnel helpers
+	 * fold the inner sum into the outer UDP checksum (LCO) and the
+	 * device, or validate_xmit_skb(), completes the inner one, as for
+	 * the kernel's own UDP tunnels.
+	 */
 	segs = skb;
 	if (skb_is_gso(skb)) {
-		segs = skb_gso_segment(skb, 0);
+		segs = skb_gso_segment(skb, NETIF_F_SG | NETIF_F_HW_CSUM);
 		if (IS_ERR_OR_NULL(segs)) {
 			dst_release(dst);
 			return nf_gtpu_drop(net, NF_GTPU_STAT_ENCAP_ERROR);
