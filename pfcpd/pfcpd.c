@@ -46,8 +46,10 @@ struct peer {
 struct session {
 	uint64_t seid, cp_seid;
 	struct pfcp_node_id peer;
-	struct sess_rules rules;
-	struct sess_meas_set meas;	/* of its URRs, between reports */
+	/* its rules, and the measurements of its URRs between reports */
+	struct sess_packed *state;
+	size_t state_size;
+	bool reports;			/* a URR reports on a trigger */
 	uint32_t report_seq;		/* its report awaiting a response */
 };
 
@@ -151,6 +153,10 @@ struct pfcpd {
 	int em_fd[2];		/* End Markers: IPv4, IPv6 socket, or -1 */
 	uint64_t end_markers[2];	/* sent, not sent */
 	struct session **sess;	/* by slot */
+	/* the session open (sess_open()): its rules and measurements */
+	const struct session *open;
+	struct sess_rules rules;
+	struct sess_meas_set meas;
 	uint32_t n_slots, n_sess, sess_gen;
 	uint32_t free_slot;	/* none is free below it */
 	struct teid_alloc alloc;
@@ -173,6 +179,73 @@ struct pfcpd {
 	size_t rx_len;
 	uint8_t rx_buf[65536];	/* any UDP payload */
 };
+
+/*
+ * A session's rules and measurements, unpacked into d->rules and d->meas
+ * for the functions that work on it; the last one stays unpacked until
+ * another is opened.
+ */
+static void sess_open(struct pfcpd *d, const struct session *s)
+{
+	if (d->open == s)
+		return;
+	if (s->state) {
+		sess_unpack(s->state, &d->rules, &d->meas);
+	} else {
+		memset(&d->rules, 0, sizeof(d->rules));
+		memset(&d->meas, 0, sizeof(d->meas));
+	}
+	d->open = s;
+}
+
+/* Has a URR of the rules a trigger the agent reports on? */
+static bool sess_reports(const struct sess_rules *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_urr; i++)
+		if (sess_urr_reports(&r->urr[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Keep d->rules and d->meas as session s's: into p if it is large
+ * enough (psize octets; then it cannot fail), else into its state if
+ * the size is the same, else a new one.  -1: out of memory, s is as it
+ * was.  p is s's from then on, or freed.
+ */
+static int sess_keep_into(struct pfcpd *d, struct session *s,
+			  struct sess_packed *p, size_t psize)
+{
+	size_t size = sess_packed_size(&d->rules, &d->meas);
+
+	if (p && psize < size) {
+		free(p);
+		p = NULL;
+	}
+	if (!p && s->state && size == s->state_size)
+		p = s->state;
+	if (!p)
+		p = malloc(size);
+	if (!p) {
+		d->open = NULL;		/* s is what it was, not d's */
+		return -1;
+	}
+	sess_pack(p, &d->rules, &d->meas);
+	if (p != s->state)
+		free(s->state);
+	s->state = p;
+	s->state_size = size;
+	s->reports = sess_reports(&d->rules);
+	d->open = s;
+	return 0;
+}
+
+static int sess_keep(struct pfcpd *d, struct session *s)
+{
+	return sess_keep_into(d, s, NULL, 0);
+}
 
 /* The only state outside struct pfcpd: what a signal handler may set */
 static volatile sig_atomic_t got_term, got_usr1;
@@ -447,12 +520,14 @@ static void put_up_fseid(const struct pfcpd *d, struct pfcp_out *o,
  * Created PDR and Updated PDR: the F-TEIDs the agent chose for this
  * message's Create PDRs and Update PDRs
  */
-static void put_created(const struct pfcpd *d, struct pfcp_out *o,
+static void put_created(struct pfcpd *d, struct pfcp_out *o,
 			const struct session *s)
 {
 	struct sess_chosen c[2 * PFCP_MAX_RULES];
-	int i, n = sess_chosen(&s->rules, &d->msg, c);
+	int i, n;
 
+	sess_open(d, s);
+	n = sess_chosen(&d->rules, &d->msg, c);
 	for (i = 0; i < n; i++)
 		pfcp_put_created_pdr(o, c[i].ie, c[i].pdr_id, &c[i].fteid);
 }
@@ -464,8 +539,8 @@ static void put_created(const struct pfcpd *d, struct pfcp_out *o,
  * since the URR's last report, and starts its next measurement.  How
  * many.
  */
-static int put_usage(struct pfcp_out *o, uint16_t ie, struct session *s,
-		     const struct usage *u, time_t now)
+static int put_usage(struct pfcpd *d, struct pfcp_out *o, uint16_t ie,
+		     struct session *s, const struct usage *u, time_t now)
 {
 	struct pfcp_usage_report ur;
 	const struct pfcp_urr *urr;
@@ -475,12 +550,13 @@ static int put_usage(struct pfcp_out *o, uint16_t ie, struct session *s,
 	uint32_t trig;
 	int n = 0;
 
-	for (i = 0; i < s->rules.n_urr; i++) {
-		urr = &s->rules.urr[i];
-		m = sess_meas_find(&s->meas, urr->urr_id);
+	sess_open(d, s);
+	for (i = 0; i < d->rules.n_urr; i++) {
+		urr = &d->rules.urr[i];
+		m = sess_meas_find(&d->meas, urr->urr_id);
 		if (!m)		/* sess_meas_sync() gave each URR one */
 			continue;
-		sess_usage(&s->rules, u->c, u->n, urr->urr_id, &ul, &dl);
+		sess_usage(&d->rules, u->c, u->n, urr->urr_id, &ul, &dl);
 		trig = ie == PFCP_IE_USAGE_REPORT_DEL ? PFCP_TRIG_TERMR :
 			sess_urr_due(urr, m, ul, dl, now);
 		if (!trig)
@@ -489,6 +565,7 @@ static int put_usage(struct pfcp_out *o, uint16_t ie, struct session *s,
 		pfcp_put_usage_report(o, ie, &ur);
 		n++;
 	}
+	sess_keep(d, s);	/* the next measurements: same size */
 	return n;
 }
 
@@ -537,7 +614,7 @@ static void session_rsp(struct pfcpd *d, uint64_t seid,
 	if (!f && s && !u)
 		put_created(d, &o, s);
 	if (!f && s && u)
-		put_usage(&o, PFCP_IE_USAGE_REPORT_DEL, s, u, time(NULL));
+		put_usage(d, &o, PFCP_IE_USAGE_REPORT_DEL, s, u, time(NULL));
 	if (f && f->rule_type != SESS_RULE_NONE)
 		put_failed_rule(&o, f);
 	rsp_send(d, &o, cause);
@@ -839,7 +916,11 @@ static void sess_free(struct pfcpd *d, struct session *s)
 {
 	uint32_t slot = (uint32_t)s->seid - 1;
 
-	teids_count(d, &s->rules, false);
+	sess_open(d, s);
+	teids_count(d, &d->rules, false);
+	if (d->open == s)
+		d->open = NULL;
+	free(s->state);
 	d->sess[slot] = NULL;
 	if (slot < d->free_slot)
 		d->free_slot = slot;
@@ -1097,22 +1178,29 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	struct sess_rules *r = malloc(sizeof(*r));
 	struct change *ch = &d->change;
 	struct pfcp_ohc old_paths[PFCP_MAX_RULES];
+	struct sess_packed *p = NULL;
 	struct sess_meas_set ms;
 	time_t now = time(NULL);
+	size_t psize = 0;
 	bool counted;
 	int i, n, ret = -1;
 
-	if (!r) {
-		*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
-					 SESS_RULE_NONE, 0 };
+	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
+				 SESS_RULE_NONE, 0 };
+	if (!r)
 		return -1;
-	}
-	*r = s->rules;
+	sess_open(d, s);
+	*r = d->rules;
 	if (sess_apply(r, &d->msg, &d->alloc, f))
 		goto out;
-	ms = s->meas;
+	ms = d->meas;
 	sess_meas_sync(&ms, r, &d->msg, now);
-	if (change_init(d, ch, existing ? &s->rules : NULL, &s->meas, r, &ms,
+	/* room for the new state before the kernel changes: it cannot fail */
+	psize = sess_packed_size(r, &ms);
+	p = malloc(psize);
+	if (!p)
+		goto out;
+	if (change_init(d, ch, existing ? &d->rules : NULL, &d->meas, r, &ms,
 			f))
 		goto out;
 	counted = r->n_urr && ch->n_from;
@@ -1121,19 +1209,22 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	if (sess_commit(d, s, ch, f))
 		goto out;
 	if (counted) {
-		ms = s->meas;
-		meas_rebase(&ms, ch, &s->rules, r, &d->msg, now);
+		ms = d->meas;
+		meas_rebase(&ms, ch, &d->rules, r, &d->msg, now);
 	}
 	/* the new path is installed: the old one ends */
-	n = existing ? sess_end_markers(&s->rules, &d->msg, r, old_paths) : 0;
+	n = existing ? sess_end_markers(&d->rules, &d->msg, r, old_paths) : 0;
 	for (i = 0; i < n; i++)
 		end_marker_send(d, &old_paths[i]);
-	teids_count(d, &s->rules, false);
+	teids_count(d, &d->rules, false);
 	teids_count(d, r, true);
-	s->rules = *r;
-	s->meas = ms;
+	d->rules = *r;
+	d->meas = ms;
+	sess_keep_into(d, s, p, psize);
+	p = NULL;
 	ret = 0;
 out:
+	free(p);
 	free(r);
 	return ret;
 }
@@ -1234,7 +1325,8 @@ static int usage_read(struct pfcpd *d, const struct session *s,
 	int i;
 
 	/* the rules translated when they were installed */
-	u->n = contexts(d, &s->rules, &s->meas, u->c, &f);
+	sess_open(d, s);
+	u->n = contexts(d, &d->rules, &d->meas, u->c, &f);
 	if (u->n < 0)
 		return -1;
 	for (i = 0; i < u->n; i++) {
@@ -1255,12 +1347,13 @@ static void session_del(struct pfcpd *d, struct session *s)
 	struct usage *u = &d->usage;
 	struct sess_fail f;
 
-	if (change_init(d, ch, &s->rules, &s->meas, NULL, NULL, &f)) {
+	sess_open(d, s);
+	if (change_init(d, ch, &d->rules, &d->meas, NULL, NULL, &f)) {
 		session_rsp(d, cp_seid, &f, NULL, NULL);
 		return;
 	}
 	u->n = 0;
-	if (s->rules.n_urr) {
+	if (d->rules.n_urr) {
 		ctx_counters(d, s, ch->from, ch->n_from);
 		memcpy(u->c, ch->from, ch->n_from * sizeof(*ch->from));
 		u->n = ch->n_from;
@@ -1291,7 +1384,8 @@ static void sessions_of_peer_gone(struct pfcpd *d,
 		s = d->sess[i];
 		if (!s || !same_node(&s->peer, peer))
 			continue;
-		if (change_init(d, &d->change, &s->rules, &s->meas, NULL, NULL,
+		sess_open(d, s);
+		if (change_init(d, &d->change, &d->rules, &d->meas, NULL, NULL,
 				&f) || sess_commit(d, s, &d->change, &f))
 			logmsg(d, false, "session 0x%llx: contexts left behind",
 			       (unsigned long long)s->seid);
@@ -1367,7 +1461,7 @@ static void session_report(struct pfcpd *d, struct session *s,
 	pfcp_out_start(&o, buf, sizeof(buf), PFCP_SESSION_REPORT_REQ, seq,
 		       true, s->cp_seid);
 	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, PFCP_REPORT_USAR);
-	if (!put_usage(&o, PFCP_IE_USAGE_REPORT_SRR, s, u, now))
+	if (!put_usage(d, &o, PFCP_IE_USAGE_REPORT_SRR, s, u, now))
 		return;
 	if (!report_queue(d, s, p, &o, seq, now))
 		s->report_seq = seq;
@@ -1393,7 +1487,9 @@ static void downlink_data_report(struct pfcpd *d, uint64_t seid,
 	int i, n;
 
 	p = s ? find_peer(d, &s->peer) : NULL;
-	n = p ? contexts(d, &s->rules, &s->meas, v, &f) : 0;
+	if (p)
+		sess_open(d, s);
+	n = p ? contexts(d, &d->rules, &d->meas, v, &f) : 0;
 	for (i = 0; i < n; i++)
 		if (v[i].c.flags & NFGTPU_CTX_BUFFER && v[i].notify &&
 		    !buffer_key(&v[i].c, &ck) && !memcmp(&ck, k, sizeof(ck)))
@@ -1480,16 +1576,6 @@ static void reports_resend(struct pfcpd *d, time_t now)
 	}
 }
 
-static bool sess_reports(const struct session *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->rules.n_urr; i++)
-		if (sess_urr_reports(&s->rules.urr[i]))
-			return true;
-	return false;
-}
-
 /*
  * A report told the SMF that a Volume Quota is used up: the PDRs of that
  * URR stop forwarding, their contexts deleted (u: the contexts before,
@@ -1504,24 +1590,27 @@ static void quota_stop(struct pfcpd *d, struct session *s,
 	struct sess_fail f;
 	unsigned int i;
 
-	ch->rfrom = &s->rules;
-	ch->rto = &s->rules;
+	sess_open(d, s);
+	ch->rfrom = &d->rules;
+	ch->rto = &d->rules;
 	ch->n = 0;
 	memcpy(ch->from, u->c, u->n * sizeof(*u->c));
 	ch->n_from = u->n;
-	ch->n_to = contexts(d, &s->rules, &s->meas, ch->to, &f);
+	ch->n_to = contexts(d, &d->rules, &d->meas, ch->to, &f);
 	if (ch->n_to < 0 || ch->n_to == ch->n_from)
 		return;
 	if (sess_commit(d, s, ch, &f)) {
 		logmsg(d, false, "session 0x%llx: Volume Quota used up, but its traffic goes on",
 		       (unsigned long long)s->seid);
-		for (i = 0; i < s->meas.n; i++)
-			s->meas.m[i].quota_reported = old->m[i].quota_reported;
-		return;
+		for (i = 0; i < d->meas.n; i++)
+			d->meas.m[i].quota_reported = old->m[i].quota_reported;
+	} else {
+		logmsg(d, true, "session 0x%llx: Volume Quota used up: %d of %d contexts stopped",
+		       (unsigned long long)s->seid, ch->n_from - ch->n_to,
+		       ch->n_from);
+		meas_rebase(&d->meas, ch, &d->rules, &d->rules, NULL, 0);
 	}
-	logmsg(d, true, "session 0x%llx: Volume Quota used up: %d of %d contexts stopped",
-	       (unsigned long long)s->seid, ch->n_from - ch->n_to, ch->n_from);
-	meas_rebase(&s->meas, ch, &s->rules, &s->rules, NULL, 0);
+	sess_keep(d, s);	/* the same size: it cannot fail */
 }
 
 /*
@@ -1542,14 +1631,15 @@ static void usage_tick(struct pfcpd *d, time_t now)
 	d->next_usage = now + d->conf.usage_interval;
 	for (i = 0; i < d->n_slots; i++) {
 		s = d->sess[i];
-		if (!s || s->report_seq || !sess_reports(s))
+		if (!s || s->report_seq || !s->reports)
 			continue;
 		if (!read && kctr_load(d))
 			return;
 		read = true;
 		if (usage_read(d, s, &d->usage))
 			continue;
-		old = s->meas;
+		sess_open(d, s);
+		old = d->meas;
 		session_report(d, s, &d->usage, now);
 		quota_stop(d, s, &d->usage, &old);
 	}

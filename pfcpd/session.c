@@ -943,3 +943,79 @@ int sess_end_markers(const struct sess_rules *from, const struct pfcp_msg *m,
 	}
 	return n;
 }
+
+/* Packing */
+
+struct sess_packed {
+	uint8_t n_pdr, n_far, n_qer, n_urr, n_meas;
+	/* then the arrays, in that order, each 8-aligned */
+	uint64_t data[];
+};
+
+#define PACK_ALIGN(n)	(((n) + 7) & ~(size_t)7)
+
+/* Where each array goes, and the end */
+struct pack_layout {
+	size_t pdr, far, qer, urr, meas, end;
+};
+
+static void pack_layout(unsigned int n_pdr, unsigned int n_far,
+			unsigned int n_qer, unsigned int n_urr,
+			unsigned int n_meas, struct pack_layout *l)
+{
+	l->pdr = 0;
+	l->far = l->pdr + PACK_ALIGN(n_pdr * sizeof(struct pfcp_pdr));
+	l->qer = l->far + PACK_ALIGN(n_far * sizeof(struct pfcp_far));
+	l->urr = l->qer + PACK_ALIGN(n_qer * sizeof(struct pfcp_qer));
+	l->meas = l->urr + PACK_ALIGN(n_urr * sizeof(struct pfcp_urr));
+	l->end = l->meas + PACK_ALIGN(n_meas * sizeof(struct sess_meas));
+}
+
+size_t sess_packed_size(const struct sess_rules *r,
+			const struct sess_meas_set *ms)
+{
+	struct pack_layout l;
+
+	pack_layout(r->n_pdr, r->n_far, r->n_qer, r->n_urr, ms->n, &l);
+	return sizeof(struct sess_packed) + l.end;
+}
+
+void sess_pack(struct sess_packed *p, const struct sess_rules *r,
+	       const struct sess_meas_set *ms)
+{
+	uint8_t *d = (uint8_t *)p->data;
+	struct pack_layout l;
+
+	pack_layout(r->n_pdr, r->n_far, r->n_qer, r->n_urr, ms->n, &l);
+	p->n_pdr = r->n_pdr;
+	p->n_far = r->n_far;
+	p->n_qer = r->n_qer;
+	p->n_urr = r->n_urr;
+	p->n_meas = ms->n;
+	memcpy(d + l.pdr, r->pdr, r->n_pdr * sizeof(*r->pdr));
+	memcpy(d + l.far, r->far, r->n_far * sizeof(*r->far));
+	memcpy(d + l.qer, r->qer, r->n_qer * sizeof(*r->qer));
+	memcpy(d + l.urr, r->urr, r->n_urr * sizeof(*r->urr));
+	memcpy(d + l.meas, ms->m, ms->n * sizeof(*ms->m));
+}
+
+void sess_unpack(const struct sess_packed *p, struct sess_rules *r,
+		 struct sess_meas_set *ms)
+{
+	const uint8_t *d = (const uint8_t *)p->data;
+	struct pack_layout l;
+
+	pack_layout(p->n_pdr, p->n_far, p->n_qer, p->n_urr, p->n_meas, &l);
+	memset(r, 0, sizeof(*r));
+	memset(ms, 0, sizeof(*ms));
+	r->n_pdr = p->n_pdr;
+	r->n_far = p->n_far;
+	r->n_qer = p->n_qer;
+	r->n_urr = p->n_urr;
+	ms->n = p->n_meas;
+	memcpy(r->pdr, d + l.pdr, r->n_pdr * sizeof(*r->pdr));
+	memcpy(r->far, d + l.far, r->n_far * sizeof(*r->far));
+	memcpy(r->qer, d + l.qer, r->n_qer * sizeof(*r->qer));
+	memcpy(r->urr, d + l.urr, r->n_urr * sizeof(*r->urr));
+	memcpy(ms->m, d + l.meas, ms->n * sizeof(*ms->m));
+}

@@ -208,4 +208,21 @@ void sess_meas_base(struct sess_meas_set *s, const struct sess_rules *r,
 int sess_end_markers(const struct sess_rules *from, const struct pfcp_msg *m,
 		     const struct sess_rules *to, struct pfcp_ohc *out);
 
+/*
+ * A session's rules and measurements as the agent keeps them between
+ * messages: only the rules and URRs it has, a few hundred octets for a
+ * basic session against the 20 KB of struct sess_rules and struct
+ * sess_meas_set, which are for working on one session at a time.
+ */
+struct sess_packed;
+
+/* The size of r and ms packed, for sess_pack() */
+size_t sess_packed_size(const struct sess_rules *r,
+			const struct sess_meas_set *ms);
+/* Pack r and ms into p, of sess_packed_size() octets */
+void sess_pack(struct sess_packed *p, const struct sess_rules *r,
+	       const struct sess_meas_set *ms);
+void sess_unpack(const struct sess_packed *p, struct sess_rules *r,
+		 struct sess_meas_set *ms);
+
 #endif /* SESSION_H */

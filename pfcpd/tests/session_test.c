@@ -758,6 +758,39 @@ static void test_teid_range(void)
 	conf.teid_last = UINT32_MAX;
 }
 
+/* A session's state packed and unpacked is what it was, and small */
+static void test_pack(void)
+{
+	struct sess_rules r = {}, *back = calloc(1, sizeof(*back));
+	struct sess_meas_set ms = {}, *mback = calloc(1, sizeof(*mback));
+	struct sess_packed *p;
+	struct sess_fail f;
+	size_t size;
+
+	establishment();
+	CHECK(!apply(&r, &f), "establishment applies");
+	sess_meas_sync(&ms, &r, &msg, 100);
+	size = sess_packed_size(&r, &ms);
+	p = malloc(size);
+	if (!p || !back || !mback) {
+		CHECK(0, "out of memory");
+		goto out;
+	}
+	sess_pack(p, &r, &ms);
+	memset(back, 0xaa, sizeof(*back));
+	memset(mback, 0xaa, sizeof(*mback));
+	sess_unpack(p, back, mback);
+	CHECK(!memcmp(back, &r, sizeof(r)) && !memcmp(mback, &ms, sizeof(ms)),
+	      "packed and unpacked: the same rules and measurements");
+	CHECK(size < sizeof(r) / 8,
+	      "open5gs' session packed: %zu octets, struct sess_rules %zu",
+	      size, sizeof(r));
+out:
+	free(p);
+	free(back);
+	free(mback);
+}
+
 static void test_report_codec(void)
 {
 	const struct pfcp_usage_report ur = {
@@ -812,6 +845,7 @@ int main(void)
 	test_quota_stop();
 	test_end_markers();
 	test_teid_range();
+	test_pack();
 	test_report_codec();
 	return check_summary("session_test");
 }
