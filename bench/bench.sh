@@ -386,11 +386,14 @@ profile() {
 	rm -f "$f.data"
 }
 
-# pfcp N: N sessions established, then deleted, by nf-gtpu-pfcpd on the
-# lib variant's (empty) gateway, each request waiting for its response:
-# one context each.  PFCP over the gateway namespace's loopback.
+# pfcp N [perf]: N sessions established, then deleted, by nf-gtpu-pfcpd
+# on the lib variant's (empty) gateway, each request waiting for its
+# response: one context each.  PFCP over the gateway namespace's
+# loopback.  With perf, not timed: a profile of the whole system while
+# pfcpgen runs, by process and object, then by function.
 pfcp() {
-	local n=$1 agent res rss
+	local n=$1 agent res rss f=$OUT/perf-pfcp-$1 perf=()
+	[ "${2:-}" = perf ] && perf=(perf record -q -a -e cpu-clock -F 4999 -o "$f.data" --)
 	in_ns lib gw ip link set lo up
 	# not through in_ns: $! must be the agent's own PID
 	ip netns exec "$(ns_of lib gw)" "$PFCPD" -c "$BENCH_DIR/pfcpd-loopback.conf" \
@@ -400,14 +403,26 @@ pfcp() {
 		kill -0 $agent 2>/dev/null || break
 		sleep 0.2
 	done
-	res=$(in_ns lib gw "$PFCPGEN" -s 127.0.0.2 -p 192.0.2.1 127.0.0.1 "$n" 2>&1)
+	res=$("${perf[@]}" ip netns exec "$(ns_of lib gw)" "$PFCPGEN" -s 127.0.0.2 \
+		-p 192.0.2.1 127.0.0.1 "$n" 2>&1)
 	rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$agent/status" 2>/dev/null)
 	kill $agent 2>/dev/null
 	wait $agent
-	if [[ "$res" != established=* ]]; then
+	if [[ "$res" != *established=* ]]; then
 		echo "bench: pfcp $n sessions failed: $res; $(tail -n 3 "$tmp/pfcpd.log")"
 		return 1
 	fi
+	if [ ${#perf[@]} -gt 0 ]; then
+		{
+			perf report -i "$f.data" --stdio --sort comm,dso 2>/dev/null
+			perf report -i "$f.data" --stdio --sort comm,sym \
+				--percent-limit 0.7 2>/dev/null
+		} | grep -v -e '^$' -e '^# *$' >"$f.txt"
+		rm -f "$f.data"
+		log "pfcp: $n sessions profiled"
+		return 0
+	fi
+	res=${res##*$'\n'}
 	# established= est_ns= deleted= del_ns=, in seconds
 	set -- $(sed 's/[a-z_]*=//g' <<<"$res" | awk '{ printf "%.6f %.6f", $2 / 1e9, $4 / 1e9 }')
 	rec pfcp contexts "$n" est_s "$1" del_s "$2" ${rss:+rss_kb "$rss"}
@@ -427,7 +442,8 @@ lib_phase() {
 	settle
 	unload lib
 	[ "$n" -gt "$LIB_BATCH" ] && load lib-batch "$n" && settle && unload lib
-	[ $have_pfcp = 1 ] && [ "$n" -gt 1 ] && [ "$n" -le "$PFCP_MAX" ] && pfcp "$n" && settle
+	[ $have_pfcp = 1 ] && [ "$n" -gt 1 ] && [ "$n" -le "$PFCP_MAX" ] && pfcp "$n" && settle &&
+		[[ " $PROFILE_AT " = *" $n "* ]] && pfcp "$n" perf && settle
 	return 0
 }
 
