@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * nf-gtpu-pfcpd: the response cache of duplicate requests (rspcache.h).
- * Lookups scan the ring, newest first: fine for the few thousand
- * requests a retransmission window holds.
+ * Each bucket chains its entries through their ring slots, newest first,
+ * so that a lookup finds the newest response to a request, and the
+ * oldest entry, the one to go, is the last of its chain.
  */
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -44,15 +46,25 @@ static bool same_peer(const struct sockaddr_storage *a,
 	       IN6_ARE_ADDR_EQUAL(&a6->sin6_addr, &b6->sin6_addr);
 }
 
-static struct rsp_entry *nth(const struct rsp_cache *c, unsigned int i)
+#define NO_ENTRY UINT_MAX
+
+static unsigned int *chain_of(const struct rsp_cache *c, uint32_t seq,
+			      uint64_t digest)
 {
-	return &c->e[(c->first + i) % c->max];
+	uint64_t h = (digest ^ seq) * 0x9e3779b97f4a7c15ull;
+
+	return &c->bucket[(h >> 32) & c->bucket_mask];
 }
 
 static void drop_oldest(struct rsp_cache *c)
 {
-	struct rsp_entry *e = nth(c, 0);
+	unsigned int slot = c->first;
+	struct rsp_entry *e = &c->e[slot];
+	unsigned int *link = chain_of(c, e->seq, e->digest);
 
+	while (*link != slot)
+		link = &c->e[*link].next;
+	*link = e->next;
 	free(e->rsp);
 	e->rsp = NULL;
 	c->first = (c->first + 1) % c->max;
@@ -61,20 +73,34 @@ static void drop_oldest(struct rsp_cache *c)
 
 static void expire(struct rsp_cache *c, time_t now)
 {
-	while (c->n && nth(c, 0)->expires < now)
+	while (c->n && c->e[c->first].expires < now)
 		drop_oldest(c);
 }
 
 int rsp_cache_init(struct rsp_cache *c, unsigned int max, unsigned int ttl)
 {
+	unsigned int buckets = 1, i;
+
 	memset(c, 0, sizeof(*c));
-	if (!max) {
+	if (!max || max > UINT_MAX / 4) {
 		errno = EINVAL;
 		return -1;
 	}
+	/* at most half full: chains of one or two */
+	while (buckets < 2 * max)
+		buckets <<= 1;
 	c->e = calloc(max, sizeof(*c->e));
-	if (!c->e)
+	c->bucket = malloc(buckets * sizeof(*c->bucket));
+	if (!c->e || !c->bucket) {
+		free(c->e);
+		free(c->bucket);
+		c->e = NULL;
+		c->bucket = NULL;
 		return -1;
+	}
+	for (i = 0; i < buckets; i++)
+		c->bucket[i] = NO_ENTRY;
+	c->bucket_mask = buckets - 1;
 	c->max = max;
 	c->ttl = ttl;
 	return 0;
@@ -85,7 +111,9 @@ void rsp_cache_free(struct rsp_cache *c)
 	while (c->n)
 		drop_oldest(c);
 	free(c->e);
+	free(c->bucket);
 	c->e = NULL;
+	c->bucket = NULL;
 }
 
 const struct rsp_entry *rsp_cache_find(struct rsp_cache *c,
@@ -98,8 +126,8 @@ const struct rsp_entry *rsp_cache_find(struct rsp_cache *c,
 	unsigned int i;
 
 	expire(c, now);
-	for (i = c->n; i-- > 0;) {
-		e = nth(c, i);
+	for (i = *chain_of(c, seq, h); i != NO_ENTRY; i = e->next) {
+		e = &c->e[i];
 		if (e->seq == seq && e->digest == h &&
 		    same_peer(&e->peer, peer))
 			return e;
@@ -111,6 +139,9 @@ int rsp_cache_add(struct rsp_cache *c, const struct sockaddr_storage *peer,
 		  uint32_t seq, const void *req, size_t len, const void *rsp,
 		  size_t rsp_len, int cause, time_t now)
 {
+	uint64_t h = digest(req, len);
+	unsigned int *chain = chain_of(c, seq, h);
+	unsigned int slot;
 	uint8_t *copy;
 
 	expire(c, now);
@@ -124,8 +155,9 @@ int rsp_cache_add(struct rsp_cache *c, const struct sockaddr_storage *peer,
 		drop_oldest(c);
 		c->evicted++;
 	}
-	*nth(c, c->n++) = (struct rsp_entry){ *peer, seq, digest(req, len),
-					      now + c->ttl, cause, copy,
-					      rsp_len };
+	slot = (c->first + c->n++) % c->max;
+	c->e[slot] = (struct rsp_entry){ *peer, seq, h, now + c->ttl, cause,
+					 copy, rsp_len, *chain };
+	*chain = slot;
 	return 0;
 }

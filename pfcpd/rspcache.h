@@ -8,8 +8,11 @@
  *
  * A ring of at most "max" entries, oldest first: an entry goes when its
  * window ("ttl" seconds, whole ones: ttl to ttl + 1) has passed or, when
- * the ring is full, to make room for a new one.  Pure: no I/O, no global
- * state, the clock is the caller's.
+ * the ring is full, to make room for a new one.  A hash of the sequence
+ * number and the request's digest finds an entry: at thousands of
+ * requests a second the ring holds tens of thousands of responses, too
+ * many to scan for every request.  Pure: no I/O, no global state, the
+ * clock is the caller's.
  */
 #ifndef RSPCACHE_H
 #define RSPCACHE_H
@@ -27,11 +30,14 @@ struct rsp_entry {
 	int cause;			/* for the message counters */
 	uint8_t *rsp;
 	size_t rsp_len;
+	unsigned int next;		/* in its bucket's chain, newest first */
 };
 
 struct rsp_cache {
 	struct rsp_entry *e;
 	unsigned int max, first, n;	/* e[first] is the oldest */
+	unsigned int *bucket;		/* entries' chains, by chain_of() */
+	unsigned int bucket_mask;	/* buckets - 1, a power of two - 1 */
 	unsigned int ttl;
 	uint64_t evicted;		/* dropped before their window passed */
 };

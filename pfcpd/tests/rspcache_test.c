@@ -3,7 +3,8 @@
  * Host unit test of rspcache.c, the responses kept for duplicate
  * requests: a lookup matches the peer's address, port, sequence number
  * and request octets; entries expire after their window; a full cache
- * drops its oldest entry and counts it.
+ * drops its oldest entry and counts it; the hash chains stay right while
+ * the ring wraps many times.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -109,10 +110,43 @@ static void test_eviction(void)
 	CHECK(rsp_cache_init(&c, 0, 12) && !c.e, "size 0 refused");
 }
 
+/*
+ * Thousands of requests through a small ring, two peers sending the
+ * same sequence numbers, expiry and eviction mixed: every lookup agrees
+ * with what the ring must hold.
+ */
+static void test_wrap(void)
+{
+	struct sockaddr_storage a = peer("192.0.2.2", 8805);
+	struct sockaddr_storage b = peer("2001:db8::2", 8805);
+	unsigned int bad = 0;
+	struct rsp_cache c;
+	uint32_t seq, s;
+	time_t now;
+
+	CHECK(!rsp_cache_init(&c, 100, 5), "init");
+	for (seq = 1; seq <= 5000; seq++) {
+		now = seq / 20;		/* 20 requests a second from each */
+		if (add(&c, &a, seq, now) || add(&c, &b, seq, now))
+			bad++;
+		/* kept: the last 50 of each, evicted before they expire */
+		for (s = seq > 60 ? seq - 60 : 1; s <= seq; s++)
+			if (!find(&c, &a, s, now) != (s + 50 <= seq) ||
+			    !find(&c, &b, s, now) != (s + 50 <= seq))
+				bad++;
+	}
+	CHECK(!bad && c.n == 100, "5000 requests from two peers: %u wrong (n %u)",
+	      bad, c.n);
+	now = 5000 / 20 + 6;
+	CHECK(!find(&c, &a, 5000, now) && !c.n, "all expired at last");
+	rsp_cache_free(&c);
+}
+
 int main(void)
 {
 	test_lookup();
 	test_expiry();
 	test_eviction();
+	test_wrap();
 	return check_summary("rspcache_test");
 }
