@@ -677,6 +677,7 @@ static uint8_t decode_one(const struct pfcp_ie_desc *d, unsigned int idx,
 		if (*cnt >= d->max)
 			return fail(res, PFCP_CAUSE_NO_RESOURCES, d->type);
 		dst += (size_t)*cnt * d->size;
+		memset(dst, 0, d->size);
 	} else if (*present & 1u << idx) {
 		return 0;
 	}
@@ -793,7 +794,8 @@ enum pfcp_result pfcp_parse(const uint8_t *buf, size_t len,
 	r = parse_hdr(buf, len, &res->hdr);
 	if (r != PFCP_OK)
 		return r;
-	memset(msg, 0, sizeof(*msg));
+	/* the arrays' elements are zeroed as they are filled (decode_one) */
+	memset(msg, 0, offsetof(struct pfcp_msg, usage_report));
 	d = msg_desc(res->hdr.type);
 	if (walk(&d->ies, buf + res->hdr.hlen,
 		 res->hdr.length + 4 - res->hdr.hlen, msg, 0, res))

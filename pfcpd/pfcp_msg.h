@@ -418,6 +418,10 @@ struct pfcp_rule_id {
 	uint32_t id;
 };
 
+/*
+ * A parsed message.  The scalars and counts come first: a parse zeroes
+ * them and, of the 40 KB of arrays, only the elements it fills.
+ */
 struct pfcp_msg {
 	uint32_t present;
 	struct pfcp_node_id node_id;
@@ -429,15 +433,15 @@ struct pfcp_msg {
 	uint16_t offending_ie;	/* in a response: the IE the peer names */
 	uint8_t report_type;	/* Session Report Request: PFCP_REPORT_* */
 	uint8_t n_usage_report;
-	struct pfcp_usage_report usage_report[PFCP_MAX_RULES];
 	uint8_t n_created_pdr, n_updated_pdr;	/* in responses */
-	struct pfcp_created_pdr created_pdr[PFCP_MAX_RULES];
-	struct pfcp_created_pdr updated_pdr[PFCP_MAX_RULES];
-
 	uint8_t n_create_pdr, n_update_pdr, n_remove_pdr;
 	uint8_t n_create_far, n_update_far, n_remove_far;
 	uint8_t n_create_urr, n_update_urr, n_remove_urr;
 	uint8_t n_create_qer, n_update_qer, n_remove_qer;
+
+	struct pfcp_usage_report usage_report[PFCP_MAX_RULES];
+	struct pfcp_created_pdr created_pdr[PFCP_MAX_RULES];
+	struct pfcp_created_pdr updated_pdr[PFCP_MAX_RULES];
 	struct pfcp_pdr create_pdr[PFCP_MAX_RULES];
 	struct pfcp_pdr update_pdr[PFCP_MAX_RULES];
 	struct pfcp_rule_id remove_pdr[PFCP_MAX_RULES];
@@ -463,7 +467,7 @@ struct pfcp_parsed {
  * Parse the first PFCP message of a datagram into *msg and *res.  On
  * PFCP_ERR_VERSION, _TYPE, _SEID_FLAG and _IE, res->hdr holds what could
  * be read (type and sequence number), enough to answer.  *msg is
- * meaningful only on PFCP_OK.
+ * meaningful only on PFCP_OK, and its arrays only up to their counts.
  */
 enum pfcp_result pfcp_parse(const uint8_t *buf, size_t len,
 			    struct pfcp_parsed *res, struct pfcp_msg *msg);
