@@ -192,8 +192,11 @@ static void sess_open(struct pfcpd *d, const struct session *s)
 	if (s->state) {
 		sess_unpack(s->state, &d->rules, &d->meas);
 	} else {
-		memset(&d->rules, 0, sizeof(d->rules));
-		memset(&d->meas, 0, sizeof(d->meas));
+		d->rules.n_pdr = 0;
+		d->rules.n_far = 0;
+		d->rules.n_qer = 0;
+		d->rules.n_urr = 0;
+		d->meas.n = 0;
 	}
 	d->open = s;
 }
@@ -1190,10 +1193,10 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	if (!r)
 		return -1;
 	sess_open(d, s);
-	*r = d->rules;
+	sess_rules_copy(r, &d->rules);
 	if (sess_apply(r, &d->msg, &d->alloc, f))
 		goto out;
-	ms = d->meas;
+	sess_meas_copy(&ms, &d->meas);
 	sess_meas_sync(&ms, r, &d->msg, now);
 	/* room for the new state before the kernel changes: it cannot fail */
 	psize = sess_packed_size(r, &ms);
@@ -1209,7 +1212,7 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	if (sess_commit(d, s, ch, f))
 		goto out;
 	if (counted) {
-		ms = d->meas;
+		sess_meas_copy(&ms, &d->meas);
 		meas_rebase(&ms, ch, &d->rules, r, &d->msg, now);
 	}
 	/* the new path is installed: the old one ends */
@@ -1218,8 +1221,8 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 		end_marker_send(d, &old_paths[i]);
 	teids_count(d, &d->rules, false);
 	teids_count(d, r, true);
-	d->rules = *r;
-	d->meas = ms;
+	sess_rules_copy(&d->rules, r);
+	sess_meas_copy(&d->meas, &ms);
 	sess_keep_into(d, s, p, psize);
 	p = NULL;
 	ret = 0;
@@ -1639,7 +1642,7 @@ static void usage_tick(struct pfcpd *d, time_t now)
 		if (usage_read(d, s, &d->usage))
 			continue;
 		sess_open(d, s);
-		old = d->meas;
+		sess_meas_copy(&old, &d->meas);
 		session_report(d, s, &d->usage, now);
 		quota_stop(d, s, &d->usage, &old);
 	}

@@ -740,11 +740,12 @@ static bool msg_urr_has(const struct pfcp_urr *v, unsigned int n,
 void sess_meas_sync(struct sess_meas_set *s, const struct sess_rules *r,
 		    const struct pfcp_msg *m, time_t now)
 {
-	struct sess_meas_set old = *s;
+	struct sess_meas_set old;
 	const struct pfcp_urr *u;
 	struct sess_meas *o, *n;
 	unsigned int i;
 
+	sess_meas_copy(&old, s);
 	s->n = 0;
 	for (i = 0; i < r->n_urr; i++) {
 		u = &r->urr[i];
@@ -959,6 +960,24 @@ struct pack_layout {
 	size_t pdr, far, qer, urr, meas, end;
 };
 
+void sess_rules_copy(struct sess_rules *to, const struct sess_rules *from)
+{
+	to->n_pdr = from->n_pdr;
+	to->n_far = from->n_far;
+	to->n_qer = from->n_qer;
+	to->n_urr = from->n_urr;
+	memcpy(to->pdr, from->pdr, from->n_pdr * sizeof(*from->pdr));
+	memcpy(to->far, from->far, from->n_far * sizeof(*from->far));
+	memcpy(to->qer, from->qer, from->n_qer * sizeof(*from->qer));
+	memcpy(to->urr, from->urr, from->n_urr * sizeof(*from->urr));
+}
+
+void sess_meas_copy(struct sess_meas_set *to, const struct sess_meas_set *from)
+{
+	to->n = from->n;
+	memcpy(to->m, from->m, from->n * sizeof(*from->m));
+}
+
 static void pack_layout(unsigned int n_pdr, unsigned int n_far,
 			unsigned int n_qer, unsigned int n_urr,
 			unsigned int n_meas, struct pack_layout *l)
@@ -1006,8 +1025,6 @@ void sess_unpack(const struct sess_packed *p, struct sess_rules *r,
 	struct pack_layout l;
 
 	pack_layout(p->n_pdr, p->n_far, p->n_qer, p->n_urr, p->n_meas, &l);
-	memset(r, 0, sizeof(*r));
-	memset(ms, 0, sizeof(*ms));
 	r->n_pdr = p->n_pdr;
 	r->n_far = p->n_far;
 	r->n_qer = p->n_qer;

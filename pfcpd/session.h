@@ -15,6 +15,7 @@
 #include "pfcpd.h"
 
 /* The rules in force: Create, Update and Remove applied in turn */
+/* The rules of a session: the arrays only up to their counts */
 struct sess_rules {
 	uint8_t n_pdr, n_far, n_qer, n_urr;
 	struct pfcp_pdr pdr[PFCP_MAX_RULES];
@@ -147,11 +148,19 @@ struct sess_meas {
 	time_t period_end;	/* 0: no Measurement Period */
 };
 
-/* A URR's measurements: one per URR of the rules */
+/* A URR's measurements: one per URR of the rules, up to n */
 struct sess_meas_set {
 	uint8_t n;
 	struct sess_meas m[PFCP_MAX_RULES];
 };
+
+/*
+ * Copies of what is in use: a session has a few rules of the 17 KB of
+ * struct sess_rules, and a copy of it all costs more than the rest of a
+ * message's work.
+ */
+void sess_rules_copy(struct sess_rules *to, const struct sess_rules *from);
+void sess_meas_copy(struct sess_meas_set *to, const struct sess_meas_set *from);
 
 /*
  * After message m changed the rules into r: a measurement from now for
