@@ -60,6 +60,10 @@ struct nfgtpu {
 	/* a transaction buffer kept for the next one, all zero */
 	char *txn_buf;
 	size_t txn_cap;
+	/* for the kernel's answers, allocated on first use */
+	char *answer_buf;
+	/* the largest socket buffers set: each transaction needs them */
+	int sndbuf, rcvbuf;
 	/* network devices, read again after any link event */
 	bool links_known;
 	struct link_name *links;

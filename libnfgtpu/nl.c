@@ -188,6 +188,7 @@ EXPORT void nfgtpu_close(struct nfgtpu *h)
 		close(h->netns_fd);
 	free(h->links);
 	free(h->txn_buf);
+	free(h->answer_buf);
 	free(h);
 }
 
@@ -221,22 +222,34 @@ void put_data(struct nlmsghdr *nlh, uint16_t type, const void *p, size_t len)
 	mnl_attr_nest_end(nlh, nest);
 }
 
+/*
+ * Answers are read into one buffer per handle, kept: a buffer of 64 KB
+ * allocated and freed for every transaction is one that the C library
+ * gives back to the system and faults in again each time.
+ */
+static char *answer_buf(struct nfgtpu *h)
+{
+	if (!h->answer_buf)
+		h->answer_buf = malloc(ANSWER_BUF);
+	if (!h->answer_buf)
+		nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+	return h->answer_buf;
+}
+
 static int query_on(struct nfgtpu *h, struct mnl_socket *nl,
 		    struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
 	uint32_t portid = mnl_socket_get_portid(nl);
-	char *buf = malloc(ANSWER_BUF);
+	char *buf = answer_buf(h);
 	ssize_t n;
 	int ret;
 
 	if (!buf)
-		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+		return -1;
 	nlh->nlmsg_seq = ++h->seq;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0) {
-		ret = nfgtpu_fail(h, errno, -1, "netlink send: %s",
-				  strerror(errno));
-		goto out;
-	}
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		return nfgtpu_fail(h, errno, -1, "netlink send: %s",
+				   strerror(errno));
 	do {
 		n = mnl_socket_recvfrom(nl, buf, ANSWER_BUF);
 		if (n < 0) {
@@ -247,8 +260,6 @@ static int query_on(struct nfgtpu *h, struct mnl_socket *nl,
 	} while (ret > 0);
 	if (ret < 0 && !h->err)
 		nfgtpu_fail(h, errno, -1, "%s", strerror(errno));
-out:
-	free(buf);
 	return ret < 0 ? -1 : 0;
 }
 
@@ -302,15 +313,12 @@ static bool links_changed(struct nfgtpu *h)
 	}
 }
 
-/* The devices, dumped again only if a link event has come since */
-int nfgtpu_links_read(struct nfgtpu *h)
+static int links_dump(struct nfgtpu *h)
 {
 	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
 
-	if (!links_changed(h) && h->links_known)
-		return 0;
 	h->links_known = false;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -324,6 +332,17 @@ int nfgtpu_links_read(struct nfgtpu *h)
 		return -1;
 	h->links_known = true;
 	return 0;
+}
+
+/*
+ * The devices, dumped again only if a link event has come since: the
+ * request's buffer is zeroed only then, not for every transaction.
+ */
+int nfgtpu_links_read(struct nfgtpu *h)
+{
+	if (!links_changed(h) && h->links_known)
+		return 0;
+	return links_dump(h);
 }
 
 uint32_t nfgtpu_link_index(const struct nfgtpu *h, const char *name)
@@ -614,12 +633,12 @@ static int read_acks(struct txn *t, struct acks *a)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = ack_cb };
 	struct mnl_socket *nl = t->h->nl;
-	char *buf = malloc(ANSWER_BUF);
+	char *buf = answer_buf(t->h);
 	ssize_t n;
 	int ret = 0;
 
 	if (!buf)
-		return nfgtpu_fail(t->h, ENOMEM, -1, "out of memory");
+		return -1;
 	for (;;) {
 		n = recv(mnl_socket_get_fd(nl), buf, ANSWER_BUF, MSG_DONTWAIT);
 		if (n < 0 && errno == ENOBUFS)
@@ -636,7 +655,6 @@ static int read_acks(struct txn *t, struct acks *a)
 	if (!ret && n < 0 && errno != EAGAIN)
 		ret = nfgtpu_fail(t->h, errno, -1, "netlink receive: %s",
 				  strerror(errno));
-	free(buf);
 	return ret;
 }
 
@@ -659,12 +677,16 @@ static void locate(struct txn *t, const struct acks *a)
 	}
 }
 
-static void set_bufsize(struct nfgtpu *h, int opt, int force_opt, int size)
+/* Grown when a transaction needs more, never shrunk: a limit, not memory */
+static void grow_bufsize(struct nfgtpu *h, int *cur, int opt, int force_opt,
+			 int size)
 {
 	int fd = mnl_socket_get_fd(h->nl);
 
-	if (setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size));
+	if (size > *cur &&
+	    (!setsockopt(fd, SOL_SOCKET, force_opt, &size, sizeof(size)) ||
+	     !setsockopt(fd, SOL_SOCKET, opt, &size, sizeof(size))))
+		*cur = size;
 }
 
 int txn_commit(struct txn *t)
@@ -680,8 +702,9 @@ int txn_commit(struct txn *t)
 	put_batch_end(t);
 	t->h->seq = t->seq0 + t->nmsgs + 1;	/* the next request's is new */
 	/* the batch goes in one sendmsg(): the socket must take it all */
-	set_bufsize(t->h, SO_SNDBUF, SO_SNDBUFFORCE, t->len + 4096);
-	set_bufsize(t->h, SO_RCVBUF, SO_RCVBUFFORCE, 1 << 20);
+	grow_bufsize(t->h, &t->h->sndbuf, SO_SNDBUF, SO_SNDBUFFORCE,
+		     t->len + 4096);
+	grow_bufsize(t->h, &t->h->rcvbuf, SO_RCVBUF, SO_RCVBUFFORCE, 1 << 20);
 	if (mnl_socket_sendto(t->h->nl, t->buf, t->len) < 0)
 		return nfgtpu_fail(t->h, errno, -1, "netlink send: %s",
 				   strerror(errno));
