@@ -157,6 +157,7 @@ struct pfcpd {
 	const struct session *open;
 	struct sess_rules rules;
 	struct sess_meas_set meas;
+	struct sess_rules changed;	/* rules as a message changes them */
 	uint32_t n_slots, n_sess, sess_gen;
 	uint32_t free_slot;	/* none is free below it */
 	struct teid_alloc alloc;
@@ -1178,7 +1179,7 @@ static void end_marker_send(struct pfcpd *d, const struct pfcp_ohc *o)
 static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 		       struct sess_fail *f)
 {
-	struct sess_rules *r = malloc(sizeof(*r));
+	struct sess_rules *r = &d->changed;
 	struct change *ch = &d->change;
 	struct pfcp_ohc old_paths[PFCP_MAX_RULES];
 	struct sess_packed *p = NULL;
@@ -1190,8 +1191,6 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 
 	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
 				 SESS_RULE_NONE, 0 };
-	if (!r)
-		return -1;
 	sess_open(d, s);
 	sess_rules_copy(r, &d->rules);
 	if (sess_apply(r, &d->msg, &d->alloc, f))
@@ -1228,7 +1227,6 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	ret = 0;
 out:
 	free(p);
-	free(r);
 	return ret;
 }
 
