@@ -1123,12 +1123,14 @@ static int table_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int layout_dump(struct nfgtpu *h)
+int nfgtpu_layout_read(struct nfgtpu *h)
 {
 	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh;
 	int m;
 
+	if (h->layout_known)
+		return 0;
 	nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETTABLE,
 			       NLM_F_ACK, NFPROTO_INET, 0);
 	mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, GW_TABLE);
@@ -1150,15 +1152,6 @@ static int layout_dump(struct nfgtpu *h)
 	nfgtpu_clear_error(h);
 	h->layout_known = true;
 	return 0;
-}
-
-/*
- * Dumped once, then known: every transaction asks, and a dump's request
- * buffer is zeroed on the stack only when it is sent.
- */
-int nfgtpu_layout_read(struct nfgtpu *h)
-{
-	return h->layout_known ? 0 : layout_dump(h);
 }
 
 EXPORT int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags)

@@ -20,7 +20,7 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 #define GW_TABLE	"gateway"
-#define REQ_BUF		8192	/* a request: a few attributes */
+#define REQ_BUF		512	/* a request: a few attributes, zeroed for each */
 #define R(n)		(NFT_REG32_00 + (n))	/* 32-bit register n */
 
 /* The gateway's maps and sets of contexts, in the order of enum gw_map */
@@ -57,9 +57,15 @@ struct nfgtpu {
 	bool layout_known;
 	struct map_info maps[GW_MAPS];
 	bool owned;
-	/* a transaction buffer kept for the next one, all zero */
-	char *txn_buf;
-	size_t txn_cap;
+	/* what a transaction allocated, kept for the next one (txn_free()) */
+	struct txn_room {
+		char *buf;		/* all zero */
+		size_t cap;
+		struct txn_msg *msgs;
+		size_t msgs_cap;
+		struct txn_elem *elems;
+		size_t elems_cap;
+	} kept;
 	/* for the kernel's answers, allocated on first use */
 	char *answer_buf;
 	/* the largest socket buffers set: each transaction needs them */

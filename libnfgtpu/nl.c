@@ -187,7 +187,9 @@ EXPORT void nfgtpu_close(struct nfgtpu *h)
 	if (h->netns_fd >= 0)
 		close(h->netns_fd);
 	free(h->links);
-	free(h->txn_buf);
+	free(h->kept.buf);
+	free(h->kept.msgs);
+	free(h->kept.elems);
 	free(h->answer_buf);
 	free(h);
 }
@@ -313,12 +315,15 @@ static bool links_changed(struct nfgtpu *h)
 	}
 }
 
-static int links_dump(struct nfgtpu *h)
+/* The devices, dumped again only if a link event has come since */
+int nfgtpu_links_read(struct nfgtpu *h)
 {
 	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
 
+	if (!links_changed(h) && h->links_known)
+		return 0;
 	h->links_known = false;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -332,17 +337,6 @@ static int links_dump(struct nfgtpu *h)
 		return -1;
 	h->links_known = true;
 	return 0;
-}
-
-/*
- * The devices, dumped again only if a link event has come since: the
- * request's buffer is zeroed only then, not for every transaction.
- */
-int nfgtpu_links_read(struct nfgtpu *h)
-{
-	if (!links_changed(h) && h->links_known)
-		return 0;
-	return links_dump(h);
 }
 
 uint32_t nfgtpu_link_index(const struct nfgtpu *h, const char *name)
@@ -395,10 +389,13 @@ int txn_init(struct txn *t, struct nfgtpu *h)
 	t->table = GW_TABLE;
 	t->err_index = -1;
 	t->seq0 = ++h->seq;
-	t->buf = h->txn_buf;
-	t->cap = h->txn_cap;
-	h->txn_buf = NULL;
-	h->txn_cap = 0;
+	t->buf = h->kept.buf;
+	t->cap = h->kept.cap;
+	t->msgs = h->kept.msgs;
+	t->msgs_cap = h->kept.msgs_cap;
+	t->elems = h->kept.elems;
+	t->elems_cap = h->kept.elems_cap;
+	memset(&h->kept, 0, sizeof(h->kept));
 	if (grow(t, MNL_SOCKET_BUFFER_SIZE) < 0)
 		return -1;
 	nlh = nfgtpu_msg_start(t->buf, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC,
@@ -421,22 +418,35 @@ static size_t txn_written(struct txn *t)
 	return end < t->cap ? end : t->cap;
 }
 
-/* Small buffers are kept, zeroed again, so that the next transaction
- * neither allocates nor zeroes its room; a large one is given back.
+/*
+ * A small buffer is kept, zeroed again, and so are the small arrays of
+ * messages and elements, so that the next transaction neither
+ * allocates nor zeroes its room; large ones are given back.
  */
-#define TXN_BUF_KEPT	(1 << 20)
+#define TXN_KEPT	(1 << 20)
 
 void txn_free(struct txn *t)
 {
-	struct nfgtpu *h = t->h;
+	struct txn_room *k = t->h ? &t->h->kept : NULL;
 
-	if (t->buf && h && !h->txn_buf && t->cap <= TXN_BUF_KEPT) {
-		memset(t->buf, 0, txn_written(t));
-		h->txn_buf = t->buf;
-		h->txn_cap = t->cap;
-	} else {
-		free(t->buf);
+	if (k && !k->buf && t->cap <= TXN_KEPT) {
+		if (t->buf)
+			memset(t->buf, 0, txn_written(t));
+		k->buf = t->buf;
+		k->cap = t->cap;
+		t->buf = NULL;
 	}
+	if (k && !k->msgs && t->msgs_cap * sizeof(*t->msgs) <= TXN_KEPT) {
+		k->msgs = t->msgs;
+		k->msgs_cap = t->msgs_cap;
+		t->msgs = NULL;
+	}
+	if (k && !k->elems && t->elems_cap * sizeof(*t->elems) <= TXN_KEPT) {
+		k->elems = t->elems;
+		k->elems_cap = t->elems_cap;
+		t->elems = NULL;
+	}
+	free(t->buf);
 	free(t->msgs);
 	free(t->elems);
 	memset(t, 0, sizeof(*t));
