@@ -98,6 +98,7 @@ network-instance internet apn0
 table-mode owned
 gtpu-address 192.0.2.2
 teid-range 0x10000 0x1ffff
+report-n1 1
 EOF
 ip netns exec "$gw" "$PFCPD" -d -c "$tmp/pfcpd.conf" -s "$tmp/stats" \
 	2>"$tmp/agent.log" &
@@ -311,6 +312,28 @@ ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" ||
 expect_report "a Session Report Request: Volume Threshold, sent again" volth 0
 expect_report "a Session Report Request: Measurement Period, what came after" perio 1
 expect_rsp "the reporting session's Deletion" del " cause=1 "
+
+# A report given up: the SMF answers none of the threshold report's
+# transmissions; the agent sends it once more (report-n1 1), gives it up
+# report-t1 (3 s) later and counts it, and the session's next report,
+# with what came after, goes out and is answered.  The period: never.
+smf urr 500 $((3600 * TIME_SCALE)) >/dev/null
+smf report-cause none volth >/dev/null
+establish "a session whose report goes unanswered" 4
+expect_rsp "its Modification to FORW" "mod 0x200" " cause=1 "
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" ||
+	FAIL "ping through the session whose report goes unanswered"
+expect_report "a Session Report Request nobody answers" volth 0
+busywait $((20000 * TIME_SCALE)) sh -c 'kill -USR1 "$0" &&
+	grep -q "^nf_gtpu_pfcp_session_reports_total{result=\"timeout\"} 1\$" "$1"' \
+	"$agent" "$tmp/stats" &&
+	PASS "the unanswered report given up after its retransmission, counted" ||
+	FAIL "no report given up: $(grep session_report "$tmp/stats")"
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" ||
+	FAIL "ping after the report given up"
+expect_report "the session reports again after the one given up" volth 1
+expect_rsp "its Deletion" del " cause=1 "
+smf urr >/dev/null
 
 # A Volume Quota (TS 29.244 5.2.2.2.1): the pings use up 300 octets, the
 # agent reports it and stops the session's traffic; an Update URR with a

@@ -35,8 +35,10 @@
 #                     -> ok: the next Session Report Request whose Usage
 #                        Report has TRIGGER (volth, perio) is answered
 #                        with cause C (later ones with 1); 0: not answered
-#                        (its retransmission is).  Said before the report
-#                        can come: it is answered as soon as it does
+#                        (its retransmission is); none: neither it nor its
+#                        retransmissions are (answered=none).  Said before
+#                        the report can come: it is answered as soon as it
+#                        does
 #   report TRIGGER    -> the first Session Report Request (received
 #                        since the last such command) whose Usage Report
 #                        has TRIGGER (volth, perio, volqu): usar=1 seid=S urr=U
@@ -90,6 +92,7 @@ urr = s.urr()
 report_causes = {}      # trigger: the cause to answer its next report with
 reports = []            # results of the Session Report Requests kept
 reports_seen = set()    # their sequence numbers: retransmissions
+unanswered = set()      # sequence numbers of reports left unanswered
 reports_cv = threading.Condition()     # guards both
 responses = queue.Queue()       # the agent's responses to our requests
 answer_heartbeats = True
@@ -126,10 +129,17 @@ def usage_report(req, cause):
 def answer_report(req, sender):
     """A Session Report Response; the request kept unless seen before"""
     cause = 1
+    if req.seq in unanswered:
+        return
     for ur in ies(req, IE_UsageReport_SRR):
         for t in triggers({type(ie): ie for ie in ur.IE_list}):
             if t in report_causes:
                 cause = report_causes.pop(t)
+    if cause is None:
+        unanswered.add(req.seq)
+        reports_seen.add(req.seq)
+        reports.append(usage_report(req, "none"))
+        return
     if not cause:
         return
     seid = up_seid if cause == 1 else 0
@@ -377,7 +387,7 @@ for line in sys.stdin:
             r = exchange(mod_quota(up_seid, int(w[1])))
         elif w[0] == "report-cause":
             with reports_cv:
-                report_causes[w[2]] = int(w[1])
+                report_causes[w[2]] = None if w[1] == "none" else int(w[1])
             print("ok", flush=True)
             continue
         elif w[0] == "report":
