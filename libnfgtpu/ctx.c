@@ -28,10 +28,13 @@ struct nfgtpu_batch {
 		enum nfgtpu_op op;
 		struct nfgtpu_ctx ctx;
 		uint32_t ifindex;	/* of ctx.apn */
-		/* the elements it deletes, then adds: MAP_BIT()s */
+		/*
+		 * The elements it deletes, then adds: MAP_BIT()s.  A modify's
+		 * new elements start from the counters and the time left of
+		 * the ones they replace: ctx.uplink, ctx.downlink and
+		 * ctx.expires_ms, which the caller does not set.
+		 */
 		unsigned int del_maps, new_maps;
-		/* modify: the downlink counters the new elements start from */
-		struct nfgtpu_counter carry[2];
 	} *ops;
 	size_t n, cap;
 };
@@ -88,6 +91,7 @@ static bool map_has(const struct nfgtpu *h, enum gw_map m)
 }
 
 #define MAP_BIT(m)	(1u << (m))
+#define UP_MAPS		(MAP_BIT(UPLINK4) | MAP_BIT(UPLINK6))
 #define DL_MAPS		(MAP_BIT(DOWNLINK4) | MAP_BIT(DOWNLINK6) | \
 			 MAP_BIT(BUFFER4) | MAP_BIT(BUFFER6))
 
@@ -180,9 +184,6 @@ static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 				"the gateway buffers no downlink (set up without buffering)");
 	if (has_downlink(c) && check_downlink(h, c, index) < 0)
 		return -1;
-	if (c->flags & NFGTPU_CTX_TIMEOUT && o->op == NFGTPU_OP_MODIFY)
-		return ctx_fail(h, index, c, EINVAL,
-				"modify cannot change a timeout");
 	if (c->flags & NFGTPU_CTX_TIMEOUT && c->timeout_ms &&
 	    !(h->maps[UPLINK4].flags & NFT_SET_TIMEOUT))
 		return ctx_fail(h, index, c, EOPNOTSUPP,
@@ -197,11 +198,15 @@ static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 
 /* Elements */
 
+/* A modify's new elements expire with the ones they replace */
 static void put_timeout(struct nlmsghdr *nlh, const struct nfgtpu_ctx *c)
 {
-	if (c->flags & NFGTPU_CTX_TIMEOUT && c->timeout_ms)
-		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT,
-				 htobe64(c->timeout_ms));
+	if (!c->timeout_ms)
+		return;
+	mnl_attr_put_u64(nlh, NFTA_SET_ELEM_TIMEOUT, htobe64(c->timeout_ms));
+	if (c->expires_ms)
+		mnl_attr_put_u64(nlh, NFTA_SET_ELEM_EXPIRATION,
+				 htobe64(c->expires_ms));
 }
 
 /* downlink6's key: APN name . /64, and the end of its interval */
@@ -271,10 +276,11 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 	if (add && (m == DOWNLINK4 || m == DOWNLINK6)) {
 		peer_data(t->h, c, &pd);
 		put_data(nlh, NFTA_SET_ELEM_DATA, pd.b, pd.len);
-		if (o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter)
-			put_counter(nlh, &o->carry[m - DOWNLINK4]);
 	}
-	if (add)
+	if (add && o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter)
+		put_counter(nlh, MAP_BIT(m) & UP_MAPS ? &c->uplink :
+			    &c->downlink);
+	if (add && t->h->maps[m].flags & NFT_SET_TIMEOUT)
 		put_timeout(nlh, c);
 	txn_elem_end(t);
 	return 0;
@@ -552,15 +558,19 @@ static int find_downlink(struct nfgtpu *h, struct op *o)
 			continue;
 		o->del_maps |= MAP_BIT(m);
 		if (m == DOWNLINK4 || m == DOWNLINK6)
-			o->carry[m - DOWNLINK4] = e.counter;
+			o->ctx.downlink = e.counter;
 	}
 	return 0;
 }
 
-/* Modify: the context's decap element is as given (TEID, APN, MS) */
+/*
+ * Modify: the context's decap element is as given (TEID, APN, MS).  Its
+ * timeout and time left stay the context's, unless a new timeout is
+ * given: then the uplink element is replaced too, keeping its counters.
+ */
 static int find_uplink(struct nfgtpu *h, struct op *o, long index)
 {
-	const struct nfgtpu_ctx *c = &o->ctx;
+	struct nfgtpu_ctx *c = &o->ctx;
 	bool four = c->flags & NFGTPU_CTX_MS4;
 	struct elem_key k = { .len = sizeof(c->teid) };
 	uint8_t data[20];
@@ -578,6 +588,14 @@ static int find_uplink(struct nfgtpu *h, struct op *o, long index)
 	if (!ret || e.dlen != len || memcmp(e.data, data, len))
 		return ctx_fail(h, index, c, ENOENT,
 				"no such context (TEID, APN and MS must match)");
+	c->uplink = e.counter;
+	if (c->flags & NFGTPU_CTX_TIMEOUT) {
+		o->del_maps |= MAP_BIT(four ? UPLINK4 : UPLINK6);
+	} else if (e.timeout) {
+		c->timeout_ms = e.timeout;
+		/* 0: expired, not yet collected; it would mean a full timeout */
+		c->expires_ms = e.expiration ? e.expiration : 1;
+	}
 	return 0;
 }
 
@@ -588,7 +606,7 @@ static int find_uplink(struct nfgtpu *h, struct op *o, long index)
 static int after_op(struct nfgtpu *h, struct op *o, const struct op *p,
 		    long index)
 {
-	const struct nfgtpu_ctx *c = &o->ctx;
+	struct nfgtpu_ctx *c = &o->ctx;
 
 	if (p->op == NFGTPU_OP_DELETE || p->ifindex != o->ifindex ||
 	    (p->ctx.flags ^ c->flags) & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6) ||
@@ -597,7 +615,14 @@ static int after_op(struct nfgtpu *h, struct op *o, const struct op *p,
 		return ctx_fail(h, index, c, ENOENT,
 				"no such context (TEID, APN and MS must match)");
 	o->del_maps = p->new_maps & DL_MAPS;
-	memcpy(o->carry, p->carry, sizeof(o->carry));
+	if (c->flags & NFGTPU_CTX_TIMEOUT) {
+		o->del_maps |= ctx_maps(c) & UP_MAPS;
+	} else {
+		c->timeout_ms = p->ctx.timeout_ms;
+		c->expires_ms = p->ctx.expires_ms;
+	}
+	c->uplink = p->ctx.uplink;
+	c->downlink = p->ctx.downlink;
 	return 0;
 }
 
@@ -622,7 +647,9 @@ static int op_maps(struct nfgtpu *h, struct op *o, const struct op *p,
 			      ctx_maps(&o->ctx);
 		return 0;
 	default:
-		o->new_maps = ctx_maps(&o->ctx) & DL_MAPS;
+		o->new_maps = ctx_maps(&o->ctx) &
+			      (o->ctx.flags & NFGTPU_CTX_TIMEOUT ?
+			       UP_MAPS | DL_MAPS : DL_MAPS);
 		if (p)
 			return after_op(h, o, p, index);
 		if (find_uplink(h, o, index) < 0)
@@ -725,14 +752,21 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 		    op_maps(h, &ops[i], prev[i] < 0 ? NULL : &ops[prev[i]],
 			    i) < 0)
 			break;
-	free(prev);
-	if (i < n || txn_init(&t, h) < 0)
+	if (i < n || txn_init(&t, h) < 0) {
+		free(prev);
 		return -1;
+	}
+	/*
+	 * A run puts all its deletions before its additions: a second
+	 * operation on the same TEID starts a new one.
+	 */
 	for (from = 0, ret = 0; from < n && !ret; from = i) {
-		for (i = from; i < n && ops[i].op == ops[from].op; i++)
+		for (i = from + 1; i < n && ops[i].op == ops[from].op &&
+		     prev[i] < (long)from; i++)
 			;
 		ret = put_run(&t, ops, from, i);
 	}
+	free(prev);
 	if (!ret)
 		ret = txn_commit(&t);
 	/* the gateway may have been set up again since it was read */
@@ -760,6 +794,18 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 }
 
 /* The batch API, and the one-operation calls over it */
+
+/* What nfgtpu_ctx_list() fills in, and an unflagged timeout, are unset */
+static void op_init(struct op *o, enum nfgtpu_op op,
+		    const struct nfgtpu_ctx *ctx)
+{
+	*o = (struct op){ .op = op, .ctx = *ctx };
+	if (!(ctx->flags & NFGTPU_CTX_TIMEOUT))
+		o->ctx.timeout_ms = 0;
+	o->ctx.expires_ms = 0;
+	o->ctx.uplink = (struct nfgtpu_counter){};
+	o->ctx.downlink = (struct nfgtpu_counter){};
+}
 
 EXPORT struct nfgtpu_batch *nfgtpu_batch_new(struct nfgtpu *h)
 {
@@ -793,7 +839,7 @@ EXPORT int nfgtpu_batch_put(struct nfgtpu_batch *b, enum nfgtpu_op op,
 			return nfgtpu_fail(b->h, ENOMEM, b->n, "out of memory");
 		b->ops = ops;
 	}
-	b->ops[b->n++] = (struct op){ .op = op, .ctx = *ctx };
+	op_init(&b->ops[b->n++], op, ctx);
 	return 0;
 }
 
@@ -812,7 +858,7 @@ static int one_op(struct nfgtpu *h, enum nfgtpu_op op,
 	if (!ops)
 		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
 	for (i = 0; i < n; i++)
-		ops[i] = (struct op){ .op = op, .ctx = ctx[i] };
+		op_init(&ops[i], op, &ctx[i]);
 	ret = commit_ops(h, ops, n);
 	free(ops);
 	return ret;

@@ -201,7 +201,7 @@ static const struct {
 } ctx_cmds[] = {
 	[GTPU_CTX_ADD] = { "ctx add", B(K_TEID) | B(K_APN) | B(K_MS), ~0U },
 	[GTPU_CTX_MOD] = { "ctx mod", B(K_TEID) | B(K_APN) | B(K_MS),
-		~B(K_TIMEOUT) },
+		~0U },
 	[GTPU_CTX_DEL] = { "ctx del", B(K_TEID),
 		B(K_TEID) | B(K_APN) | B(K_MS) | B(K_DOWNLINK) },
 };

@@ -182,11 +182,12 @@ gtpu ctx load --batch 3 "$tmp/each" >/dev/null &&
 cat >"$tmp/mixed" <<'EOF2'
 ctx add teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x600
 ctx mod teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x601
+ctx mod teid 0x500 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x603 timeout 1h
 ctx del teid 0x500 apn apn0 ms 10.45.0.50
 ctx add teid 0x501 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x602
 EOF2
 gtpu ctx load "$tmp/mixed" >/dev/null &&
-	expect_eq "add, mod, del and add in one transaction" \
+	expect_eq "add, mod, mod, del and add in one transaction" \
 		"$(gtpu ctx list | grep -c 'teid 0x501 apn apn0 ms 10.45.0.50 peer 192.0.2.1 peer-teid 0x602')" 1 ||
 	FAIL "ctx load of mixed operations"
 gtpu ctx del teid 0x501 || FAIL "ctx del 0x501"
@@ -245,6 +246,27 @@ gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200
 	PASS "QFI 9 over an IPv6 transport: traffic" || FAIL "QFI over IPv6 transport"
 expect_eq "ctx list shows peer, QFI and timeout" \
 	"$(gtpu ctx list | grep -o 'peer 2001:db8:1::1 peer-teid 0x200 qfi 9 timeout 3600s expires [0-9]*s' | wc -l)" 1
+# A modify keeps the context's time left; with a timeout it sets a new one
+dl4_timeouts() {
+	ip netns exec "$gw" nft list map inet gateway downlink4 | grep -c "timeout $1"
+}
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200 \
+	qfi 8 && PASS "ctx mod of a context with a timeout" || FAIL "ctx mod, timeout 1h"
+expect_eq "ctx mod: the new downlink element keeps the context's timeout" \
+	"$(dl4_timeouts '1h expires')" 1
+up=$(ctx_field packets 0x100)
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200 \
+	qfi 9 timeout 3s && PASS "ctx mod with a new timeout" || FAIL "ctx mod timeout 3s"
+expect_eq "ctx mod timeout: every element takes it" \
+	"$(gtpu ctx list | grep -c 'teid 0x100 .* timeout 3s') $(dl4_timeouts '3s expires')" "1 1"
+expect_eq "ctx mod timeout: the uplink counters are kept (3 pings)" \
+	"$up $(ctx_field packets 0x100)" "3 3"
+busywait 8000 sh -c '! ip netns exec "$0" nft list map inet gateway downlink4 | grep -q elements' "$gw" &&
+	[ "$(ctx_count)" = 0 ] && PASS "the new timeout expires the whole context" ||
+	FAIL "ctx mod timeout: left $(gtpu ctx list)"
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200 \
+	qfi 9 timeout 1h && PASS "its MS address takes a new context" ||
+	FAIL "ctx add after an expired modify"
 gtpu ctx add teid 0x101 apn apn0 ms 2001:db8:45::/64 peer 2001:db8:1::1 \
 	peer-teid 0x201 qfi 1 timeout 1s && PASS "a context with a 1 s timeout" ||
 	FAIL "ctx add with timeout"

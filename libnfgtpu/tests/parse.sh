@@ -43,6 +43,7 @@ case_ 0 "ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200
 case_ 0 "ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 qfi 63" $ADD qfi 63
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200" ctx mod ${ADD#ctx add }
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200" ctx modify ${ADD#ctx add }
+case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 60s" ctx mod ${ADD#ctx add } timeout 1m
 case_ 0 "ctx del teid 0x100" ctx del teid 0x100
 case_ 0 "ctx del teid 0x100" ctx delete teid 256
 case_ 0 "ctx del teid 0x100 apn apn0 ms 10.45.0.2" ctx del teid 0x100 apn apn0 ms 10.45.0.2
@@ -125,7 +126,7 @@ case_ 2 "ctx add: bad timeout '30x'" $ADD timeout 30x
 case_ 2 "ctx add: bad timeout '50d'" $ADD timeout 50d
 case_ 2 "ctx add: bad timeout 's'" $ADD timeout s
 case_ 2 "ctx add: bad timeout '99999999999999999999h'" $ADD timeout 99999999999999999999h
-case_ 2 "ctx mod: 'timeout' does not go with this command" ctx mod ${ADD#ctx add } timeout 1s
+case_ 2 "ctx mod: bad timeout '0'" ctx mod ${ADD#ctx add } timeout 0
 case_ 2 "ctx del: 'peer' does not go with this command" ctx del teid 1 peer 192.0.2.1
 case_ 2 "ctx del: 'ms' needs 'apn'" ctx del teid 1 ms 10.0.0.1
 case_ 2 "ctx del: missing 'teid'" ctx del apn a ms 10.0.0.1

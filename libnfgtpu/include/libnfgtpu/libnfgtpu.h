@@ -118,7 +118,8 @@ struct nfgtpu_ctx {
  * Delete needs only the TEID: the rest is looked up when APN and MS
  * addresses are not given.  Modify replaces the downlink (peer, peer
  * TEID, QFI, or none, or buffering) of contexts identified by TEID, APN
- * and MS, keeping the downlink counters.
+ * and MS, keeping the downlink counters and the context's time left, or
+ * with NFGTPU_CTX_TIMEOUT giving all its elements the new timeout.
  */
 int nfgtpu_ctx_add(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
 int nfgtpu_ctx_modify(struct nfgtpu *h, const struct nfgtpu_ctx *ctx, size_t n);
