@@ -44,8 +44,10 @@ enum nf_gtpu_stat {
 /**
  * struct nf_gtpu_decap_params - how to decapsulate
  * @ifindex: the APN device to receive the inner packet on
- * @ms_family: NFPROTO_IPV4/IPV6 of @ms_addr, or NFPROTO_UNSPEC: no check
+ * @ms_family: NFPROTO_IPV4/IPV6 of @ms_addr, NFPROTO_INET: a dual-stack MS
+ *	(@ms_addr IPv4, @ms_addr6), or NFPROTO_UNSPEC: no check
  * @ms_addr: the MS address the inner source must match (IPv6: its /64)
+ * @ms_addr6: with NFPROTO_INET, the MS's IPv6 address (its /64 counts)
  * @teid: when @match_teid, only this TEID (the TID for GTPv0)
  * @match_teid: see @teid
  * @v0: GTPv0 on port 3386 rather than GTPv1 on port 2152
@@ -56,6 +58,7 @@ struct nf_gtpu_decap_params {
 	bool			match_teid;
 	bool			v0;
 	union nf_inet_addr	ms_addr;
+	struct in6_addr		ms_addr6;
 	u64			teid;
 };
 

@@ -423,23 +423,35 @@ static bool nf_gtpu_is_ll_rs(const struct sk_buff *skb, int off,
 
 /*
  * Anti-spoofing: IPv4 exactly, IPv6 by the /64 the MS forms its addresses
- * in, or a Router Solicitation on the link.
+ * in, or a Router Solicitation on the link.  A dual-stack MS has both.
  */
 static bool nf_gtpu_ms_ok(const struct sk_buff *skb, int off, __be16 proto,
 			  const struct nf_gtpu_decap_params *p)
 {
+	const struct in6_addr *prefix;
 	const struct ipv6hdr *ip6h;
 
-	if (p->ms_family == NFPROTO_UNSPEC)
+	switch (p->ms_family) {
+	case NFPROTO_UNSPEC:
 		return true;
+	case NFPROTO_IPV4:
+		prefix = NULL;
+		break;
+	case NFPROTO_IPV6:
+		prefix = &p->ms_addr.in6;
+		break;
+	default:	/* NFPROTO_INET */
+		prefix = &p->ms_addr6;
+		break;
+	}
 	if (proto == htons(ETH_P_IP))
-		return p->ms_family == NFPROTO_IPV4 &&
+		return p->ms_family != NFPROTO_IPV6 &&
 		       ((const struct iphdr *)(skb->data + off))->saddr ==
 		       p->ms_addr.ip;
-	if (p->ms_family != NFPROTO_IPV6)
+	if (!prefix)
 		return false;
 	ip6h = (const struct ipv6hdr *)(skb->data + off);
-	return ipv6_prefix_equal(&ip6h->saddr, &p->ms_addr.in6, 64) ||
+	return ipv6_prefix_equal(&ip6h->saddr, prefix, 64) ||
 	       nf_gtpu_is_ll_rs(skb, off, ip6h);
 }
 

@@ -121,9 +121,15 @@ static void nft_gtp_decap_eval(const struct nft_expr *expr,
 	};
 
 	if (priv->sreg_ms_addr) {
+		const u32 *ms = &regs->data[priv->sreg_ms_addr];
+
 		p.ms_family = priv->nfproto;
-		memcpy(&p.ms_addr, &regs->data[priv->sreg_ms_addr],
-		       nft_gtp_addr_len(priv->nfproto));
+		if (p.ms_family == NFPROTO_INET) {
+			p.ms_addr.ip = (__force __be32)ms[0];
+			memcpy(&p.ms_addr6, &ms[1], sizeof(p.ms_addr6));
+		} else {
+			memcpy(&p.ms_addr, ms, nft_gtp_addr_len(p.ms_family));
+		}
 	}
 	nft_gtp_verdict(regs, nf_gtpu_decap(pkt->skb, pkt->state, &p));
 }
@@ -201,13 +207,25 @@ static int nft_gtp_parse_sreg(const struct nft_ctx *ctx,
 	return nft_parse_register_load(ctx, attr, sreg, len);
 }
 
+/*
+ * Decap's MS address: IPv4, IPv6, or with NFPROTO_INET both, IPv4 first:
+ * a dual-stack MS on one TEID.
+ */
+static int nft_gtp_ms_len(u32 nfproto)
+{
+	if (nfproto == NFPROTO_INET)
+		return sizeof(struct in_addr) + sizeof(struct in6_addr);
+	return nft_gtp_addr_len(nfproto);
+}
+
 /* The address family of the registers; returns the address length. */
-static int nft_gtp_parse_nfproto(const struct nlattr *attr, u8 *nfproto)
+static int nft_gtp_parse_nfproto(const struct nlattr *attr, u8 *nfproto,
+				 int (*addr_len)(u32 nfproto))
 {
 	u32 family = ntohl(nla_get_be32(attr));
 	int len;
 
-	len = nft_gtp_addr_len(family);
+	len = addr_len(family);
 	if (len > 0)
 		*nfproto = family;
 	return len;
@@ -288,7 +306,8 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 	 * all the same: what was accepted is what lists back.
 	 */
 	if (tb[NFTA_GTP_NFPROTO]) {
-		err = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto);
+		err = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto,
+					    nft_gtp_ms_len);
 		if (err < 0)
 			return err;
 	}
@@ -297,7 +316,7 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 			return -EINVAL;
 		err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_MS_ADDR],
 					      &priv->sreg_ms_addr,
-					      nft_gtp_addr_len(priv->nfproto));
+					      nft_gtp_ms_len(priv->nfproto));
 		if (err < 0)
 			return err;
 	}
@@ -330,7 +349,8 @@ static int nft_gtp_encap_init(const struct nft_ctx *ctx,
 	if (!tb[NFTA_GTP_NFPROTO] || !tb[NFTA_GTP_SREG_ADDR] ||
 	    !tb[NFTA_GTP_SREG_TEID])
 		return -EINVAL;
-	len = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto);
+	len = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto,
+				    nft_gtp_addr_len);
 	if (len < 0)
 		return len;
 	/* In a family-specific table the addresses are of that family. */

@@ -248,6 +248,31 @@ ipt "$acc" 4 -t raw -A PREROUTING -i acc-tr -p udp --dport 2152 \
 	-j GTPU --decap --dev apn-ms2 --teid 0x800
 check_second_apn
 
+# A dual-stack MS on one TEID: gtp decap inet checks a T-PDU of either
+# family against the MS address of that family in the element.
+gwnft add map inet gtpgw uplink46 \
+	'{ type mark : iface_index . ipv4_addr . ipv6_addr; counter; }'
+gwnft add chain inet gtpgw dual '{ type filter hook prerouting priority -350; }'
+gwrule dual $UDP_GTPU gtp-load:teid:r0 lookup:uplink46:r0:r1 gtp-decap:r1:r2:inet &&
+	PASS "gtp decap inet: rule loaded" || FAIL "gtp decap inet rule refused"
+gwnft add element inet gtpgw uplink46 '{ 0x4646 : "apn0" . 10.45.0.2 . 2001:db8:45::1 }'
+dual_stack() { # dual_stack WHAT INNER_SRC INNER_DST STAT: STAT rises by one
+	local n0
+	n0=$(gtpu_stat "$gw" "$4")
+	pkt "$acc" send valid 192.0.2.1 192.0.2.2 0x4646 "$2" "$3"
+	busywait 3000 exceeds "$n0" gtpu_stat "$gw" "$4"
+	expect_eq "dual-stack MS: $1" "$(( $(gtpu_stat "$gw" "$4") - n0 ))" 1
+}
+dual_stack "its IPv4 address decapsulated" 10.45.0.2 "$(pdn_addr 4)" decap
+dual_stack "its /64 decapsulated" 2001:db8:45::2 "$(pdn_addr 6)" decap
+dual_stack "another IPv4 source dropped" 10.45.0.9 "$(pdn_addr 4)" spoofed
+dual_stack "an IPv6 source outside its /64 dropped" 2001:db8:46::2 \
+	"$(pdn_addr 6)" spoofed
+expect_eq "dual-stack MS: its element counted the four T-PDUs" \
+	"$(elem_stat "$gw" uplink46 0x00004646 packets)" 4
+gwnft flush chain inet gtpgw dual
+gwnft delete chain inet gtpgw dual
+
 # Rules that cannot work are refused at load time, and change nothing.
 gwnft add table ip t4 '{ chain post { type filter hook postrouting priority 0; }; }'
 gwnft add table netdev tn "{ chain eg { type filter hook egress device gw-tr priority 0; }; \
@@ -274,6 +299,10 @@ refused "encap in prerouting" "Operation not supported" inet gtpgw pre \
 	imm:r0:ip4=192.0.2.1 imm:r1:u32=1 gtp-encap:ip:r0:r1
 refused "IPv6 peer address past the last register" "Numerical result out of range" \
 	inet gtpgw post imm:r0:u32=1 gtp-encap:ip6:r14:r0
+refused "encap to a peer of the inet family" "Address family not supported" \
+	inet gtpgw post imm:r0:ip4=192.0.2.1 imm:r1:u32=1 gtp-encap:inet:r0:r1
+refused "dual-stack MS address past the last register" "Numerical result out of range" \
+	inet gtpgw pre imm:r0:u32=1 gtp-decap:r0:r12:inet
 refused "encap to an IPv6 peer in an ip table" "Address family not supported" \
 	ip t4 post imm:r0:ip6=2001:db8:1::1 imm:r4:u32=1 gtp-encap:ip6:r0:r4
 refused "decap in netdev egress" "Operation not supported" netdev tn eg \

@@ -152,6 +152,7 @@ static const struct name_val gtp_keys[] = {
 static const struct name_val gtp_families[] = {
 	{ "ip",		NFPROTO_IPV4 },
 	{ "ip6",	NFPROTO_IPV6 },
+	{ "inet",	NFPROTO_INET },	/* decap: a dual-stack MS */
 	{}
 };
 

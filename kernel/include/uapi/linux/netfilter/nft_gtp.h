@@ -65,7 +65,8 @@ enum nft_gtp_flags {
  * @NFTA_GTP_OP: operation (NLA_U32: enum nft_gtp_ops)
  * @NFTA_GTP_KEY: load: header field (NLA_U32: enum nft_gtp_keys)
  * @NFTA_GTP_DREG: load: destination register (NLA_U32: nft_registers)
- * @NFTA_GTP_NFPROTO: family of the address registers (NLA_U32: NFPROTO_*)
+ * @NFTA_GTP_NFPROTO: family of the address registers (NLA_U32: NFPROTO_*;
+ *	decap also NFPROTO_INET: a dual-stack MS, its IPv4 then IPv6 address)
  * @NFTA_GTP_SREG_DEV: decap: APN device ifindex (NLA_U32: nft_registers)
  * @NFTA_GTP_SREG_MS_ADDR: decap: expected inner source (NLA_U32)
  * @NFTA_GTP_SREG_ADDR: encap: peer address (NLA_U32: nft_registers)
