@@ -91,7 +91,7 @@ static bool map_has(const struct nfgtpu *h, enum gw_map m)
 }
 
 #define MAP_BIT(m)	(1u << (m))
-#define UP_MAPS		(MAP_BIT(UPLINK4) | MAP_BIT(UPLINK6))
+#define UP_MAPS		(MAP_BIT(UPLINK4) | MAP_BIT(UPLINK6) | MAP_BIT(UPLINK46))
 #define DL_MAPS		(MAP_BIT(DOWNLINK4) | MAP_BIT(DOWNLINK6) | \
 			 MAP_BIT(BUFFER4) | MAP_BIT(BUFFER6))
 
@@ -105,16 +105,30 @@ static bool has_downlink(const struct nfgtpu_ctx *c)
 	return !(c->flags & (NFGTPU_CTX_NO_DOWNLINK | NFGTPU_CTX_BUFFER));
 }
 
+static bool is_dual_stack(const struct nfgtpu_ctx *c)
+{
+	return (c->flags & NFGTPU_CTX_MS4) && (c->flags & NFGTPU_CTX_MS6);
+}
+
+/* The map of the context's uplink element: one per context */
+static enum gw_map uplink_map(const struct nfgtpu_ctx *c)
+{
+	if (is_dual_stack(c))
+		return UPLINK46;
+	return c->flags & NFGTPU_CTX_MS4 ? UPLINK4 : UPLINK6;
+}
+
 /* Has the context an element in map m? */
 static bool ctx_in_map(const struct nfgtpu_ctx *c, enum gw_map m)
 {
+	if (MAP_BIT(m) & UP_MAPS)
+		return (c->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)) &&
+		       m == uplink_map(c);
 	if (!(c->flags & (is_map4(m) ? NFGTPU_CTX_MS4 : NFGTPU_CTX_MS6)))
 		return false;
 	if (m == DOWNLINK4 || m == DOWNLINK6)
 		return has_downlink(c);
-	if (m == BUFFER4 || m == BUFFER6)
-		return c->flags & NFGTPU_CTX_BUFFER;
-	return true;
+	return c->flags & NFGTPU_CTX_BUFFER;
 }
 
 static unsigned int ctx_maps(const struct nfgtpu_ctx *c)
@@ -162,24 +176,17 @@ static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 		return 0;
 	if (!(c->flags & (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6)))
 		return ctx_fail(h, index, c, EINVAL, "no MS address");
-	/*
-	 * The IPv4 decap rule takes every T-PDU whose TEID is in uplink4,
-	 * and drops an IPv6 one as spoofed: the IPv6 decap rule would never
-	 * see it.  A dual-stack subscriber needs a TEID per family.
-	 */
-	if ((c->flags & NFGTPU_CTX_MS4) && (c->flags & NFGTPU_CTX_MS6))
-		return ctx_fail(h, index, c, EOPNOTSUPP,
-				"one MS address family per TEID (the uplink rules decapsulate by TEID alone)");
-	if ((c->flags & NFGTPU_CTX_MS4 && !map_has(h, UPLINK4)) ||
-	    (c->flags & NFGTPU_CTX_MS6 && !map_has(h, UPLINK6)))
-		return ctx_fail(h, index, c, EOPNOTSUPP,
+	if (!map_has(h, uplink_map(c)))
+		return ctx_fail(h, index, c, EOPNOTSUPP, is_dual_stack(c) ?
+				"the gateway has no map uplink46 for dual-stack MSs" :
 				"the gateway has no map for this MS family");
 	if ((c->flags & NFGTPU_CTX_NO_DOWNLINK) &&
 	    (c->flags & NFGTPU_CTX_BUFFER))
 		return ctx_fail(h, index, c, EINVAL,
 				"no downlink and buffering: choose one");
 	if ((c->flags & NFGTPU_CTX_BUFFER) &&
-	    !map_has(h, c->flags & NFGTPU_CTX_MS4 ? BUFFER4 : BUFFER6))
+	    ((c->flags & NFGTPU_CTX_MS4 && !map_has(h, BUFFER4)) ||
+	     (c->flags & NFGTPU_CTX_MS6 && !map_has(h, BUFFER6))))
 		return ctx_fail(h, index, c, EOPNOTSUPP,
 				"the gateway buffers no downlink (set up without buffering)");
 	if (has_downlink(c) && check_downlink(h, c, index) < 0)
@@ -219,6 +226,47 @@ static void key6(const struct nfgtpu_ctx *c, uint8_t *key, uint8_t *end)
 	memset(end + 24, 0xff, 8);
 }
 
+/* An uplink element's data: APN device index . MS address(es) */
+static size_t uplink_value(const struct op *o, uint8_t *data)
+{
+	const struct nfgtpu_ctx *c = &o->ctx;
+	size_t len = 4;
+
+	memcpy(data, &o->ifindex, 4);
+	if (c->flags & NFGTPU_CTX_MS4) {
+		memcpy(data + len, &c->ms4, 4);
+		len += 4;
+	}
+	if (c->flags & NFGTPU_CTX_MS6) {
+		memcpy(data + len, &c->ms6, 16);
+		len += 16;
+	}
+	return len;
+}
+
+static void add_counter(struct nfgtpu_counter *to,
+			const struct nfgtpu_counter *c)
+{
+	to->packets += c->packets;
+	to->bytes += c->bytes;
+}
+
+/*
+ * What a modify's new element starts from: the context's uplink counter,
+ * and its downlink counter in its first downlink element (a dual-stack
+ * context's two count as one).
+ */
+static const struct nfgtpu_counter *carried(const struct nfgtpu_ctx *c,
+					    enum gw_map m)
+{
+	static const struct nfgtpu_counter zero;
+
+	if (MAP_BIT(m) & UP_MAPS)
+		return &c->uplink;
+	return m == DOWNLINK6 && c->flags & NFGTPU_CTX_MS4 ? &zero :
+	       &c->downlink;
+}
+
 /* An element's own counter, starting from c; it replaces the map's */
 static void put_counter(struct nlmsghdr *nlh, const struct nfgtpu_counter *c)
 {
@@ -238,7 +286,7 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 {
 	const struct nfgtpu_ctx *c = &o->ctx;
 	bool add = type == NFT_MSG_NEWSETELEM;
-	uint8_t key[32], end[32], data[20];
+	uint8_t key[32], end[32], data[24];
 	struct peer_data pd;
 	struct nlmsghdr *nlh;
 
@@ -248,15 +296,11 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 	switch (m) {
 	case UPLINK4:
 	case UPLINK6:
+	case UPLINK46:
 		put_data(nlh, NFTA_SET_ELEM_KEY, &c->teid, 4);
-		if (!add)
-			break;
-		memcpy(data, &o->ifindex, 4);
-		if (m == UPLINK4)
-			memcpy(data + 4, &c->ms4, 4);
-		else
-			memcpy(data + 4, &c->ms6, 16);
-		put_data(nlh, NFTA_SET_ELEM_DATA, data, m == UPLINK4 ? 8 : 20);
+		if (add)
+			put_data(nlh, NFTA_SET_ELEM_DATA, data,
+				 uplink_value(o, data));
 		break;
 	case DOWNLINK4:
 	case BUFFER4:
@@ -277,9 +321,9 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 		peer_data(t->h, c, &pd);
 		put_data(nlh, NFTA_SET_ELEM_DATA, pd.b, pd.len);
 	}
-	if (add && o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter)
-		put_counter(nlh, MAP_BIT(m) & UP_MAPS ? &c->uplink :
-			    &c->downlink);
+	if (add && o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter &&
+	    m != BUFFER4 && m != BUFFER6)
+		put_counter(nlh, carried(c, m));
 	if (add && t->h->maps[m].flags & NFT_SET_TIMEOUT)
 		put_timeout(nlh, c);
 	txn_elem_end(t);
@@ -480,6 +524,27 @@ static int get_elem(struct nfgtpu *h, enum gw_map m, const struct elem_key *k,
 	return ret;
 }
 
+/*
+ * An uplink element's APN device index and MS address(es), by the length
+ * of its data (uplink4, uplink6, uplink46); false if it has another.
+ */
+static bool uplink_data(const struct elem *e, uint32_t *ifindex,
+			struct nfgtpu_ctx *c)
+{
+	if (e->dlen != 8 && e->dlen != 20 && e->dlen != 24)
+		return false;
+	memcpy(ifindex, e->data, 4);
+	if (e->dlen != 20) {
+		memcpy(&c->ms4, e->data + 4, 4);
+		c->flags |= NFGTPU_CTX_MS4;
+	}
+	if (e->dlen != 8) {
+		memcpy(&c->ms6, e->data + e->dlen - 16, 16);
+		c->flags |= NFGTPU_CTX_MS6;
+	}
+	return true;
+}
+
 /* Delete by TEID alone: find APN and MS addresses in the uplink maps. */
 static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 {
@@ -490,20 +555,11 @@ static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 	int m;
 
 	memcpy(k.key, &c->teid, sizeof(c->teid));
-	for (m = UPLINK4; m <= UPLINK6; m++) {
+	for (m = UPLINK4; m <= UPLINK46; m++) {
 		es.n = 0;
-		if (!map_has(h, m) || read_elems(h, m, &k, &es) < 0 ||
-		    !es.n || es.v[0].dlen < 8)
-			continue;
-		o->del_maps |= MAP_BIT(m);
-		memcpy(&o->ifindex, es.v[0].data, 4);
-		if (m == UPLINK4) {
-			memcpy(&c->ms4, es.v[0].data + 4, 4);
-			c->flags |= NFGTPU_CTX_MS4;
-		} else {
-			memcpy(&c->ms6, es.v[0].data + 4, 16);
-			c->flags |= NFGTPU_CTX_MS6;
-		}
+		if (map_has(h, m) && read_elems(h, m, &k, &es) == 0 &&
+		    es.n && uplink_data(&es.v[0], &o->ifindex, c))
+			o->del_maps |= MAP_BIT(m);
 	}
 	free(es.v);
 	nfgtpu_clear_error(h);
@@ -558,7 +614,7 @@ static int find_downlink(struct nfgtpu *h, struct op *o)
 			continue;
 		o->del_maps |= MAP_BIT(m);
 		if (m == DOWNLINK4 || m == DOWNLINK6)
-			o->ctx.downlink = e.counter;
+			add_counter(&o->ctx.downlink, &e.counter);
 	}
 	return 0;
 }
@@ -571,18 +627,14 @@ static int find_downlink(struct nfgtpu *h, struct op *o)
 static int find_uplink(struct nfgtpu *h, struct op *o, long index)
 {
 	struct nfgtpu_ctx *c = &o->ctx;
-	bool four = c->flags & NFGTPU_CTX_MS4;
 	struct elem_key k = { .len = sizeof(c->teid) };
-	uint8_t data[20];
-	size_t len = four ? 8 : 20;
+	uint8_t data[24];
+	size_t len = uplink_value(o, data);
 	struct elem e;
 	int ret;
 
 	memcpy(k.key, &c->teid, sizeof(c->teid));
-	memcpy(data, &o->ifindex, 4);
-	memcpy(data + 4, four ? (const void *)&c->ms4 : (const void *)&c->ms6,
-	       len - 4);
-	ret = get_elem(h, four ? UPLINK4 : UPLINK6, &k, &e);
+	ret = get_elem(h, uplink_map(c), &k, &e);
 	if (ret < 0)
 		return -1;
 	if (!ret || e.dlen != len || memcmp(e.data, data, len))
@@ -590,7 +642,7 @@ static int find_uplink(struct nfgtpu *h, struct op *o, long index)
 				"no such context (TEID, APN and MS must match)");
 	c->uplink = e.counter;
 	if (c->flags & NFGTPU_CTX_TIMEOUT) {
-		o->del_maps |= MAP_BIT(four ? UPLINK4 : UPLINK6);
+		o->del_maps |= MAP_BIT(uplink_map(c));
 	} else if (e.timeout) {
 		c->timeout_ms = e.timeout;
 		/* 0: expired, not yet collected; it would mean a full timeout */
@@ -715,7 +767,7 @@ static int resolve(struct nfgtpu *h, struct op *o, long index)
 /* What the kernel's error means for the context it names */
 static const char *explain(const struct txn_msg *m, int err, int op)
 {
-	bool up = m->map == UPLINK4 || m->map == UPLINK6;
+	bool up = MAP_BIT(m->map) & UP_MAPS;
 
 	if (err == EEXIST && up)
 		return "TEID already in use";
@@ -927,28 +979,14 @@ static int by_dl6(const void *a, const void *b)
 	return memcmp(kx, ky, sizeof(kx));
 }
 
-static void add_counter(struct nfgtpu_counter *to,
-			const struct nfgtpu_counter *c)
-{
-	to->packets += c->packets;
-	to->bytes += c->bytes;
-}
-
-/* An uplink4 or uplink6 element into (a zeroed) context */
+/* An uplink element into (a zeroed) context */
 static void uplink_elem(struct nfgtpu *h, const struct elem *e,
 			struct lctx *l)
 {
 	const char *name;
 
 	memcpy(&l->c.teid, e->key, 4);
-	memcpy(&l->ifindex, e->data, 4);
-	if (e->dlen == 8) {
-		memcpy(&l->c.ms4, e->data + 4, 4);
-		l->c.flags |= NFGTPU_CTX_MS4;
-	} else {
-		memcpy(&l->c.ms6, e->data + 4, 16);
-		l->c.flags |= NFGTPU_CTX_MS6;
-	}
+	uplink_data(e, &l->ifindex, &l->c);
 	name = nfgtpu_link_name(h, l->ifindex);
 	snprintf(l->c.apn, sizeof(l->c.apn), "%s", name ? name : "?");
 	if (e->timeout) {
@@ -978,7 +1016,7 @@ static int uplink_ctxs(struct nfgtpu *h, struct lctx **out, size_t *n)
 	size_t i, j;
 	int m;
 
-	for (m = UPLINK4; m <= UPLINK6; m++)
+	for (m = UPLINK4; m <= UPLINK46; m++)
 		if (map_has(h, m) && read_elems(h, m, NULL, &es) < 0) {
 			free(es.v);
 			return -1;
@@ -1122,7 +1160,7 @@ static int get_one(struct nfgtpu *h, struct nfgtpu_ctx *c, long index)
 	int m, ret;
 
 	memcpy(k.key, &c->teid, sizeof(c->teid));
-	for (m = UPLINK4; m <= UPLINK6; m++) {
+	for (m = UPLINK4; m <= UPLINK46; m++) {
 		ret = map_has(h, m) ? get_elem(h, m, &k, &e) : 0;
 		if (ret < 0)
 			return -1;

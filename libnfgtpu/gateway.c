@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * libnfgtpu: the gateway of docs/gateway.nft built as netlink, one
- * transaction: table inet gateway, its four maps (and two buffer sets),
+ * transaction: table inet gateway, its five maps (and two buffer sets),
  * its two sets of reply buckets and the rules of its uplink, gtpu,
  * reply, downlink and encap chains; and the access node of
  * docs/access.nft, table inet access.  Both include the "gtp"
@@ -22,7 +22,7 @@
 #include "internal.h"
 
 const char *const gw_map_names[GW_MAPS] = {
-	[UPLINK4] = "uplink4", [UPLINK6] = "uplink6",
+	[UPLINK4] = "uplink4", [UPLINK6] = "uplink6", [UPLINK46] = "uplink46",
 	[DOWNLINK4] = "downlink4", [DOWNLINK6] = "downlink6",
 	[BUFFER4] = "buffer4", [BUFFER6] = "buffer6",
 };
@@ -106,6 +106,12 @@ static void map_defs(unsigned int flags, struct map_def *d)
 	d[UPLINK6] = (struct map_def){
 		.key = { 1, { T_MARK }, { 4 } },
 		.data = { 2, { T_IFINDEX, T_IPV6 }, { 4, 16 } },
+		.flags = timeout,
+	};
+	/* dual-stack MSs */
+	d[UPLINK46] = (struct map_def){
+		.key = { 1, { T_MARK }, { 4 } },
+		.data = { 3, { T_IFINDEX, T_IPV4, T_IPV6 }, { 4, 4, 16 } },
 		.flags = timeout,
 	};
 	d[DOWNLINK4] = (struct map_def){
@@ -528,6 +534,18 @@ static void rule_decap6(struct nlmsghdr *nlh, const struct setup *s)
 	(void)s;
 }
 
+/*
+ * gtp decap inet to gtp teid map @uplink46: a dual-stack MS, its T-PDUs
+ * of either family checked against its address of that family
+ */
+static void rule_decap46(struct nlmsghdr *nlh, const struct setup *s)
+{
+	gtp_load(nlh, NFT_GTP_TEID, R(0));
+	lookup(nlh, UPLINK46, R(0), R(1));
+	gtp_decap(nlh, NFPROTO_INET, R(1), R(2));
+	(void)s;
+}
+
 /* gtp type t-pdu limit rate 100/second gtp reply */
 static void rule_error_ind(struct nlmsghdr *nlh, const struct setup *s)
 {
@@ -701,6 +719,7 @@ static const struct rule_def {
 	{ "gtpu", "transit rule", NULL, rule_not_local, 0 },
 	{ "gtpu", "IPv4 decap rule", NULL, rule_decap4, 0 },
 	{ "gtpu", "IPv6 decap rule", NULL, rule_decap6, 0 },
+	{ "gtpu", "dual-stack decap rule", NULL, rule_decap46, 0 },
 	{ "gtpu", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4 },
 	{ "gtpu", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6 },
 	{ "gtpu", "unknown TEID rule", "unknown TEID", rule_unknown, 0 },

@@ -25,7 +25,8 @@
 
 /* The gateway's maps and sets of contexts, in the order of enum gw_map */
 enum gw_map {
-	UPLINK4, UPLINK6, DOWNLINK4, DOWNLINK6, BUFFER4, BUFFER6, GW_MAPS
+	UPLINK4, UPLINK6, UPLINK46, DOWNLINK4, DOWNLINK6, BUFFER4, BUFFER6,
+	GW_MAPS
 };
 
 extern const char *const gw_map_names[GW_MAPS];

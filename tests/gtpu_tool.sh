@@ -103,9 +103,41 @@ expect_fail "a second setup" "File exists" gtpu setup gateway
 
 ping_ok 4 && FAIL "traffic flows before any context" ||
 	PASS "no context: no traffic"
-expect_fail "a dual-stack context on one TEID" "one MS address family per TEID" \
-	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 ms 2001:db8:45::2 \
-	peer 192.0.2.1 peer-teid 0x200
+
+# A dual-stack MS: both families on one TEID (uplink46), the access node
+# sending its IPv6 uplink on 0x100 too for the while.
+acc_uplink6() { # acc_uplink6 TEID: acc sends the MS's IPv6 uplink on TEID
+	ip netns exec "$acc" nft "delete element inet access uplink6 { 2001:db8:45::2 };
+		add element inet access uplink6 { 2001:db8:45::2 : 192.0.2.2 . $1 }"
+}
+gw_elems() { # gw_elems MAP: how many elements the gateway's MAP holds
+	ip netns exec "$gw" nft -j list map inet gateway "$1" |
+		/usr/bin/python3 -c 'import json, sys
+m = [o["map"] for o in json.load(sys.stdin)["nftables"] if "map" in o][0]
+print(len(m.get("elem", [])))'
+}
+acc_uplink6 0x100
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 ms 2001:db8:45::2/64 \
+	peer 192.0.2.1 peer-teid 0x200 && PASS "ctx add of a dual-stack MS" ||
+	FAIL "ctx add dual-stack"
+expect_eq "dual-stack: one uplink46 element, none in uplink4 or uplink6" \
+	"$(gw_elems uplink46) $(gw_elems uplink4) $(gw_elems uplink6)" "1 0 0"
+ping_ok 4 && ping_ok 6 && PASS "dual-stack: IPv4 and IPv6 traffic through one TEID" ||
+	FAIL "dual-stack traffic"
+expect_eq "dual-stack: one context, its packets of both families" \
+	"$(gtpu ctx list | grep -c 'teid 0x100 apn apn0 ms 10.45.0.2 ms 2001:db8:45::2 peer 192.0.2.1 peer-teid 0x200 .*uplink packets 6 .* downlink packets 6 ')" 1
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 ms 2001:db8:45::2/64 \
+	peer 192.0.2.1 peer-teid 0x200 &&
+	expect_eq "dual-stack: ctx mod keeps the counters of both downlinks" \
+		"$(gtpu ctx list | grep -c 'teid 0x100 .* downlink packets 6 ')" 1 ||
+	FAIL "ctx mod of a dual-stack context"
+expect_fail "dual-stack: ctx mod needs both addresses" "no such context" \
+	gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200
+gtpu ctx del teid 0x100 &&
+	expect_eq "dual-stack: ctx del by TEID deletes all three elements" \
+		"$(gw_elems uplink46) $(gw_elems downlink4) $(gw_elems downlink6)" "0 0 0" ||
+	FAIL "ctx del of a dual-stack context"
+acc_uplink6 0x101
 gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
 	gtpu ctx add teid 0x101 apn apn0 ms 2001:db8:45::2/64 peer 192.0.2.1 peer-teid 0x201 &&
 	PASS "gtpu ctx add: an IPv4 and an IPv6 subscriber" || FAIL "gtpu ctx add"

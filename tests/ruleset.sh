@@ -20,6 +20,8 @@ gtp_rule_translation() {
 		echo "gtp-load:teid:r0 lookup:uplink4:r0:r1 gtp-decap:r1:r2:ip" ;;
 	"gtp decap ip6 to gtp teid map @uplink6")
 		echo "gtp-load:teid:r0 lookup:uplink6:r0:r1 gtp-decap:r1:r2:ip6" ;;
+	"gtp decap inet to gtp teid map @uplink46")
+		echo "gtp-load:teid:r0 lookup:uplink46:r0:r1 gtp-decap:r1:r2:inet" ;;
 	"gtp encap ip to oif . ip daddr map @downlink4")
 		echo "meta:nfproto:r0 cmp:r0:eq:02 meta:oif:r0 payload:nh:16:4:r1" \
 		     "lookup:downlink4:r0:r2 gtp-encap:ip:r2:r3" ;;
