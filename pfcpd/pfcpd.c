@@ -1008,19 +1008,41 @@ static int change_init(const struct pfcpd *d, struct change *ch,
 	return ch->n_to < 0 ? -1 : 0;
 }
 
-/* A buffering context's MS address, as its queued packets have it */
-static int buffer_key(const struct nfgtpu_ctx *c, struct dlbuf_key *k)
+/*
+ * A buffering context's MS addresses (a dual-stack one has two), as its
+ * queued packets have them; how many.
+ */
+static int buffer_keys(const struct nfgtpu_ctx *c, struct dlbuf_key k[2])
 {
-	memset(k, 0, sizeof(*k));
-	k->ifindex = if_nametoindex(c->apn);
+	unsigned int ifindex = if_nametoindex(c->apn);
+	int n = 0;
+
+	if (!ifindex)
+		return 0;
+	memset(k, 0, 2 * sizeof(*k));
 	if (c->flags & NFGTPU_CTX_MS4) {
-		k->family = AF_INET;
-		memcpy(k->addr, &c->ms4, 4);
-	} else {
-		k->family = AF_INET6;
-		memcpy(k->addr, &c->ms6, 8);
+		k[n].ifindex = ifindex;
+		k[n].family = AF_INET;
+		memcpy(k[n++].addr, &c->ms4, 4);
 	}
-	return k->ifindex ? 0 : -1;
+	if (c->flags & NFGTPU_CTX_MS6) {
+		k[n].ifindex = ifindex;
+		k[n].family = AF_INET6;
+		memcpy(k[n++].addr, &c->ms6, 8);
+	}
+	return n;
+}
+
+/* Are k's packets those of the buffering context c? */
+static bool buffers_key(const struct nfgtpu_ctx *c, const struct dlbuf_key *k)
+{
+	struct dlbuf_key ck[2];
+	int i, n = buffer_keys(c, ck);
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&ck[i], k, sizeof(*k)))
+			return true;
+	return false;
 }
 
 /*
@@ -1033,27 +1055,33 @@ static void buffer_sync(struct pfcpd *d, const struct session *s,
 			const struct change *ch)
 {
 	const struct sess_ctx *o;
-	struct dlbuf_key k;
-	int i;
+	struct dlbuf_key k[2];
+	int i, j, n;
 
 	if (!d->dlbuf)
 		return;
 	for (i = 0; i < ch->n_from; i++) {
-		if (!(ch->from[i].c.flags & NFGTPU_CTX_BUFFER) ||
-		    buffer_key(&ch->from[i].c, &k))
+		if (!(ch->from[i].c.flags & NFGTPU_CTX_BUFFER))
 			continue;
 		o = sess_ctx_by_teid(ch->to, ch->n_to, ch->from[i].c.teid);
 		if (o && !sess_same_uplink(&o->c, &ch->from[i].c))
 			o = NULL;
-		if (!o || !(o->c.flags & NFGTPU_CTX_BUFFER))
-			dlbuf_release(d->dlbuf, &k, o);
+		if (o && o->c.flags & NFGTPU_CTX_BUFFER)
+			continue;
+		n = buffer_keys(&ch->from[i].c, k);
+		for (j = 0; j < n; j++)
+			dlbuf_release(d->dlbuf, &k[j], o);
 	}
-	for (i = 0; i < ch->n_to; i++)
-		if (ch->to[i].c.flags & NFGTPU_CTX_BUFFER &&
-		    !buffer_key(&ch->to[i].c, &k) &&
-		    dlbuf_watch(d->dlbuf, &k, s->seid))
-			logmsg(d, false, "session 0x%llx: buffering: %s",
-			       (unsigned long long)s->seid, strerror(ENOMEM));
+	for (i = 0; i < ch->n_to; i++) {
+		if (!(ch->to[i].c.flags & NFGTPU_CTX_BUFFER))
+			continue;
+		n = buffer_keys(&ch->to[i].c, k);
+		for (j = 0; j < n; j++)
+			if (dlbuf_watch(d->dlbuf, &k[j], s->seid))
+				logmsg(d, false, "session 0x%llx: buffering: %s",
+				       (unsigned long long)s->seid,
+				       strerror(ENOMEM));
+	}
 }
 
 /*
@@ -1479,7 +1507,6 @@ static void downlink_data_report(struct pfcpd *d, uint64_t seid,
 	struct session *s = sess_find(d, seid);
 	struct sess_ctx *v = d->change.to;
 	uint32_t seq = next_seq(d);
-	struct dlbuf_key ck;
 	struct pfcp_out o;
 	struct sess_fail f;
 	uint8_t buf[256];
@@ -1493,7 +1520,7 @@ static void downlink_data_report(struct pfcpd *d, uint64_t seid,
 	n = p ? contexts(d, &d->rules, &d->meas, v, &f) : 0;
 	for (i = 0; i < n; i++)
 		if (v[i].c.flags & NFGTPU_CTX_BUFFER && v[i].notify &&
-		    !buffer_key(&v[i].c, &ck) && !memcmp(&ck, k, sizeof(ck)))
+		    buffers_key(&v[i].c, k))
 			break;
 	if (i >= n)
 		return;

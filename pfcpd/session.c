@@ -352,11 +352,13 @@ static bool ue_v6(const struct pfcp_pdr *p)
 	       p->pdi.ue_ip.flags & PFCP_UEIP_V6;
 }
 
+/* An address in common: a dual-stack UE's PDRs may name one family each */
 static bool same_ue(const struct pfcp_pdr *a, const struct pfcp_pdr *b)
 {
-	if (ue_v4(a))
-		return ue_v4(b) && !memcmp(a->pdi.ue_ip.v4, b->pdi.ue_ip.v4, 4);
-	return ue_v6(b) && !memcmp(a->pdi.ue_ip.v6, b->pdi.ue_ip.v6, 8);
+	return (ue_v4(a) && ue_v4(b) &&
+		!memcmp(a->pdi.ue_ip.v4, b->pdi.ue_ip.v4, 4)) ||
+	       (ue_v6(a) && ue_v6(b) &&
+		!memcmp(a->pdi.ue_ip.v6, b->pdi.ue_ip.v6, 8));
 }
 
 static bool is_pdr(const struct pfcp_pdr *p, uint8_t source_interface)
@@ -412,13 +414,13 @@ static bool find_qfi(const struct sess_rules *r, const struct pfcp_pdr *p,
 	return p->pdi.present & PFCP_PDI_HAS_QFI;
 }
 
-/* The uplink half: TEID, APN device, MS address */
+/* The uplink half: TEID, APN device, MS address(es) */
 static int uplink(const struct pfcp_pdr *p, const struct pfcpd_conf *conf,
 		  struct nfgtpu_ctx *c, struct sess_fail *f)
 {
 	const char *dev = NULL;
 
-	if (!ue_v4(p) == !ue_v6(p))	/* none, or dual-stack on one TEID */
+	if (!ue_v4(p) && !ue_v6(p))
 		return rule_fail(f, PFCP_IE_UE_IP_ADDRESS, SESS_RULE_PDR,
 				 p->pdr_id);
 	if (p->pdi.present & PFCP_PDI_HAS_NI)
@@ -433,7 +435,8 @@ static int uplink(const struct pfcp_pdr *p, const struct pfcpd_conf *conf,
 	if (ue_v4(p)) {
 		c->flags |= NFGTPU_CTX_MS4;
 		memcpy(&c->ms4, p->pdi.ue_ip.v4, 4);
-	} else {
+	}
+	if (ue_v6(p)) {
 		c->flags |= NFGTPU_CTX_MS6;
 		memcpy(&c->ms6, p->pdi.ue_ip.v6, 8);	/* the /64 */
 	}

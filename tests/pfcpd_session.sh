@@ -131,12 +131,18 @@ acc_uplink() {
 		"{ $(ms_addr "$1") : 192.0.2.2 . $teid }"
 }
 
-# establish WHAT FAMILY: a Session Establishment for the MS's address of
-# FAMILY; $teid is the F-TEID the agent chose, which the access node then
-# encapsulates the MS's uplink with
+# families FAMILY: 4, 6, or for 46 (a dual-stack UE) both
+families() { [ "$1" = 46 ] && echo 4 6 || echo "$1"; }
+
+# establish WHAT FAMILY: a Session Establishment for the MS's address(es)
+# of FAMILY; $teid is the F-TEID the agent chose, which the access node
+# then encapsulates the MS's uplink with
 establish() {
-	local r
-	r=$(smf est internet "$(ms_addr "$2")")
+	local r f ue=
+	for f in $(families "$2"); do
+		ue=${ue:+$ue,}$(ms_addr "$f")
+	done
+	r=$(smf est internet "$ue")
 	if [[ " $r " =~ \ cause=1\ .*teid=(0x[0-9a-f]+)\ addr=192.0.2.2\  ]]; then
 		teid=${BASH_REMATCH[1]}
 		PASS "$1, the agent chose F-TEID $teid: $r"
@@ -144,7 +150,9 @@ establish() {
 		FAIL "$1: $r"
 		teid=0x1
 	fi
-	acc_uplink "$2"
+	for f in $(families "$2"); do
+		acc_uplink "$f"
+	done
 }
 
 # expect_report WHAT TRIGGER SEQN: the next Session Report Request with
@@ -378,6 +386,19 @@ ping_ok "$pdn" "$(ms_addr 6)" && PASS "IPv6 UE: ping PDN -> MS" ||
 	FAIL "IPv6 UE: ping PDN -> MS"
 expect_rsp "IPv6 UE: Session Deletion" del " cause=1 "
 expect_eq "IPv6 UE: no context left" "$(ctx_count)" 0
+
+# A dual-stack UE (IPv4v6): both addresses in its PDRs, one TEID
+establish "dual-stack UE: Session Establishment" 46
+expect_rsp "dual-stack UE: Session Modification to FORW" "mod 0x200" " cause=1 "
+expect_eq "dual-stack UE: one context with both addresses" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms $(ms_addr 4) ms 2001:db8:45:: peer 192.0.2.1 peer-teid 0x200")" 1
+for f in 4 6; do
+	ping_ok "$ms" "$(pdn_addr $f)" && ping_ok "$pdn" "$(ms_addr $f)" &&
+		PASS "dual-stack UE: IPv$f ping both ways" ||
+		FAIL "dual-stack UE: IPv$f ping"
+done
+expect_rsp "dual-stack UE: Session Deletion" del " cause=1 "
+expect_eq "dual-stack UE: no context left" "$(ctx_count)" 0
 
 kill "$agent"
 wait "$agent" 2>/dev/null

@@ -249,9 +249,11 @@ def choose(**kw):
 
 
 def ue_ip(ue, sd=0):
-    if ":" in ue:
-        return IE_UE_IP_Address(V6=1, SD=sd, ipv6=ue)
-    return IE_UE_IP_Address(V4=1, SD=sd, ipv4=ue)
+    """UE IP Address of "A", or "A4,A6" for a dual-stack UE"""
+    kw = {}
+    for a in ue.split(","):
+        kw.update({"V6": 1, "ipv6": a} if ":" in a else {"V4": 1, "ipv4": a})
+    return IE_UE_IP_Address(SD=sd, **kw)
 
 
 def downlink_pdr(ue):

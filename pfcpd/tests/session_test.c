@@ -220,8 +220,8 @@ static void test_refusals(void)
 
 	memset(&r, 0, sizeof(r));
 	establishment();
-	msg.create_pdr[0].pdi.ue_ip.flags |= PFCP_UEIP_V6;
-	expect_fail("dual-stack UE on one TEID", &r, 1,
+	msg.create_pdr[0].pdi.ue_ip.flags &= ~PFCP_UEIP_V4;
+	expect_fail("uplink PDR without a UE address", &r, 1,
 		    PFCP_CAUSE_RULE_FAILURE, PFCP_IE_UE_IP_ADDRESS,
 		    SESS_RULE_PDR, 1);
 
@@ -430,6 +430,51 @@ static void test_ipv6(void)
 	inet_ntop(AF_INET6, &c[0].c.peer.v6, a, sizeof(a));
 	CHECK(c[0].c.peer_family == AF_INET6 && !strcmp(a, "2001:db8:1::7"),
 	      "IPv6: peer %s", a);
+}
+
+/*
+ * A dual-stack UE (PDU session type IPv4v6): one uplink PDR with both
+ * addresses, and downlink PDRs with both, or one per family
+ */
+static void test_dual_stack(void)
+{
+	struct sess_ctx c[PFCP_MAX_RULES];
+	struct sess_rules r = {};
+	struct sess_fail f;
+	char a[64], b[16];
+	int n, split;
+
+	for (split = 0; split < 2; split++) {
+		memset(&r, 0, sizeof(r));
+		establishment();
+		inet_pton(AF_INET6, "2001:db8:45::", msg.create_pdr[0].pdi.ue_ip.v6);
+		msg.create_pdr[0].pdi.ue_ip.flags |= PFCP_UEIP_V6;
+		if (split) {	/* PDR 3: the IPv6 downlink, same FAR */
+			msg.create_pdr[2] = msg.create_pdr[1];
+			msg.create_pdr[2].pdr_id = 3;
+			memset(&msg.create_pdr[2].pdi.ue_ip, 0,
+			       sizeof(struct pfcp_ue_ip));
+			ue_ip(&msg.create_pdr[2].pdi, "2001:db8:45::",
+			      PFCP_UEIP_SD);
+			msg.n_create_pdr = 3;
+		} else {
+			msg.create_pdr[1].pdi.ue_ip = msg.create_pdr[0].pdi.ue_ip;
+			msg.create_pdr[1].pdi.ue_ip.flags |= PFCP_UEIP_SD;
+		}
+		ohc(far(&msg.create_far[1], 2, PFCP_AA_FORW), "192.0.2.7",
+		    0x200);
+		CHECK(!apply(&r, &f), "dual-stack establishment applies (%d)",
+		      split);
+		n = sess_contexts(&r, NULL, &conf, 0, c, &f);
+		CHECK(n == 1, "dual-stack: one context, got %d", n);
+		inet_ntop(AF_INET6, &c[0].c.ms6, a, sizeof(a));
+		inet_ntop(AF_INET, &c[0].c.ms4, b, sizeof(b));
+		CHECK(c[0].c.flags == (NFGTPU_CTX_MS4 | NFGTPU_CTX_MS6) &&
+		      !strcmp(a, "2001:db8:45::") && !strcmp(b, "10.45.0.2") &&
+		      c[0].c.peer_teid == 0x200 && c[0].dl_pdr_id == 2,
+		      "dual-stack (%s downlink PDRs): ms %s ms %s flags %x",
+		      split ? "two" : "one", b, a, c[0].c.flags);
+	}
 }
 
 /* One URR on both PDRs: the uplink and downlink counters it measured */
@@ -863,6 +908,7 @@ int main(void)
 	test_choose_id();
 	test_chosen();
 	test_ipv6();
+	test_dual_stack();
 	test_usage();
 	test_triggers();
 	test_quota_stop();
