@@ -16,7 +16,9 @@
 #            time, through nf-gtpu-pfcpd (bench/pfcpgen plays the SMF)
 #   mem      kernel memory the loaded contexts take
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
-# tables and the plot from raw.jsonl.
+# tables and the plot from raw.jsonl.  LIB_LAYOUT=lean sets the lib
+# variant's gateway up lean (gtpu setup gateway lean) rather than
+# counting, as docs/gateway.nft is.
 set -u
 mode=${1:-quick}
 OUT=${2:?usage: bench.sh full|quick OUTDIR}
@@ -430,13 +432,46 @@ pfcp() {
 		"the agent's peak RSS ${rss:-?} kB"
 }
 
+# install_profile VARIANT N: where installing N contexts goes, not timed:
+# a profile of the whole system while the gtp driver's tool or gtpu
+# loads them, by process and object, then by function; then unloaded.
+install_profile() {
+	local v=$1 n=$2 f=$OUT/perf-install-$1-$2 cmd
+	case $v in
+	gtp) cmd=("$GTP_GENL" batch) ;;
+	lib) cmd=("$GTPU" ctx load -) ;;
+	esac
+	"$GEN" ctx "$n" "$v" >"$tmp/ctx"
+	settle
+	if ! perf record -q -a -e cpu-clock -F 4999 -o "$f.data" -- \
+		ip netns exec "$(ns_of "$v" gw)" "${cmd[@]}" <"$tmp/ctx" >/dev/null; then
+		echo "bench: perf record of the $v install failed"
+		return 1
+	fi
+	{
+		perf report -i "$f.data" --stdio --sort comm,dso 2>/dev/null
+		perf report -i "$f.data" --stdio --sort comm,sym \
+			--percent-limit 0.7 2>/dev/null
+	} | grep -v -e '^$' -e '^# *$' >"$f.txt"
+	rm -f "$f.data" "$tmp/ctx"
+	log "install: $n contexts of $v profiled"
+	unload "$v"
+}
+
 # lib_phase N: the library's install, and its operations at OPS_AT, with
 # nothing else loaded; then unloaded, so that its maps' garbage
 # collector does not run during the other measurements.  Its packet
 # path is the nft variant's: the same table.  Above LIB_BATCH contexts,
 # installed again in transactions of LIB_BATCH (the memory it takes).
+# At PROFILE_AT, the installs of lib and of the gtp driver profiled.
 lib_phase() {
 	local n=$1
+	if [[ " $PROFILE_AT " = *" $n "* ]] && [ "$n" -gt 1 ]; then
+		install_profile lib "$n"
+		[ $have_gtp = 1 ] && [[ " $VARIANTS " = *" gtp "* ]] &&
+			install_profile gtp "$n"
+		settle
+	fi
 	load lib "$n" || return
 	[ "$n" = "$OPS_AT" ] && ops lib "$n"
 	settle

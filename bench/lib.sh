@@ -101,7 +101,7 @@ topology() {
 			ip -n "$gw" route add $MS_PREFIX dev apn0 || return 1
 		case $v in
 		nft) load_ruleset "$gw" "$PROJ/docs/gateway.nft" ;;
-		lib) "$GTPU" -n "$gw" setup gateway ;;	# counting, as gateway.nft
+		lib) "$GTPU" -n "$gw" setup gateway ${LIB_LAYOUT:-} ;;
 		esac ;;
 	esac || return 1
 	[ -z "$tcp" ] || return 0
