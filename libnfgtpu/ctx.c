@@ -7,7 +7,10 @@
  * index . MS IPv4 address and downlink6 by APN device name . MS /64
  * (data: peer . peer TEID [. QFI]).  A context without a downlink has no
  * downlink element, and a buffering one has an element of the same key
- * in buffer4/buffer6 instead.  A transaction puts the elements of
+ * in buffer4/buffer6 instead.  A dual-stack one has its uplink element
+ * in uplink46.  One with MBRs has limit objects, named for its TEID, and
+ * elements of the downlink's keys naming them in the MBR maps.  A
+ * transaction puts the elements of
  * many contexts into one message per map, split at 60 KiB, and many such
  * messages into one batch.
  */
@@ -94,10 +97,18 @@ static bool map_has(const struct nfgtpu *h, enum gw_map m)
 #define UP_MAPS		(MAP_BIT(UPLINK4) | MAP_BIT(UPLINK6) | MAP_BIT(UPLINK46))
 #define DL_MAPS		(MAP_BIT(DOWNLINK4) | MAP_BIT(DOWNLINK6) | \
 			 MAP_BIT(BUFFER4) | MAP_BIT(BUFFER6))
+#define MBR_UP_MAPS	(MAP_BIT(MBR_UP4) | MAP_BIT(MBR_UP6))
+#define MBR_MAPS	(MBR_UP_MAPS | MAP_BIT(MBR_DOWN4) | MAP_BIT(MBR_DOWN6))
+/* What a modify replaces: the downlink, buffering and MBR elements */
+#define SWAP_MAPS	(DL_MAPS | MBR_MAPS)
+
+#define MBR_NAME_LEN	24		/* "mbr-down-0xffffffff" */
+#define MBR_MAX_KBPS	100000000ULL	/* 100 Gbit/s: the burst fits 32 bits */
 
 static bool is_map4(enum gw_map m)
 {
-	return m == UPLINK4 || m == DOWNLINK4 || m == BUFFER4;
+	return m == UPLINK4 || m == DOWNLINK4 || m == BUFFER4 ||
+	       m == MBR_UP4 || m == MBR_DOWN4;
 }
 
 static bool has_downlink(const struct nfgtpu_ctx *c)
@@ -128,7 +139,10 @@ static bool ctx_in_map(const struct nfgtpu_ctx *c, enum gw_map m)
 		return false;
 	if (m == DOWNLINK4 || m == DOWNLINK6)
 		return has_downlink(c);
-	return c->flags & NFGTPU_CTX_BUFFER;
+	if (m == BUFFER4 || m == BUFFER6)
+		return c->flags & NFGTPU_CTX_BUFFER;
+	return c->flags & NFGTPU_CTX_MBR &&
+	       (MAP_BIT(m) & MBR_UP_MAPS ? c->mbr_up_kbps : c->mbr_down_kbps);
 }
 
 static unsigned int ctx_maps(const struct nfgtpu_ctx *c)
@@ -162,6 +176,26 @@ static int check_downlink(struct nfgtpu *h, const struct nfgtpu_ctx *c,
 				"the gateway was set up without QFI");
 	if (c->flags & NFGTPU_CTX_QFI && c->qfi > 63)
 		return ctx_fail(h, index, c, ERANGE, "QFI above 63");
+	return 0;
+}
+
+/*
+ * An MBR: a gateway with MBR maps; no timeout, which would leave the
+ * limit objects behind (a modify keeps the context's: none then); a
+ * rate nf_tables' limit takes (bytes per second, a burst that fits 32
+ * bits).
+ */
+static int check_mbr(struct nfgtpu *h, const struct nfgtpu_ctx *c, long index)
+{
+	if (!map_has(h, MBR_DOWN4))
+		return ctx_fail(h, index, c, EOPNOTSUPP,
+				"the gateway was set up without MBR");
+	if (c->timeout_ms)
+		return ctx_fail(h, index, c, EINVAL,
+				"a context with an MBR takes no timeout");
+	if (c->mbr_up_kbps > MBR_MAX_KBPS ||
+	    c->mbr_down_kbps > MBR_MAX_KBPS)
+		return ctx_fail(h, index, c, ERANGE, "MBR above 100 Gbit/s");
 	return 0;
 }
 
@@ -200,7 +234,7 @@ static int check_ctx(struct nfgtpu *h, const struct op *o, long index)
 	    !(h->maps[DOWNLINK6].flags & NFT_SET_TIMEOUT))
 		return ctx_fail(h, index, c, EOPNOTSUPP,
 				"map downlink6 takes no timeouts");
-	return 0;
+	return c->flags & NFGTPU_CTX_MBR ? check_mbr(h, c, index) : 0;
 }
 
 /* Elements */
@@ -281,14 +315,91 @@ static void put_counter(struct nlmsghdr *nlh, const struct nfgtpu_counter *c)
 	mnl_attr_nest_end(nlh, expr);
 }
 
+/* An element's key: and its interval end, in downlink6 */
+struct elem_key {
+	uint8_t key[32], end[32];
+	size_t len;
+	bool has_end;
+};
+
+/* The key of a context's element in a downlink, buffer or MBR map */
+static void dl_key(enum gw_map m, const struct nfgtpu_ctx *c,
+		   uint32_t ifindex, struct elem_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	if (is_map4(m)) {
+		memcpy(k->key, &ifindex, 4);
+		memcpy(k->key + 4, &c->ms4, 4);
+		k->len = 8;
+	} else {
+		key6(c, k->key, k->end);
+		k->len = 32;
+		k->has_end = true;
+	}
+}
+
+/* The name of a context's MBR limit object: by TEID and direction */
+static void mbr_name(char *buf, uint32_t teid, bool up)
+{
+	snprintf(buf, MBR_NAME_LEN, "mbr-%s-0x%x", up ? "up" : "down", teid);
+}
+
+/*
+ * limit NAME { rate over RATE bytes/second burst BURST bytes }: RATE from
+ * kbit/s; the burst, what may pass at once, 100 ms at the rate and at
+ * least two full-size packets
+ */
+static int put_mbr_obj(struct txn *t, uint16_t type, const struct op *o,
+		       bool up)
+{
+	uint64_t rate = (up ? o->ctx.mbr_up_kbps : o->ctx.mbr_down_kbps) * 125;
+	uint32_t burst = rate / 10 > 3000 ? rate / 10 : 3000;
+	char name[MBR_NAME_LEN];
+	struct nlmsghdr *nlh;
+	struct nlattr *data;
+
+	nlh = txn_msg(t, type, type == NFT_MSG_NEWOBJ ?
+		      NLM_F_CREATE | NLM_F_EXCL : 0, "MBR limit object");
+	if (!nlh)
+		return -1;
+	mbr_name(name, o->ctx.teid, up);
+	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, GW_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
+	put_u32(nlh, NFTA_OBJ_TYPE, NFT_OBJECT_LIMIT);
+	if (type != NFT_MSG_NEWOBJ)
+		return 0;
+	data = mnl_attr_nest_start(nlh, NFTA_OBJ_DATA);
+	mnl_attr_put_u64(nlh, NFTA_LIMIT_RATE, htobe64(rate));
+	mnl_attr_put_u64(nlh, NFTA_LIMIT_UNIT, htobe64(1));
+	put_u32(nlh, NFTA_LIMIT_BURST, burst);
+	put_u32(nlh, NFTA_LIMIT_TYPE, NFT_LIMIT_PKT_BYTES);
+	put_u32(nlh, NFTA_LIMIT_FLAGS, NFT_LIMIT_F_INV);
+	mnl_attr_nest_end(nlh, data);
+	return 0;
+}
+
+/* The limit objects of the MBR elements in bits */
+static int put_mbr_objs(struct txn *t, uint16_t type, const struct op *o,
+			unsigned int bits)
+{
+	if (bits & MBR_UP_MAPS && put_mbr_obj(t, type, o, true) < 0)
+		return -1;
+	if (bits & (MBR_MAPS & ~MBR_UP_MAPS) &&
+	    put_mbr_obj(t, type, o, false) < 0)
+		return -1;
+	return 0;
+}
+
 static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 		    const struct op *o, uint32_t index)
 {
 	const struct nfgtpu_ctx *c = &o->ctx;
 	bool add = type == NFT_MSG_NEWSETELEM;
 	uint8_t key[32], end[32], data[24];
+	char name[MBR_NAME_LEN];
 	struct peer_data pd;
 	struct nlmsghdr *nlh;
+	struct elem_key k;
 
 	nlh = txn_elem_begin(t, type, m, index);
 	if (!nlh)
@@ -314,7 +425,14 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 		put_data(nlh, NFTA_SET_ELEM_KEY, key, 32);
 		put_data(nlh, NFTA_SET_ELEM_KEY_END, end, 32);
 		break;
-	default:
+	default:	/* MBR: the downlink's key, a limit object */
+		dl_key(m, c, o->ifindex, &k);
+		put_data(nlh, NFTA_SET_ELEM_KEY, k.key, k.len);
+		if (k.has_end)
+			put_data(nlh, NFTA_SET_ELEM_KEY_END, k.end, k.len);
+		mbr_name(name, c->teid, MAP_BIT(m) & MBR_UP_MAPS);
+		if (add)
+			mnl_attr_put_strz(nlh, NFTA_SET_ELEM_OBJREF, name);
 		break;
 	}
 	if (add && (m == DOWNLINK4 || m == DOWNLINK6)) {
@@ -341,7 +459,12 @@ static int put_run(struct txn *t, const struct op *ops, size_t from, size_t to)
 	size_t s, i;
 	int m;
 
-	for (s = 0; s < ARRAY_SIZE(types); s++)
+	for (s = 0; s < ARRAY_SIZE(types); s++) {
+		/* limit objects before the elements naming them, and after */
+		for (i = from; s && i < to; i++)
+			if (put_mbr_objs(t, NFT_MSG_NEWOBJ, &ops[i],
+					 ops[i].new_maps) < 0)
+				return -1;
 		for (m = 0; m < GW_MAPS; m++)
 			for (i = from; i < to; i++) {
 				bits = s ? ops[i].new_maps : ops[i].del_maps;
@@ -349,6 +472,11 @@ static int put_run(struct txn *t, const struct op *ops, size_t from, size_t to)
 				    put_elem(t, types[s], m, &ops[i], i) < 0)
 					return -1;
 			}
+		for (i = from; !s && i < to; i++)
+			if (put_mbr_objs(t, NFT_MSG_DELOBJ, &ops[i],
+					 ops[i].del_maps) < 0)
+				return -1;
+	}
 	return 0;
 }
 
@@ -469,13 +597,6 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* An element's key: and its interval end, in downlink6 */
-struct elem_key {
-	uint8_t key[32], end[32];
-	size_t len;
-	bool has_end;
-};
-
 /* Dump a map's elements, or (k) get the one of that key */
 static int read_elems(struct nfgtpu *h, enum gw_map m,
 		      const struct elem_key *k, struct elems *es)
@@ -574,24 +695,8 @@ static int resolve_delete(struct nfgtpu *h, struct op *o, long index)
 	return 0;
 }
 
-/* The key of a context's element in downlink or buffer map m */
-static void dl_key(enum gw_map m, const struct nfgtpu_ctx *c,
-		   uint32_t ifindex, struct elem_key *k)
-{
-	memset(k, 0, sizeof(*k));
-	if (is_map4(m)) {
-		memcpy(k->key, &ifindex, 4);
-		memcpy(k->key + 4, &c->ms4, 4);
-		k->len = 8;
-	} else {
-		key6(c, k->key, k->end);
-		k->len = 32;
-		k->has_end = true;
-	}
-}
-
 /*
- * The downlink or buffer elements the context has now, to delete, and
+ * The downlink, buffer or MBR elements the context has now, to delete, and
  * the counters of its downlink elements, so that usage survives a
  * handover (but for packets counted in between).
  */
@@ -601,7 +706,7 @@ static int find_downlink(struct nfgtpu *h, struct op *o)
 	struct elem e;
 	int m, ret;
 
-	for (m = DOWNLINK4; m <= BUFFER6; m++) {
+	for (m = DOWNLINK4; m <= MBR_DOWN6; m++) {
 		if (!map_has(h, m) ||
 		    !(o->ctx.flags & (is_map4(m) ? NFGTPU_CTX_MS4 :
 				      NFGTPU_CTX_MS6)))
@@ -666,7 +771,7 @@ static int after_op(struct nfgtpu *h, struct op *o, const struct op *p,
 	    memcmp(&p->ctx.ms6, &c->ms6, sizeof(c->ms6)))
 		return ctx_fail(h, index, c, ENOENT,
 				"no such context (TEID, APN and MS must match)");
-	o->del_maps = p->new_maps & DL_MAPS;
+	o->del_maps = p->new_maps & SWAP_MAPS;
 	if (c->flags & NFGTPU_CTX_TIMEOUT) {
 		o->del_maps |= ctx_maps(c) & UP_MAPS;
 	} else {
@@ -694,14 +799,14 @@ static int op_maps(struct nfgtpu *h, struct op *o, const struct op *p,
 		if (o->del_maps)
 			return find_downlink(h, o);
 		o->del_maps = p && p->op != NFGTPU_OP_DELETE ?
-			      (p->new_maps & DL_MAPS) |
-			      (ctx_maps(&o->ctx) & ~DL_MAPS) :
+			      (p->new_maps & SWAP_MAPS) |
+			      (ctx_maps(&o->ctx) & ~SWAP_MAPS) :
 			      ctx_maps(&o->ctx);
 		return 0;
 	default:
 		o->new_maps = ctx_maps(&o->ctx) &
 			      (o->ctx.flags & NFGTPU_CTX_TIMEOUT ?
-			       UP_MAPS | DL_MAPS : DL_MAPS);
+			       UP_MAPS | SWAP_MAPS : SWAP_MAPS);
 		if (p)
 			return after_op(h, o, p, index);
 		if (find_uplink(h, o, index) < 0)
@@ -854,6 +959,8 @@ static void op_init(struct op *o, enum nfgtpu_op op,
 	*o = (struct op){ .op = op, .ctx = *ctx };
 	if (!(ctx->flags & NFGTPU_CTX_TIMEOUT))
 		o->ctx.timeout_ms = 0;
+	if (!(ctx->flags & NFGTPU_CTX_MBR))
+		o->ctx.mbr_up_kbps = o->ctx.mbr_down_kbps = 0;
 	o->ctx.expires_ms = 0;
 	o->ctx.uplink = (struct nfgtpu_counter){};
 	o->ctx.downlink = (struct nfgtpu_counter){};
@@ -1131,6 +1238,74 @@ static int join_downlink(struct nfgtpu *h, enum gw_map m, struct lctx *v,
 	return 0;
 }
 
+/* MBR limit objects into the contexts (sorted by TEID) they are named for */
+struct mbr_join {
+	struct lctx *v;
+	size_t n;
+};
+
+static int limit_rate_cb(const struct nlattr *attr, void *data)
+{
+	if (mnl_attr_get_type(attr) == NFTA_LIMIT_RATE &&
+	    mnl_attr_validate(attr, MNL_TYPE_U64) >= 0)
+		*(uint64_t *)data = be64toh(mnl_attr_get_u64(attr));
+	return MNL_CB_OK;
+}
+
+static int mbr_obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct mbr_join *j = data;
+	const struct nlattr *attr;
+	const char *name = NULL;
+	struct lctx key = {}, *l;
+	uint64_t rate = 0;
+	char dir[5];
+
+	mnl_attr_for_each(attr, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(attr) == NFTA_OBJ_NAME &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			name = mnl_attr_get_str(attr);
+		else if (mnl_attr_get_type(attr) == NFTA_OBJ_DATA)
+			mnl_attr_parse_nested(attr, limit_rate_cb, &rate);
+	}
+	if (!name || sscanf(name, "mbr-%4[a-z]-0x%x", dir, &key.c.teid) != 2)
+		return MNL_CB_OK;
+	l = bsearch(&key, j->v, j->n, sizeof(*l), by_teid);
+	if (!l)
+		return MNL_CB_OK;
+	l->c.flags |= NFGTPU_CTX_MBR;
+	if (!strcmp(dir, "up"))
+		l->c.mbr_up_kbps = rate / 125;
+	else if (!strcmp(dir, "down"))
+		l->c.mbr_down_kbps = rate / 125;
+	return MNL_CB_OK;
+}
+
+/* The MBR objects of the contexts v, or (name) the one of that name */
+static int read_mbr(struct nfgtpu *h, struct lctx *v, size_t n,
+		    const char *name)
+{
+	struct mbr_join j = { v, n };
+	char buf[REQ_BUF] = {};
+	struct nlmsghdr *nlh;
+	int ret;
+
+	if (!map_has(h, MBR_DOWN4))
+		return 0;
+	nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETOBJ,
+			       name ? NLM_F_ACK : NLM_F_DUMP, NFPROTO_INET, 0);
+	mnl_attr_put_strz(nlh, NFTA_OBJ_TABLE, GW_TABLE);
+	put_u32(nlh, NFTA_OBJ_TYPE, NFT_OBJECT_LIMIT);
+	if (name)
+		mnl_attr_put_strz(nlh, NFTA_OBJ_NAME, name);
+	ret = nfgtpu_query(h, nlh, mbr_obj_cb, &j);
+	if (ret < 0 && name && nfgtpu_errno(h) == ENOENT) {
+		nfgtpu_clear_error(h);
+		ret = 0;
+	}
+	return ret;
+}
+
 EXPORT int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data)
 {
 	struct lctx *v = NULL;
@@ -1143,6 +1318,8 @@ EXPORT int nfgtpu_ctx_list(struct nfgtpu *h, nfgtpu_ctx_cb cb, void *data)
 		return -1;
 	for (m = DOWNLINK4, ret = 0; m <= BUFFER6 && !ret; m++)
 		ret = join_downlink(h, m, v, n);
+	if (!ret)
+		ret = read_mbr(h, v, n, NULL);
 	for (i = 0; !ret && i < n; i++) {
 		no_downlink(&v[i].c);
 		ret = cb(&v[i].c, data);
@@ -1156,6 +1333,7 @@ static int get_one(struct nfgtpu *h, struct nfgtpu_ctx *c, long index)
 {
 	struct lctx l = {}, u;
 	struct elem_key k = { .len = sizeof(c->teid) };
+	char name[MBR_NAME_LEN];
 	struct elem e;
 	int m, ret;
 
@@ -1185,6 +1363,11 @@ static int get_one(struct nfgtpu *h, struct nfgtpu_ctx *c, long index)
 			return -1;
 		if (ret)
 			dl_elem(h, m, &e, &l.c);
+	}
+	for (m = 0; m < 2; m++) {
+		mbr_name(name, l.c.teid, m);
+		if (read_mbr(h, &l, 1, name) < 0)
+			return -1;
 	}
 	no_downlink(&l.c);
 	*c = l.c;

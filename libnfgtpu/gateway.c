@@ -25,6 +25,8 @@ const char *const gw_map_names[GW_MAPS] = {
 	[UPLINK4] = "uplink4", [UPLINK6] = "uplink6", [UPLINK46] = "uplink46",
 	[DOWNLINK4] = "downlink4", [DOWNLINK6] = "downlink6",
 	[BUFFER4] = "buffer4", [BUFFER6] = "buffer6",
+	[MBR_UP4] = "mbr_up4", [MBR_UP6] = "mbr_up6",
+	[MBR_DOWN4] = "mbr_down4", [MBR_DOWN6] = "mbr_down6",
 };
 
 /*
@@ -59,6 +61,7 @@ struct map_type {
 struct map_def {
 	struct map_type key, data;	/* data.n 0: a set */
 	uint32_t flags;			/* beyond NFT_SET_MAP */
+	uint32_t obj_type;		/* of an object map: NFT_OBJECT_* */
 };
 
 /* What the rules of a table are built for */
@@ -128,6 +131,17 @@ static void map_defs(unsigned int flags, struct map_def *d)
 				       .flags = timeout };
 	d[BUFFER6] = (struct map_def){ .key = d[DOWNLINK6].key,
 				       .flags = d[DOWNLINK6].flags };
+	/*
+	 * the MS addresses' limit objects (MBR), downlink's keys; no
+	 * timeouts: an expired element would leave its object behind
+	 */
+	d[MBR_UP4] = (struct map_def){ .key = d[DOWNLINK4].key,
+				       .obj_type = NFT_OBJECT_LIMIT };
+	d[MBR_UP6] = (struct map_def){ .key = d[DOWNLINK6].key,
+				       .flags = NFT_SET_INTERVAL | NFT_SET_CONCAT,
+				       .obj_type = NFT_OBJECT_LIMIT };
+	d[MBR_DOWN4] = d[MBR_UP4];
+	d[MBR_DOWN6] = d[MBR_UP6];
 }
 
 /*
@@ -217,12 +231,14 @@ static int put_map(struct txn *t, const char *name, uint32_t id,
 	struct nlmsghdr *nlh;
 	int i;
 
-	nlh = put_set(t, name, name, (d->data.n ? NFT_SET_MAP : 0) | d->flags,
-		      id);
+	nlh = put_set(t, name, name, (d->data.n ? NFT_SET_MAP : 0) |
+		      (d->obj_type ? NFT_SET_OBJECT : 0) | d->flags, id);
 	if (!nlh)
 		return -1;
 	put_u32(nlh, NFTA_SET_KEY_TYPE, type_id(&d->key));
 	put_u32(nlh, NFTA_SET_KEY_LEN, type_len(&d->key));
+	if (d->obj_type)
+		put_u32(nlh, NFTA_SET_OBJ_TYPE, d->obj_type);
 	if (d->data.n) {
 		put_u32(nlh, NFTA_SET_DATA_TYPE, type_id(&d->data));
 		put_u32(nlh, NFTA_SET_DATA_LEN, type_len(&d->data));
@@ -327,6 +343,17 @@ static void lookup(struct nlmsghdr *nlh, enum gw_map map, uint32_t sreg,
 		   uint32_t dreg)
 {
 	lookup_in(nlh, gw_map_names[map], map + 1, sreg, dreg);
+}
+
+/* objref: the object SREG's key maps to in map MAP, evaluated */
+static void objref_map(struct nlmsghdr *nlh, enum gw_map map, uint32_t sreg)
+{
+	struct nlattr *d, *e = expr_start(nlh, "objref", &d);
+
+	put_u32(nlh, NFTA_OBJREF_SET_SREG, sreg);
+	mnl_attr_put_strz(nlh, NFTA_OBJREF_SET_NAME, gw_map_names[map]);
+	put_u32(nlh, NFTA_OBJREF_SET_ID, map + 1);
+	expr_end(nlh, e, d);
 }
 
 static void counter(struct nlmsghdr *nlh)
@@ -646,23 +673,82 @@ static void rule_apn(struct nlmsghdr *nlh, const struct setup *s)
 }
 
 /*
- * The downlink key, from R(0): oif . ip daddr (IPv4 packets), or
- * oifname . ip6 daddr (IPv6).  What follows it: R(2), or R(8).
+ * An MS address's key, from R(0): oif . ip daddr (IPv4 packets), or
+ * oifname . ip6 daddr (IPv6) for the downlink; the uplink's, of the
+ * decapsulated packets, iif . ip saddr or iifname . ip6 saddr.  What
+ * follows it: R(2), or R(8).
  */
-static uint32_t downlink_key(struct nlmsghdr *nlh, bool v6)
+static uint32_t ms_key(struct nlmsghdr *nlh, bool v6, bool up)
 {
+	static const uint32_t dev[2][2] = {
+		{ NFT_META_OIF, NFT_META_OIFNAME },
+		{ NFT_META_IIF, NFT_META_IIFNAME },
+	};
+	static const uint32_t addr_off[2][2] = { { 16, 24 }, { 12, 8 } };
+
 	meta(nlh, NFT_META_NFPROTO, R(0));
 	cmp_u8(nlh, R(0), v6 ? NFPROTO_IPV6 : NFPROTO_IPV4);
-	meta(nlh, v6 ? NFT_META_OIFNAME : NFT_META_OIF, R(0));
-	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, v6 ? 24 : 16, v6 ? 16 : 4,
-		v6 ? R(4) : R(1));
+	meta(nlh, dev[up][v6], R(0));
+	payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, addr_off[up][v6],
+		v6 ? 16 : 4, v6 ? R(4) : R(1));
 	return v6 ? R(8) : R(2);
+}
+
+/*
+ * meta iifkind "apn" jump mbr_up: decapsulated packets (and what else
+ * enters an APN device) to their MBR
+ */
+static void rule_to_mbr(struct nlmsghdr *nlh, const struct setup *s)
+{
+	static const char kind[NFGTPU_IFNAMSIZ] = "apn";
+
+	meta(nlh, NFT_META_IIFKIND, R(0));
+	cmp_eq(nlh, R(0), kind, sizeof(kind));
+	verdict_to(nlh, NFT_JUMP, "mbr_up");
+	(void)s;
+}
+
+/*
+ * limit name iif . ip saddr map @mbr_up4 counter drop, and the like: the
+ * MS's limit object, "rate over" its MBR, lets the rule go on to the
+ * drop once the MS exceeds it
+ */
+static void mbr_drop(struct nlmsghdr *nlh, enum gw_map map, bool v6, bool up)
+{
+	ms_key(nlh, v6, up);
+	objref_map(nlh, map, R(0));
+	counter(nlh);
+	verdict(nlh, NF_DROP);
+}
+
+static void rule_mbr_up4(struct nlmsghdr *nlh, const struct setup *s)
+{
+	mbr_drop(nlh, MBR_UP4, false, true);
+	(void)s;
+}
+
+static void rule_mbr_up6(struct nlmsghdr *nlh, const struct setup *s)
+{
+	mbr_drop(nlh, MBR_UP6, true, true);
+	(void)s;
+}
+
+static void rule_mbr_down4(struct nlmsghdr *nlh, const struct setup *s)
+{
+	mbr_drop(nlh, MBR_DOWN4, false, false);
+	(void)s;
+}
+
+static void rule_mbr_down6(struct nlmsghdr *nlh, const struct setup *s)
+{
+	mbr_drop(nlh, MBR_DOWN6, true, false);
+	(void)s;
 }
 
 /* gtp encap ip to oif . ip daddr map @downlink4 */
 static void rule_encap4(struct nlmsghdr *nlh, const struct setup *s)
 {
-	uint32_t data = downlink_key(nlh, false);
+	uint32_t data = ms_key(nlh, false, false);
 
 	lookup(nlh, DOWNLINK4, R(0), data);
 	gtp_encap(nlh, s->flags, data);
@@ -671,7 +757,7 @@ static void rule_encap4(struct nlmsghdr *nlh, const struct setup *s)
 /* gtp encap ip to oifname . ip6 daddr map @downlink6 */
 static void rule_encap6(struct nlmsghdr *nlh, const struct setup *s)
 {
-	uint32_t data = downlink_key(nlh, true);
+	uint32_t data = ms_key(nlh, true, false);
 
 	lookup(nlh, DOWNLINK6, R(0), data);
 	gtp_encap(nlh, s->flags, data);
@@ -691,7 +777,7 @@ static void queue_buffer(struct nlmsghdr *nlh)
 /* oif . ip daddr @buffer4 counter queue num 2152 */
 static void rule_buffer4(struct nlmsghdr *nlh, const struct setup *s)
 {
-	downlink_key(nlh, false);
+	ms_key(nlh, false, false);
 	lookup(nlh, BUFFER4, R(0), 0);
 	counter(nlh);
 	queue_buffer(nlh);
@@ -701,7 +787,7 @@ static void rule_buffer4(struct nlmsghdr *nlh, const struct setup *s)
 /* oifname . ip6 daddr @buffer6 counter queue num 2152 */
 static void rule_buffer6(struct nlmsghdr *nlh, const struct setup *s)
 {
-	downlink_key(nlh, true);
+	ms_key(nlh, true, false);
 	lookup(nlh, BUFFER6, R(0), 0);
 	counter(nlh);
 	queue_buffer(nlh);
@@ -714,27 +800,37 @@ static const struct rule_def {
 	const char *comment;
 	void (*put)(struct nlmsghdr *nlh, const struct setup *s);
 	uint32_t type_set;	/* the id of its { 0x1, 0xff }, if it has one */
+	unsigned int need;	/* the NFGTPU_GW_* it is part of, if any */
 } rules[] = {
-	{ "uplink", "GTP-U rule", NULL, rule_gtpu, 0 },
-	{ "gtpu", "transit rule", NULL, rule_not_local, 0 },
-	{ "gtpu", "IPv4 decap rule", NULL, rule_decap4, 0 },
-	{ "gtpu", "IPv6 decap rule", NULL, rule_decap6, 0 },
-	{ "gtpu", "dual-stack decap rule", NULL, rule_decap46, 0 },
-	{ "gtpu", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4 },
-	{ "gtpu", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6 },
-	{ "gtpu", "unknown TEID rule", "unknown TEID", rule_unknown, 0 },
+	{ "uplink", "GTP-U rule", NULL, rule_gtpu, 0, 0 },
+	{ "uplink", "MBR rule", NULL, rule_to_mbr, 0, NFGTPU_GW_MBR },
+	{ "mbr_up", "IPv4 uplink MBR rule", "over MBR", rule_mbr_up4, 0,
+	  NFGTPU_GW_MBR },
+	{ "mbr_up", "IPv6 uplink MBR rule", "over MBR", rule_mbr_up6, 0,
+	  NFGTPU_GW_MBR },
+	{ "gtpu", "transit rule", NULL, rule_not_local, 0, 0 },
+	{ "gtpu", "IPv4 decap rule", NULL, rule_decap4, 0, 0 },
+	{ "gtpu", "IPv6 decap rule", NULL, rule_decap6, 0, 0 },
+	{ "gtpu", "dual-stack decap rule", NULL, rule_decap46, 0, 0 },
+	{ "gtpu", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4, 0 },
+	{ "gtpu", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6, 0 },
+	{ "gtpu", "unknown TEID rule", "unknown TEID", rule_unknown, 0, 0 },
 	{ "gtpu", "unanswered echo rule", "Echo Request not answered",
-	  rule_echo_unanswered, 0 },
-	{ "gtpu", "end marker rule", NULL, rule_end_marker, 0 },
-	{ "reply", "echo reply rule", NULL, rule_echo, 0 },
-	{ "reply", "error indication rule", NULL, rule_error_ind, 0 },
-	{ "downlink", "APN device rule", NULL, rule_apn, 0 },
-	{ "encap", "IPv4 encap rule", NULL, rule_encap4, 0 },
-	{ "encap", "IPv6 encap rule", NULL, rule_encap6, 0 },
+	  rule_echo_unanswered, 0, 0 },
+	{ "gtpu", "end marker rule", NULL, rule_end_marker, 0, 0 },
+	{ "reply", "echo reply rule", NULL, rule_echo, 0, 0 },
+	{ "reply", "error indication rule", NULL, rule_error_ind, 0, 0 },
+	{ "downlink", "APN device rule", NULL, rule_apn, 0, 0 },
+	{ "encap", "IPv4 downlink MBR rule", "over MBR", rule_mbr_down4, 0,
+	  NFGTPU_GW_MBR },
+	{ "encap", "IPv6 downlink MBR rule", "over MBR", rule_mbr_down6, 0,
+	  NFGTPU_GW_MBR },
+	{ "encap", "IPv4 encap rule", NULL, rule_encap4, 0, 0 },
+	{ "encap", "IPv6 encap rule", NULL, rule_encap6, 0, 0 },
 }, buffer_rules[] = {
 	/* NFGTPU_GW_BUFFER: what the encap rules left, of buffering MSs */
-	{ "encap", "IPv4 buffer rule", "buffered downlink", rule_buffer4, 0 },
-	{ "encap", "IPv6 buffer rule", "buffered downlink", rule_buffer6, 0 },
+	{ "encap", "IPv4 buffer rule", "buffered downlink", rule_buffer4, 0, 0 },
+	{ "encap", "IPv6 buffer rule", "buffered downlink", rule_buffer6, 0, 0 },
 };
 
 /* The anonymous set { 0x1, 0xff } of GTP-U message types (an octet) */
@@ -879,6 +975,8 @@ static int build_gateway(struct txn *t, const struct setup *s)
 	for (m = 0; m < GW_MAPS; m++) {
 		if ((m == BUFFER4 || m == BUFFER6) && !(flags & NFGTPU_GW_BUFFER))
 			continue;
+		if (defs[m].obj_type && !(flags & NFGTPU_GW_MBR))
+			continue;
 		if (put_map(t, gw_map_names[m], m + 1, &defs[m],
 			    defs[m].data.n && !(flags & NFGTPU_GW_LEAN)) < 0)
 			return -1;
@@ -890,10 +988,12 @@ static int build_gateway(struct txn *t, const struct setup *s)
 	if (put_base_chain(t, "uplink", NF_INET_PRE_ROUTING, -300) < 0 ||
 	    !put_chain(t, "gtpu") || !put_chain(t, "reply") ||
 	    put_base_chain(t, "downlink", NF_INET_POST_ROUTING, -150) < 0 ||
-	    !put_chain(t, "encap"))
+	    !put_chain(t, "encap") ||
+	    (flags & NFGTPU_GW_MBR && !put_chain(t, "mbr_up")))
 		return -1;
 	for (i = 0; i < ARRAY_SIZE(rules); i++)
-		if (put_rule(t, &rules[i], s) < 0)
+		if ((rules[i].need & flags) == rules[i].need &&
+		    put_rule(t, &rules[i], s) < 0)
 			return -1;
 	for (i = 0; flags & NFGTPU_GW_BUFFER && i < ARRAY_SIZE(buffer_rules); i++)
 		if (put_rule(t, &buffer_rules[i], s) < 0)
@@ -951,10 +1051,10 @@ static void rule_access_decap(struct nlmsghdr *nlh, const struct setup *s)
 }
 
 static const struct rule_def access_rules[] = {
-	{ "uplink", "IPv4 encap rule", NULL, rule_access_encap4, 0 },
-	{ "uplink", "IPv6 encap rule", NULL, rule_access_encap6, 0 },
-	{ "downlink", "transit rule", NULL, rule_transit, 0 },
-	{ "downlink", "decap rule", NULL, rule_access_decap, 0 },
+	{ "uplink", "IPv4 encap rule", NULL, rule_access_encap4, 0, 0 },
+	{ "uplink", "IPv6 encap rule", NULL, rule_access_encap6, 0, 0 },
+	{ "downlink", "transit rule", NULL, rule_transit, 0, 0 },
+	{ "downlink", "decap rule", NULL, rule_access_decap, 0, 0 },
 };
 
 static int build_access(struct txn *t, const struct setup *s)
@@ -1014,7 +1114,7 @@ static int setup_table(struct nfgtpu *h, const char *table,
 }
 
 #define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
-			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER)
+			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER | NFGTPU_GW_MBR)
 #define ACC_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED)
 
 EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
@@ -1191,5 +1291,7 @@ EXPORT int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags)
 		*flags |= NFGTPU_GW_QFI;
 	if (h->maps[BUFFER4].present)
 		*flags |= NFGTPU_GW_BUFFER;
+	if (h->maps[MBR_DOWN4].present)
+		*flags |= NFGTPU_GW_MBR;
 	return 0;
 }

@@ -31,14 +31,15 @@ static void usage(FILE *f)
 {
 	fputs("Usage: " PROG " [-n NETNS] [-j] [-c] COMMAND\n"
 	      "  setup gateway [lean|counting] [owned|persistent] [ip6] [qfi]\n"
-	      "                [buffer]\n"
+	      "                [buffer] [mbr]\n"
 	      "  setup access DEVICE [lean|counting] [owned|persistent]\n"
 	      "                     (docs/access.nft, subscribers on DEVICE)\n"
 	      "  teardown gateway|access\n"
 	      "  show gateway       (the layout of the gateway found here)\n"
 	      "  ctx add teid TEID apn DEVICE ms ADDRESS [ms ADDRESS6] DOWNLINK\n"
-	      "          [timeout N[ms|s|m|h|d]]\n"
-	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... DOWNLINK\n"
+	      "          [timeout N[ms|s|m|h|d]] [mbr-up KBPS] [mbr-down KBPS]\n"
+	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... DOWNLINK [timeout ...]\n"
+	      "          [mbr-up KBPS] [mbr-down KBPS]\n"
 	      "    DOWNLINK: peer ADDRESS peer-teid TEID [qfi QFI] | downlink none|buffer\n"
 	      "  ctx del teid TEID [apn DEVICE ms ADDRESS... [downlink none|buffer]]\n"
 	      "  ctx list [teid TEID]\n"
@@ -109,6 +110,10 @@ static void print_ctx_args(FILE *f, const struct nfgtpu_ctx *c, bool full)
 		fputs(" timeout ", f);
 		print_duration(f, c->timeout_ms);
 	}
+	if (c->flags & NFGTPU_CTX_MBR && c->mbr_up_kbps)
+		fprintf(f, " mbr-up %" PRIu64, c->mbr_up_kbps);
+	if (c->flags & NFGTPU_CTX_MBR && c->mbr_down_kbps)
+		fprintf(f, " mbr-down %" PRIu64, c->mbr_down_kbps);
 }
 
 static void json_addr(const char *key, int family, const void *a)
@@ -141,6 +146,9 @@ static int print_ctx_json(const struct nfgtpu_ctx *c, void *data)
 	if (c->flags & NFGTPU_CTX_TIMEOUT)
 		printf(",\"timeout_ms\":%" PRIu64 ",\"expires_ms\":%" PRIu64,
 		       c->timeout_ms, c->expires_ms);
+	if (c->flags & NFGTPU_CTX_MBR)
+		printf(",\"mbr_up_kbps\":%" PRIu64 ",\"mbr_down_kbps\":%" PRIu64,
+		       c->mbr_up_kbps, c->mbr_down_kbps);
 	printf(",\"uplink\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
 	       ",\"downlink\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}}",
 	       c->uplink.packets, c->uplink.bytes, c->downlink.packets,
@@ -346,12 +354,13 @@ static int ctx_load(struct nfgtpu *h, const char *file, unsigned long batch)
 
 static void print_gw_flags(unsigned int flags)
 {
-	printf("%s %s%s%s%s",
+	printf("%s %s%s%s%s%s",
 	       flags & NFGTPU_GW_LEAN ? "lean" : "counting",
 	       flags & NFGTPU_GW_OWNED ? "owned" : "persistent",
 	       flags & NFGTPU_GW_PEER6 ? " ip6" : "",
 	       flags & NFGTPU_GW_QFI ? " qfi" : "",
-	       flags & NFGTPU_GW_BUFFER ? " buffer" : "");
+	       flags & NFGTPU_GW_BUFFER ? " buffer" : "",
+	       flags & NFGTPU_GW_MBR ? " mbr" : "");
 }
 
 /* The layout of the gateway found in the kernel */
@@ -362,12 +371,14 @@ static int show_gateway(struct nfgtpu *h)
 	if (nfgtpu_gateway_flags(h, &flags) < 0)
 		return lib_err(h);
 	if (json) {
-		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s,\"buffer\":%s}\n",
+		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s,"
+		       "\"buffer\":%s,\"mbr\":%s}\n",
 		       flags & NFGTPU_GW_LEAN ? "true" : "false",
 		       flags & NFGTPU_GW_OWNED ? "true" : "false",
 		       flags & NFGTPU_GW_PEER6 ? "true" : "false",
 		       flags & NFGTPU_GW_QFI ? "true" : "false",
-		       flags & NFGTPU_GW_BUFFER ? "true" : "false");
+		       flags & NFGTPU_GW_BUFFER ? "true" : "false",
+		       flags & NFGTPU_GW_MBR ? "true" : "false");
 		return 0;
 	}
 	fputs("gateway ", stdout);

@@ -79,7 +79,7 @@ static int parse_duration(const char *s, uint64_t *ms)
 
 enum {
 	K_TEID, K_APN, K_MS, K_PEER, K_PEER_TEID, K_QFI, K_TIMEOUT, K_DOWNLINK,
-	K_MAX
+	K_MBR_UP, K_MBR_DOWN, K_MAX
 };
 
 static int kw_teid(struct nfgtpu_ctx *c, const char *s, struct perr *e)
@@ -166,6 +166,29 @@ static int kw_timeout(struct nfgtpu_ctx *c, const char *s, struct perr *e)
 	return 0;
 }
 
+/* mbr-up, mbr-down: kbit/s, as PFCP's MBR; 100 Gbit/s at most */
+static int kw_mbr(uint64_t *kbps, struct nfgtpu_ctx *c, const char *s,
+		  const char *word, struct perr *e)
+{
+	unsigned long long v;
+
+	if (parse_num(s, 100000000, &v) || !v)
+		return fail(e, "bad %s '%s' (kbit/s, 1 to 100000000)", word, s);
+	*kbps = v;
+	c->flags |= NFGTPU_CTX_MBR;
+	return 0;
+}
+
+static int kw_mbr_up(struct nfgtpu_ctx *c, const char *s, struct perr *e)
+{
+	return kw_mbr(&c->mbr_up_kbps, c, s, "mbr-up", e);
+}
+
+static int kw_mbr_down(struct nfgtpu_ctx *c, const char *s, struct perr *e)
+{
+	return kw_mbr(&c->mbr_down_kbps, c, s, "mbr-down", e);
+}
+
 /* downlink none|buffer: instead of peer and peer-teid */
 static int kw_downlink(struct nfgtpu_ctx *c, const char *s, struct perr *e)
 {
@@ -191,6 +214,8 @@ static const struct keyword {
 	[K_QFI]		= { "qfi",		kw_qfi,		1 },
 	[K_TIMEOUT]	= { "timeout",		kw_timeout,	1 },
 	[K_DOWNLINK]	= { "downlink",		kw_downlink,	1 },
+	[K_MBR_UP]	= { "mbr-up",		kw_mbr_up,	1 },
+	[K_MBR_DOWN]	= { "mbr-down",		kw_mbr_down,	1 },
 };
 
 /* What each command needs (bit per keyword) and allows */
@@ -264,6 +289,7 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 		{ "ip6",	NFGTPU_GW_PEER6,	0 },
 		{ "qfi",	NFGTPU_GW_QFI,		0 },
 		{ "buffer",	NFGTPU_GW_BUFFER,	0 },
+		{ "mbr",	NFGTPU_GW_MBR,		0 },
 	};
 	/* an access node takes the first four only */
 	size_t k, n = ARRAY_SIZE(opts);

@@ -26,7 +26,7 @@
 /* The gateway's maps and sets of contexts, in the order of enum gw_map */
 enum gw_map {
 	UPLINK4, UPLINK6, UPLINK46, DOWNLINK4, DOWNLINK6, BUFFER4, BUFFER6,
-	GW_MAPS
+	MBR_UP4, MBR_UP6, MBR_DOWN4, MBR_DOWN6, GW_MAPS
 };
 
 extern const char *const gw_map_names[GW_MAPS];

@@ -316,6 +316,48 @@ ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
 	FAIL "lean maps have counters" || PASS "lean maps have no counter"
 gtpu teardown gateway
 
+# MBRs: a limit object per context and direction, "rate over" the MBR
+gtpu setup gateway mbr && PASS "setup gateway mbr" || FAIL "setup gateway mbr"
+expect_eq "show gateway: mbr" "$(gtpu show gateway)" "gateway counting persistent mbr"
+expect_fail "an MBR with a timeout" "takes no timeout" \
+	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 \
+	mbr-up 8 timeout 1m
+mbr_drops() { # mbr_drops CHAIN: the packets its "over MBR" rules dropped
+	ip netns exec "$gw" nft list chain inet gateway "$1" | awk '/over MBR/ {
+		for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) }
+		END { print s + 0 }'
+}
+burst() { # burst: how many of 10 1200-octet pings 50 ms apart come back
+	ip netns exec "$ms" ping -4 -c 10 -i 0.05 -W 2 -s 1200 "$(pdn_addr 4)" |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
+limit_objects() {
+	ip netns exec "$gw" nft list ruleset | grep -c '^	limit mbr-'
+}
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 \
+	mbr-up 8 mbr-down 8000 && PASS "ctx add with MBRs" || FAIL "ctx add with MBRs"
+expect_eq "ctx list shows the MBRs, two limit objects" \
+	"$(gtpu ctx list | grep -c 'teid 0x100 .* mbr-up 8 mbr-down 8000 ') $(limit_objects)" "1 2"
+n=$(burst)
+[ "${n:-10}" -lt 10 ] && [ "$(mbr_drops mbr_up)" -gt 0 ] &&
+	PASS "uplink over 8 kbit/s dropped ($n of 10 back)" ||
+	FAIL "uplink MBR: $n of 10 back, $(mbr_drops mbr_up) dropped"
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 \
+	mbr-down 8 || FAIL "ctx mod to a downlink MBR"
+n=$(burst)
+[ "${n:-10}" -lt 10 ] && [ "$(mbr_drops encap)" -gt 0 ] &&
+	PASS "ctx mod: downlink over 8 kbit/s dropped ($n of 10 back)" ||
+	FAIL "downlink MBR: $n of 10 back, $(mbr_drops encap) dropped"
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	expect_eq "ctx mod without MBR: all 10 back, no limit object" \
+		"$(burst) $(limit_objects)" "10 0" || FAIL "ctx mod without MBR"
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 \
+	mbr-up 1000 && gtpu ctx del teid 0x100 &&
+	expect_eq "ctx del: its limit object and MBR element gone" \
+		"$(limit_objects) $(ip netns exec "$gw" nft list map inet gateway mbr_up4 | grep -c elements)" "0 0" ||
+	FAIL "ctx del with an MBR"
+gtpu teardown gateway
+
 # A context without a downlink, and one whose downlink is buffered: the
 # buffer rule queues it to NFQUEUE 2152, where nobody listens here
 gtpu setup gateway buffer && PASS "setup gateway buffer" || FAIL "setup gateway buffer"

@@ -44,6 +44,8 @@ case_ 0 "ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200" ctx mod ${ADD#ctx add }
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200" ctx modify ${ADD#ctx add }
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 60s" ctx mod ${ADD#ctx add } timeout 1m
+case_ 0 "$ADD mbr-up 1000 mbr-down 100000000" $ADD mbr-down 100000000 mbr-up 1000
+case_ 0 "$ADD mbr-down 8" $ADD mbr-down 8
 case_ 0 "ctx del teid 0x100" ctx del teid 0x100
 case_ 0 "ctx del teid 0x100" ctx delete teid 256
 case_ 0 "ctx del teid 0x100 apn apn0 ms 10.45.0.2" ctx del teid 0x100 apn apn0 ms 10.45.0.2
@@ -53,6 +55,7 @@ case_ 0 "setup gateway counting persistent" setup gateway
 case_ 0 "setup gateway lean owned ip6 qfi" setup gateway lean owned ip6 qfi
 case_ 0 "setup gateway counting persistent" setup gateway lean owned counting persistent
 case_ 0 "setup gateway counting persistent buffer" setup gateway buffer
+case_ 0 "setup gateway counting persistent buffer mbr" setup gateway mbr buffer
 case_ 0 "setup access acc-ms counting persistent" setup access acc-ms
 case_ 0 "setup access acc-ms lean owned" setup access acc-ms owned lean
 case_ 0 "teardown access" teardown access
@@ -127,6 +130,10 @@ case_ 2 "ctx add: bad timeout '50d'" $ADD timeout 50d
 case_ 2 "ctx add: bad timeout 's'" $ADD timeout s
 case_ 2 "ctx add: bad timeout '99999999999999999999h'" $ADD timeout 99999999999999999999h
 case_ 2 "ctx mod: bad timeout '0'" ctx mod ${ADD#ctx add } timeout 0
+case_ 2 "ctx add: bad mbr-up '0' (kbit/s, 1 to 100000000)" $ADD mbr-up 0
+case_ 2 "ctx add: bad mbr-down '100000001'" $ADD mbr-down 100000001
+case_ 2 "ctx add: bad mbr-up '1k'" $ADD mbr-up 1k
+case_ 2 "ctx add: 'mbr-up' given twice" $ADD mbr-up 1 mbr-up 2
 case_ 2 "ctx del: 'peer' does not go with this command" ctx del teid 1 peer 192.0.2.1
 case_ 2 "ctx del: 'ms' needs 'apn'" ctx del teid 1 ms 10.0.0.1
 case_ 2 "ctx del: missing 'teid'" ctx del apn a ms 10.0.0.1

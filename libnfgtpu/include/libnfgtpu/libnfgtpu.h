@@ -43,6 +43,8 @@ enum nfgtpu_gw_flags {
 	NFGTPU_GW_QFI		= 1 << 3,  /* downlink carries a QFI (5G N3) */
 	NFGTPU_GW_BUFFER	= 1 << 4,  /* sets buffer4/buffer6: downlink
 					    * buffering through NFQUEUE */
+	NFGTPU_GW_MBR		= 1 << 5,  /* maps mbr_up4/6, mbr_down4/6:
+					    * maximum bit rates */
 };
 
 /*
@@ -85,6 +87,11 @@ enum nfgtpu_ctx_flags {
 	 * buffer set: its downlink goes to NFQUEUE NFGTPU_BUFFER_QUEUE.
 	 */
 	NFGTPU_CTX_BUFFER	= 1 << 5,
+	/*
+	 * mbr_up_kbps and mbr_down_kbps are set: a gateway set up with
+	 * NFGTPU_GW_MBR drops what exceeds them (0: no limit that way).
+	 */
+	NFGTPU_CTX_MBR		= 1 << 6,
 };
 
 struct nfgtpu_counter {
@@ -106,6 +113,8 @@ struct nfgtpu_ctx {
 	uint32_t peer_teid;		/* downlink TEID */
 	uint8_t qfi;			/* 0..63 */
 	uint64_t timeout_ms;
+	uint64_t mbr_up_kbps;		/* maximum bit rates, kbit/s */
+	uint64_t mbr_down_kbps;
 	/* Filled in by nfgtpu_ctx_list(): */
 	uint64_t expires_ms;		/* time left, 0 without timeout */
 	struct nfgtpu_counter uplink;	/* both families together */
