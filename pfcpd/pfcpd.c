@@ -147,7 +147,7 @@ struct pfcpd {
 	bool debug;
 	bool node_only;		/* -n: no gateway, sessions refused */
 	struct nfgtpu *nft;
-	unsigned int gw_flags;	/* NFGTPU_GW_QFI, _BUFFER: as the sessions see it */
+	unsigned int gw_flags;	/* NFGTPU_GW_QFI, _BUFFER, _MBR: as the sessions see it */
 	struct dlbuf *dlbuf;	/* downlink buffering, NULL: none */
 	uint64_t ddr_sent;	/* Downlink Data Reports */
 	int em_fd[2];		/* End Markers: IPv4, IPv6 socket, or -1 */
@@ -1963,6 +1963,7 @@ static int gateway_open(struct pfcpd *d)
 			flags |= NFGTPU_GW_PEER6;
 		if (d->conf.buffer_packets)
 			flags |= NFGTPU_GW_BUFFER;
+		flags |= NFGTPU_GW_MBR;
 		if (nfgtpu_gateway_setup(d->nft, flags)) {
 			logmsg(d, false, "gateway: %s", nfgtpu_error(d->nft));
 			return -1;
@@ -1972,7 +1973,9 @@ static int gateway_open(struct pfcpd *d)
 		flags &= ~NFGTPU_GW_BUFFER;
 	else if (!(flags & NFGTPU_GW_BUFFER))
 		logmsg(d, false, "the gateway has no buffer sets: a buffering downlink is dropped");
-	d->gw_flags = flags & (NFGTPU_GW_QFI | NFGTPU_GW_BUFFER);
+	if (!(flags & NFGTPU_GW_MBR))
+		logmsg(d, false, "the gateway has no MBR maps: QER MBRs are not enforced");
+	d->gw_flags = flags & (NFGTPU_GW_QFI | NFGTPU_GW_BUFFER | NFGTPU_GW_MBR);
 	if (flags & NFGTPU_GW_BUFFER) {
 		d->dlbuf = dlbuf_open(d->conf.buffer_packets,
 				      d->conf.buffer_time, err, sizeof(err));

@@ -443,6 +443,38 @@ static int uplink(const struct pfcp_pdr *p, const struct pfcpd_conf *conf,
 	return 0;
 }
 
+/*
+ * The smallest MBR of the PDR's QERs in one direction, kbit/s; 0: none,
+ * or above what the gateway enforces (100 Gbit/s)
+ */
+static uint64_t pdr_mbr(const struct sess_rules *r, const struct pfcp_pdr *p,
+			bool up)
+{
+	const struct pfcp_qer *q;
+	uint64_t mbr = 0, v;
+	unsigned int i;
+
+	for (i = 0; p && i < p->n_qer_id; i++) {
+		q = find_qer(r, p->qer_id[i]);
+		if (!q || !(q->present & PFCP_QER_HAS_MBR))
+			continue;
+		v = up ? q->mbr.ul : q->mbr.dl;
+		if (v && v <= SESS_MBR_MAX_KBPS && (!mbr || v < mbr))
+			mbr = v;
+	}
+	return mbr;
+}
+
+/* The MBRs of the uplink PDR's QERs and the downlink PDR's */
+static void mbr(const struct sess_rules *r, const struct pfcp_pdr *ul,
+		const struct pfcp_pdr *dl, struct nfgtpu_ctx *c)
+{
+	c->mbr_up_kbps = pdr_mbr(r, ul, true);
+	c->mbr_down_kbps = pdr_mbr(r, dl, false);
+	if (c->mbr_up_kbps || c->mbr_down_kbps)
+		c->flags |= NFGTPU_CTX_MBR;
+}
+
 /* The downlink half: peer, peer TEID and QFI from the downlink PDR */
 static int downlink(const struct sess_rules *r, const struct pfcp_pdr *dl,
 		    const struct pfcp_far *far, bool qfi,
@@ -581,7 +613,10 @@ int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
 		} else {
 			/* DROP, a closed gate, no peer yet: uplink only */
 			o->c.flags |= NFGTPU_CTX_NO_DOWNLINK;
+			dl = NULL;
 		}
+		if (gw_flags & NFGTPU_GW_MBR)
+			mbr(r, ul, dl, &o->c);
 		if (!seen(out, n, o))
 			n++;
 	}

@@ -73,9 +73,12 @@ struct sess_meas_set;
  * PDR that forwards): how many, or -1 with *f set.  A downlink that
  * does not forward makes a context without a downlink, or a buffering
  * one (BUFF) if gw_flags has NFGTPU_GW_BUFFER; NFGTPU_GW_QFI: the
- * gateway's downlink carries a QFI.  ms: the URRs' measurements, whose
+ * gateway's downlink carries a QFI; NFGTPU_GW_MBR: it enforces the QERs'
+ * MBRs up to SESS_MBR_MAX_KBPS.  ms: the URRs' measurements, whose
  * used-up Volume Quotas stop their PDRs (NULL: none is).
  */
+#define SESS_MBR_MAX_KBPS	100000000	/* libnfgtpu's: 100 Gbit/s */
+
 int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
 		  const struct pfcpd_conf *conf, unsigned int gw_flags,
 		  struct sess_ctx *out, struct sess_fail *f);

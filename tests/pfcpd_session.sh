@@ -106,6 +106,7 @@ agent=$!
 
 gtpu() { "$GTPU" -n "$gw" "$@"; }
 ctx_count() { gtpu ctx list | wc -l; }
+limit_objects() { ip netns exec "$gw" nft list ruleset | grep -c '^	limit mbr-'; }
 ping_ok() { # ping_ok FROM TO
 	ip netns exec "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null
 }
@@ -224,6 +225,8 @@ expect_eq "the buffered replies arrive, in order" \
 	"$(sed -n 's/.*icmp_seq=\([0-9]*\) .*/\1/p' "$tmp/buffered_ping" | xargs)" "1 2 3"
 expect_eq "one context: the agent's TEID, MS, peer and peer TEID" \
 	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
+expect_eq "the QER's MBR (1 and 2 Gbit/s): the context's, two limit objects" \
+	"$(gtpu ctx list | grep -c "teid $teid .* mbr-up 1000000 mbr-down 2000000 ") $(limit_objects)" "1 2"
 ping_ok "$ms" "$(pdn_addr 4)" && PASS "ping MS -> PDN through the tunnel" ||
 	FAIL "ping MS -> PDN"
 ping_ok "$pdn" "$(ms_addr 4)" && PASS "ping PDN -> MS through the tunnel" ||
@@ -297,6 +300,7 @@ else
 	FAIL "Session Deletion, Usage Report: $r"
 fi
 expect_eq "no context left after the deletion" "$(ctx_count)" 0
+expect_eq "no limit object left after the deletion" "$(limit_objects)" 0
 wait "$idle_ping"
 grep -q "2 packets transmitted, 0 received" "$tmp/idle_ping" &&
 	PASS "the held Echo Requests went with the session" ||

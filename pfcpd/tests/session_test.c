@@ -170,6 +170,28 @@ static void test_open5gs_session(void)
 	CHECK(n == 1 && !(c[0].c.flags & NFGTPU_CTX_QFI),
 	      "no QFI on a gateway without");
 
+	/* the QER's MBR, on a gateway that enforces MBRs */
+	memset(&msg, 0, sizeof(msg));
+	msg.update_qer[0] = (struct pfcp_qer){
+		.present = 1 | PFCP_QER_HAS_MBR, .qer_id = 1,
+		.mbr = { 1000, 2000 } };
+	msg.n_update_qer = 1;
+	CHECK(!apply(&r, &f), "MBR update applies");
+	n = sess_contexts(&r, NULL, &conf, NFGTPU_GW_MBR, c, &f);
+	CHECK(n == 1 && c[0].c.flags & NFGTPU_CTX_MBR &&
+	      c[0].c.mbr_up_kbps == 1000 && c[0].c.mbr_down_kbps == 2000,
+	      "MBR: up %llu down %llu kbit/s",
+	      (unsigned long long)c[0].c.mbr_up_kbps,
+	      (unsigned long long)c[0].c.mbr_down_kbps);
+	n = sess_contexts(&r, NULL, &conf, 0, c, &f);
+	CHECK(n == 1 && !(c[0].c.flags & NFGTPU_CTX_MBR),
+	      "no MBR on a gateway without");
+	msg.update_qer[0].mbr = (struct pfcp_mbr){ 0, 1ULL << 39 };
+	CHECK(!apply(&r, &f), "MBR update applies");
+	n = sess_contexts(&r, NULL, &conf, NFGTPU_GW_MBR, c, &f);
+	CHECK(n == 1 && !(c[0].c.flags & NFGTPU_CTX_MBR),
+	      "an MBR of 0 and one above 100 Gbit/s: none enforced");
+
 	/* a closed gate: no context; a dropping downlink FAR: the uplink only */
 	memset(&msg, 0, sizeof(msg));
 	msg.update_qer[0] = (struct pfcp_qer){
