@@ -40,6 +40,8 @@ struct nfgtpu_batch {
 		unsigned int del_maps, new_maps;
 	} *ops;
 	size_t n, cap;
+	struct record_op *recs;
+	size_t n_recs, recs_cap;
 };
 
 /* Map data: peer . peer TEID [. QFI], as the layout wants it */
@@ -141,6 +143,8 @@ static bool ctx_in_map(const struct nfgtpu_ctx *c, enum gw_map m)
 		return has_downlink(c);
 	if (m == BUFFER4 || m == BUFFER6)
 		return c->flags & NFGTPU_CTX_BUFFER;
+	if (!(MAP_BIT(m) & MBR_MAPS))
+		return false;
 	return c->flags & NFGTPU_CTX_MBR &&
 	       (MAP_BIT(m) & MBR_UP_MAPS ? c->mbr_up_kbps : c->mbr_down_kbps);
 }
@@ -832,8 +836,8 @@ static int by_teid_index(const void *a, const void *b)
 
 static long *previous_ops(struct nfgtpu *h, const struct op *ops, size_t n)
 {
-	struct teid_index *v = calloc(n, sizeof(*v));
-	long *prev = calloc(n, sizeof(*prev));
+	struct teid_index *v = calloc(n ? n : 1, sizeof(*v));
+	long *prev = calloc(n ? n : 1, sizeof(*prev));
 	size_t i;
 
 	if (!v || !prev) {
@@ -887,7 +891,8 @@ static const char *explain(const struct txn_msg *m, int err, int op)
 	return NULL;
 }
 
-static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
+static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n,
+		      const struct record_op *recs, size_t n_recs)
 {
 	char teid[16], kmsg[sizeof(h->msg)];
 	const char *why;
@@ -897,7 +902,7 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 	int ret;
 
 	nfgtpu_clear_error(h);
-	if (!n)
+	if (!n && !n_recs)
 		return 0;
 	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0)
 		return -1;
@@ -925,11 +930,16 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n)
 	}
 	free(prev);
 	if (!ret)
+		ret = put_records(&t, recs, n_recs);
+	if (!ret)
 		ret = txn_commit(&t);
 	/* the gateway may have been set up again since it was read */
 	if (ret < 0)
 		h->layout_known = false;
-	if (ret < 0 && t.err_msg && t.err_msg->elems) {
+	if (ret < 0 && t.err_msg && t.err_msg->map == RECORDS &&
+	    t.err_index >= 0) {
+		record_fail(h, &recs[t.err_index]);
+	} else if (ret < 0 && t.err_msg && t.err_msg->elems) {
 		i = t.err_index >= 0 ? (size_t)t.err_index : 0;
 		why = explain(t.err_msg, h->err, ops[i].op);
 		memcpy(kmsg, h->msg, sizeof(kmsg));
@@ -977,8 +987,13 @@ EXPORT struct nfgtpu_batch *nfgtpu_batch_new(struct nfgtpu *h)
 
 EXPORT void nfgtpu_batch_free(struct nfgtpu_batch *b)
 {
+	size_t i;
+
 	if (!b)
 		return;
+	for (i = 0; i < b->n_recs; i++)
+		free(b->recs[i].data);
+	free(b->recs);
 	free(b->ops);
 	free(b);
 }
@@ -1002,9 +1017,28 @@ EXPORT int nfgtpu_batch_put(struct nfgtpu_batch *b, enum nfgtpu_op op,
 	return 0;
 }
 
+EXPORT int nfgtpu_batch_record(struct nfgtpu_batch *b, uint64_t key,
+			       const void *data, size_t len, size_t old_len)
+{
+	struct record_op *r;
+
+	if (b->n_recs == b->recs_cap) {
+		b->recs_cap = b->recs_cap ? 2 * b->recs_cap : 8;
+		r = realloc(b->recs, b->recs_cap * sizeof(*r));
+		if (!r)
+			return nfgtpu_fail(b->h, ENOMEM, -1, "out of memory");
+		b->recs = r;
+	}
+	if (record_op_init(b->h, &b->recs[b->n_recs], key, data, len,
+			   old_len) < 0)
+		return -1;
+	b->n_recs++;
+	return 0;
+}
+
 EXPORT int nfgtpu_batch_commit(struct nfgtpu_batch *b)
 {
-	return commit_ops(b->h, b->ops, b->n);
+	return commit_ops(b->h, b->ops, b->n, b->recs, b->n_recs);
 }
 
 static int one_op(struct nfgtpu *h, enum nfgtpu_op op,
@@ -1018,7 +1052,7 @@ static int one_op(struct nfgtpu *h, enum nfgtpu_op op,
 		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
 	for (i = 0; i < n; i++)
 		op_init(&ops[i], op, &ctx[i]);
-	ret = commit_ops(h, ops, n);
+	ret = commit_ops(h, ops, n, NULL, 0);
 	free(ops);
 	return ret;
 }

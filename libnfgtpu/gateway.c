@@ -27,6 +27,7 @@ const char *const gw_map_names[GW_MAPS] = {
 	[BUFFER4] = "buffer4", [BUFFER6] = "buffer6",
 	[MBR_UP4] = "mbr_up4", [MBR_UP6] = "mbr_up6",
 	[MBR_DOWN4] = "mbr_down4", [MBR_DOWN6] = "mbr_down6",
+	[RECORDS] = "records",
 };
 
 /*
@@ -142,6 +143,13 @@ static void map_defs(unsigned int flags, struct map_def *d)
 				       .obj_type = NFT_OBJECT_LIMIT };
 	d[MBR_DOWN4] = d[MBR_UP4];
 	d[MBR_DOWN6] = d[MBR_UP6];
+	/*
+	 * a record's key, high and low half, and chunk number (record.c),
+	 * marks for "nft list"; the chunks are the elements' udata
+	 */
+	d[RECORDS] = (struct map_def){
+		.key = { 3, { T_MARK, T_MARK, T_MARK }, { 4, 4, 4 } },
+	};
 }
 
 /*
@@ -977,6 +985,8 @@ static int build_gateway(struct txn *t, const struct setup *s)
 			continue;
 		if (defs[m].obj_type && !(flags & NFGTPU_GW_MBR))
 			continue;
+		if (m == RECORDS && !(flags & NFGTPU_GW_RECORDS))
+			continue;
 		if (put_map(t, gw_map_names[m], m + 1, &defs[m],
 			    defs[m].data.n && !(flags & NFGTPU_GW_LEAN)) < 0)
 			return -1;
@@ -1114,7 +1124,8 @@ static int setup_table(struct nfgtpu *h, const char *table,
 }
 
 #define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
-			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER | NFGTPU_GW_MBR)
+			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER | NFGTPU_GW_MBR | \
+			 NFGTPU_GW_RECORDS)
 #define ACC_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED)
 
 EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
@@ -1293,5 +1304,7 @@ EXPORT int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags)
 		*flags |= NFGTPU_GW_BUFFER;
 	if (h->maps[MBR_DOWN4].present)
 		*flags |= NFGTPU_GW_MBR;
+	if (h->maps[RECORDS].present)
+		*flags |= NFGTPU_GW_RECORDS;
 	return 0;
 }

@@ -31,7 +31,7 @@ static void usage(FILE *f)
 {
 	fputs("Usage: " PROG " [-n NETNS] [-j] [-c] COMMAND\n"
 	      "  setup gateway [lean|counting] [owned|persistent] [ip6] [qfi]\n"
-	      "                [buffer] [mbr]\n"
+	      "                [buffer] [mbr] [records]\n"
 	      "  setup access DEVICE [lean|counting] [owned|persistent]\n"
 	      "                     (docs/access.nft, subscribers on DEVICE)\n"
 	      "  teardown gateway|access\n"
@@ -354,13 +354,14 @@ static int ctx_load(struct nfgtpu *h, const char *file, unsigned long batch)
 
 static void print_gw_flags(unsigned int flags)
 {
-	printf("%s %s%s%s%s%s",
+	printf("%s %s%s%s%s%s%s",
 	       flags & NFGTPU_GW_LEAN ? "lean" : "counting",
 	       flags & NFGTPU_GW_OWNED ? "owned" : "persistent",
 	       flags & NFGTPU_GW_PEER6 ? " ip6" : "",
 	       flags & NFGTPU_GW_QFI ? " qfi" : "",
 	       flags & NFGTPU_GW_BUFFER ? " buffer" : "",
-	       flags & NFGTPU_GW_MBR ? " mbr" : "");
+	       flags & NFGTPU_GW_MBR ? " mbr" : "",
+	       flags & NFGTPU_GW_RECORDS ? " records" : "");
 }
 
 /* The layout of the gateway found in the kernel */
@@ -372,13 +373,14 @@ static int show_gateway(struct nfgtpu *h)
 		return lib_err(h);
 	if (json) {
 		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s,"
-		       "\"buffer\":%s,\"mbr\":%s}\n",
+		       "\"buffer\":%s,\"mbr\":%s,\"records\":%s}\n",
 		       flags & NFGTPU_GW_LEAN ? "true" : "false",
 		       flags & NFGTPU_GW_OWNED ? "true" : "false",
 		       flags & NFGTPU_GW_PEER6 ? "true" : "false",
 		       flags & NFGTPU_GW_QFI ? "true" : "false",
 		       flags & NFGTPU_GW_BUFFER ? "true" : "false",
-		       flags & NFGTPU_GW_MBR ? "true" : "false");
+		       flags & NFGTPU_GW_MBR ? "true" : "false",
+		       flags & NFGTPU_GW_RECORDS ? "true" : "false");
 		return 0;
 	}
 	fputs("gateway ", stdout);

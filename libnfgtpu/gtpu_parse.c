@@ -290,6 +290,7 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 		{ "qfi",	NFGTPU_GW_QFI,		0 },
 		{ "buffer",	NFGTPU_GW_BUFFER,	0 },
 		{ "mbr",	NFGTPU_GW_MBR,		0 },
+		{ "records",	NFGTPU_GW_RECORDS,	0 },
 	};
 	/* an access node takes the first four only */
 	size_t k, n = ARRAY_SIZE(opts);

@@ -26,7 +26,7 @@
 /* The gateway's maps and sets of contexts, in the order of enum gw_map */
 enum gw_map {
 	UPLINK4, UPLINK6, UPLINK46, DOWNLINK4, DOWNLINK6, BUFFER4, BUFFER6,
-	MBR_UP4, MBR_UP6, MBR_DOWN4, MBR_DOWN6, GW_MAPS
+	MBR_UP4, MBR_UP6, MBR_DOWN4, MBR_DOWN6, RECORDS, GW_MAPS
 };
 
 extern const char *const gw_map_names[GW_MAPS];
@@ -145,6 +145,22 @@ void txn_elem_end(struct txn *t);
  * holds errno and the kernel's message.
  */
 int txn_commit(struct txn *t);
+
+/*
+ * Records (record.c): a batch's record operations, each put into the
+ * transaction as element deletions and additions of set records.
+ */
+struct record_op {
+	uint64_t key;
+	size_t len, old_len;
+	void *data;		/* a copy of the record, len octets */
+};
+
+int record_op_init(struct nfgtpu *h, struct record_op *r, uint64_t key,
+		   const void *data, size_t len, size_t old_len);
+int put_records(struct txn *t, const struct record_op *r, size_t n);
+/* The error of a transaction refusing record r */
+void record_fail(struct nfgtpu *h, const struct record_op *r);
 
 void put_u32(struct nlmsghdr *nlh, uint16_t type, uint32_t v);
 void put_data(struct nlmsghdr *nlh, uint16_t type, const void *p, size_t len);

@@ -19,6 +19,7 @@ source "$(dirname "$0")/ruleset.sh"
 here=$(dirname "$(readlink -f "$0")")
 GTPU=$here/../libnfgtpu/gtpu
 EXAMPLE=$here/gtpu_example
+RECORDS=$here/gtpu_records
 docs=$here/../docs
 tmp=$(mktemp -d)
 
@@ -434,6 +435,16 @@ if [ -x "$EXAMPLE" ]; then
 		PASS "the example's owned gateway went with it"
 else
 	FAIL "the example program $EXAMPLE is not built"
+fi
+# Records: a control plane's state beside its contexts
+if [ -x "$RECORDS" ]; then
+	ip netns exec "$gw" "$RECORDS" apn0 >"$tmp/records" 2>&1 &&
+		PASS "records: $(grep -c '^ok' "$tmp/records") checks (tests/gtpu_records.c)" ||
+		FAIL "records: $(grep -v '^ok' "$tmp/records" | tr '\n' ' ')"
+	has_table && FAIL "the records test's owned gateway outlived it" ||
+		PASS "the records test's owned gateway went with it"
+else
+	FAIL "the records test $RECORDS is not built"
 fi
 "$GTPU" -n "$acc" teardown access &&
 	! ip netns exec "$acc" nft list table inet access >/dev/null 2>&1 &&

@@ -56,6 +56,7 @@ case_ 0 "setup gateway lean owned ip6 qfi" setup gateway lean owned ip6 qfi
 case_ 0 "setup gateway counting persistent" setup gateway lean owned counting persistent
 case_ 0 "setup gateway counting persistent buffer" setup gateway buffer
 case_ 0 "setup gateway counting persistent buffer mbr" setup gateway mbr buffer
+case_ 0 "setup gateway counting persistent mbr records" setup gateway records mbr
 case_ 0 "setup access acc-ms counting persistent" setup access acc-ms
 case_ 0 "setup access acc-ms lean owned" setup access acc-ms owned lean
 case_ 0 "teardown access" teardown access

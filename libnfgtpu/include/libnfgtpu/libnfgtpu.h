@@ -45,6 +45,8 @@ enum nfgtpu_gw_flags {
 					    * buffering through NFQUEUE */
 	NFGTPU_GW_MBR		= 1 << 5,  /* maps mbr_up4/6, mbr_down4/6:
 					    * maximum bit rates */
+	NFGTPU_GW_RECORDS	= 1 << 6,  /* set records: a control plane's
+					    * state, nfgtpu_batch_record() */
 };
 
 /*
@@ -148,6 +150,31 @@ int nfgtpu_batch_put(struct nfgtpu_batch *b, enum nfgtpu_op op,
 		     const struct nfgtpu_ctx *ctx);
 int nfgtpu_batch_commit(struct nfgtpu_batch *b);
 void nfgtpu_batch_free(struct nfgtpu_batch *b);
+
+/*
+ * Records: a control plane's own state, opaque octets under a 64-bit
+ * key, in the set "records" of a gateway set up with NFGTPU_GW_RECORDS.
+ * A record changes in the transaction of the contexts it describes, so
+ * that the two never disagree, and outlives the process in a persistent
+ * gateway, for it to read back when it restarts.
+ *
+ * nfgtpu_batch_record() puts record key into the batch: data, len
+ * octets (1 to NFGTPU_RECORD_MAX; data NULL or len 0: the record is
+ * deleted) in place of the record there now, of old_len octets (0: no
+ * record there).  The batch fails to commit, changing nothing, if the
+ * record there is not old_len octets long.  One call per key and batch.
+ */
+#define NFGTPU_RECORD_MAX	65536
+
+int nfgtpu_batch_record(struct nfgtpu_batch *b, uint64_t key,
+			const void *data, size_t len, size_t old_len);
+
+/* Every record, in key order; a callback returning non-zero stops the
+ * walk, and nfgtpu_record_list() returns that value.
+ */
+typedef int (*nfgtpu_record_cb)(uint64_t key, const void *data, size_t len,
+				void *arg);
+int nfgtpu_record_list(struct nfgtpu *h, nfgtpu_record_cb cb, void *arg);
 
 /* Every context with its counters, in TEID order; a callback returning
  * non-zero stops the walk, and nfgtpu_ctx_list() returns that value.
