@@ -25,6 +25,7 @@
 #include "dlbuf.h"
 #include "rspcache.h"
 #include "session.h"
+#include "state.h"
 
 #define CAUSE_NONE		(-1)
 #define GTPU_PORT		2152
@@ -51,6 +52,7 @@ struct session {
 	size_t state_size;
 	bool reports;			/* a URR reports on a trigger */
 	uint32_t report_seq;		/* its report awaiting a response */
+	size_t rec_len;			/* its record in the gateway, 0: none */
 };
 
 /*
@@ -171,6 +173,11 @@ struct pfcpd {
 	time_t next_usage;
 	uint64_t report_results[__REPORT_MAX];
 	uint64_t report_retransmissions;
+	/* restart: the state kept in the gateway's records */
+	bool records;
+	size_t node_rec_len;
+	uint8_t node_rec[STATE_NODE_MAX];	/* as the gateway has it */
+	uint8_t rec_buf[NFGTPU_RECORD_MAX];
 	/* the message being handled, and its sender */
 	struct pfcp_msg msg;
 	struct pfcp_parsed res;
@@ -709,6 +716,45 @@ static struct peer *find_sender(struct pfcpd *d, const struct pfcp_node_id *id)
 	return p && same_addr(&p->addr, &d->from) ? p : NULL;
 }
 
+/*
+ * The node's record (persistent mode): the agent's Recovery Time Stamp
+ * and its associations, written when they change, so that a restarted
+ * agent keeps both.
+ */
+static void node_sync(struct pfcpd *d)
+{
+	struct state_node n = { .recovery_ts = d->recovery_ts };
+	uint8_t buf[STATE_NODE_MAX];
+	struct nfgtpu_batch *b;
+	const struct peer *p;
+	size_t len;
+	int i;
+
+	if (!d->records)
+		return;
+	for (i = 0; i < MAX_PEERS; i++) {
+		p = &d->peers[i];
+		if (!p->used)
+			continue;
+		n.slot[n.n_peers] = i;
+		n.peer[n.n_peers++] = (struct state_peer){ p->node_id, p->addr,
+							   p->recovery_ts };
+	}
+	len = state_node_encode(&n, buf, sizeof(buf));
+	if (len == d->node_rec_len && !memcmp(buf, d->node_rec, len))
+		return;
+	b = nfgtpu_batch_new(d->nft);
+	if (b && !nfgtpu_batch_record(b, STATE_NODE_KEY, buf, len,
+				      d->node_rec_len) &&
+	    !nfgtpu_batch_commit(b)) {
+		memcpy(d->node_rec, buf, len);
+		d->node_rec_len = len;
+	} else {
+		logmsg(d, false, "the node's record: %s", nfgtpu_error(d->nft));
+	}
+	nfgtpu_batch_free(b);
+}
+
 static void peer_recovery(struct pfcpd *d, struct peer *p, uint32_t ts)
 {
 	if (p->recovery_ts && p->recovery_ts != ts) {
@@ -718,6 +764,7 @@ static void peer_recovery(struct pfcpd *d, struct peer *p, uint32_t ts)
 		       ts, p->recovery_ts);
 	}
 	p->recovery_ts = ts;
+	node_sync(d);
 }
 
 /* Requests go to the peer's port 8805, whatever port it sent from */
@@ -782,6 +829,7 @@ static void assoc_setup(struct pfcpd *d)
 	p->hb_seq = 0;
 	p->hb_missed = 0;
 	p->next_hb = time(NULL) + d->conf.hb_interval;
+	node_sync(d);
 	logmsg(d, false, "association set up");
 	node_rsp(d, PFCP_CAUSE_ACCEPTED);
 }
@@ -797,6 +845,7 @@ static void assoc_update_release(struct pfcpd *d)
 	if (d->res.hdr.type == PFCP_ASSOC_RELEASE_REQ) {
 		sessions_of_peer_gone(d, &p->node_id);
 		p->used = false;
+		node_sync(d);
 		logmsg(d, false, "association released");
 	}
 	node_rsp(d, PFCP_CAUSE_ACCEPTED);
@@ -815,23 +864,35 @@ static struct session *sess_find(const struct pfcpd *d, uint64_t seid)
 	return s && s->seid == seid ? s : NULL;
 }
 
+/* At least n slots, the table doubled as often as it takes: 0, or -1 */
+static int slots_grow(struct pfcpd *d, uint32_t n)
+{
+	struct session **t;
+	uint32_t size = d->n_slots ? d->n_slots : 64;
+
+	while (size < n)
+		size *= 2;
+	if (size == d->n_slots)
+		return 0;
+	t = realloc(d->sess, size * sizeof(*t));
+	if (!t)
+		return -1;
+	memset(t + d->n_slots, 0, (size - d->n_slots) * sizeof(*t));
+	d->sess = t;
+	d->n_slots = size;
+	return 0;
+}
+
 /* A free slot, the table grown when full; NULL when out of memory */
 static struct session *sess_new(struct pfcpd *d)
 {
-	struct session **t, *s;
-	uint32_t i, n;
+	struct session *s;
+	uint32_t i;
 
 	for (i = d->free_slot; i < d->n_slots && d->sess[i]; i++)
 		;
-	if (i == d->n_slots) {
-		n = d->n_slots ? d->n_slots * 2 : 64;
-		t = realloc(d->sess, n * sizeof(*t));
-		if (!t)
-			return NULL;
-		memset(t + d->n_slots, 0, (n - d->n_slots) * sizeof(*t));
-		d->sess = t;
-		d->n_slots = n;
-	}
+	if (i == d->n_slots && slots_grow(d, i + 1))
+		return NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -1085,21 +1146,50 @@ static void buffer_sync(struct pfcpd *d, const struct session *s,
 }
 
 /*
- * Move the kernel from the contexts ch->from to ch->to of session s in
- * one transaction.  0, or -1 with *f: nothing changed.
+ * Session s's record into batch b: its CP F-SEID, peer and rules p
+ * (packed, psize octets; NULL: the session goes), its new length in
+ * *len.  Nothing without records (owned mode).
  */
-static int sess_commit(struct pfcpd *d, const struct session *s,
-		       struct change *ch, struct sess_fail *f)
+static int sess_record(struct pfcpd *d, struct nfgtpu_batch *b,
+		       const struct session *s, const struct sess_packed *p,
+		       size_t psize, size_t *len)
+{
+	struct state_sess st = { s->cp_seid, s->peer };
+
+	*len = 0;
+	if (!d->records)
+		return 0;
+	if (p) {
+		*len = state_sess_encode(&st, p, psize, d->rec_buf,
+					 sizeof(d->rec_buf));
+		if (!*len)
+			return -1;
+	}
+	return nfgtpu_batch_record(b, s->seid, d->rec_buf, *len, s->rec_len);
+}
+
+/*
+ * Move the kernel from the contexts ch->from to ch->to of session s in
+ * one transaction, with its record of the rules it keeps, p (NULL: the
+ * session goes).  0, or -1 with *f: nothing changed.
+ */
+static int sess_commit(struct pfcpd *d, struct session *s, struct change *ch,
+		       struct sess_fail *f, const struct sess_packed *p,
+		       size_t psize)
 {
 	struct nfgtpu_batch *b;
+	size_t len;
 	long idx;
 	int ret = -1;
 
 	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
 				 SESS_RULE_NONE, 0 };
 	b = nfgtpu_batch_new(d->nft);
-	if (b && !change_batch(b, ch) && !nfgtpu_batch_commit(b)) {
+	if (b && !change_batch(b, ch) &&
+	    !sess_record(d, b, s, p, psize, &len) &&
+	    !nfgtpu_batch_commit(b)) {
 		buffer_sync(d, s, ch);
+		s->rec_len = len;
 		ret = 0;
 	}
 	if (ret) {
@@ -1114,6 +1204,24 @@ static int sess_commit(struct pfcpd *d, const struct session *s,
 	}
 	nfgtpu_batch_free(b);
 	return ret;
+}
+
+/* Session s's record as it is now, in a transaction of its own */
+static void sess_save(struct pfcpd *d, struct session *s)
+{
+	struct nfgtpu_batch *b;
+	size_t len;
+
+	if (!d->records)
+		return;
+	b = nfgtpu_batch_new(d->nft);
+	if (b && !sess_record(d, b, s, s->state, s->state_size, &len) &&
+	    !nfgtpu_batch_commit(b))
+		s->rec_len = len;
+	else
+		logmsg(d, false, "session 0x%llx: its record: %s",
+		       (unsigned long long)s->seid, nfgtpu_error(d->nft));
+	nfgtpu_batch_free(b);
 }
 
 /*
@@ -1214,7 +1322,6 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 	struct sess_meas_set ms;
 	time_t now = time(NULL);
 	size_t psize = 0;
-	bool counted;
 	int i, n, ret = -1;
 
 	*f = (struct sess_fail){ PFCP_CAUSE_SYSTEM_FAILURE, 0,
@@ -1225,23 +1332,22 @@ static int sess_change(struct pfcpd *d, struct session *s, bool existing,
 		goto out;
 	sess_meas_copy(&ms, &d->meas);
 	sess_meas_sync(&ms, r, &d->msg, now);
-	/* room for the new state before the kernel changes: it cannot fail */
+	if (change_init(d, ch, existing ? &d->rules : NULL, &d->meas, r, &ms,
+			f))
+		goto out;
+	if (r->n_urr && ch->n_from) {
+		ctx_counters(d, s, ch->from, ch->n_from);
+		sess_meas_copy(&ms, &d->meas);
+		meas_rebase(&ms, ch, &d->rules, r, &d->msg, now);
+	}
+	/* the new state, packed before the kernel changes: it cannot fail */
 	psize = sess_packed_size(r, &ms);
 	p = malloc(psize);
 	if (!p)
 		goto out;
-	if (change_init(d, ch, existing ? &d->rules : NULL, &d->meas, r, &ms,
-			f))
+	sess_pack(p, r, &ms);
+	if (sess_commit(d, s, ch, f, p, psize))
 		goto out;
-	counted = r->n_urr && ch->n_from;
-	if (counted)
-		ctx_counters(d, s, ch->from, ch->n_from);
-	if (sess_commit(d, s, ch, f))
-		goto out;
-	if (counted) {
-		sess_meas_copy(&ms, &d->meas);
-		meas_rebase(&ms, ch, &d->rules, r, &d->msg, now);
-	}
 	/* the new path is installed: the old one ends */
 	n = existing ? sess_end_markers(&d->rules, &d->msg, r, old_paths) : 0;
 	for (i = 0; i < n; i++)
@@ -1291,14 +1397,17 @@ static void session_est(struct pfcpd *d)
  */
 static void session_mod(struct pfcpd *d, struct session *s)
 {
+	uint64_t cp_seid = s->cp_seid;
 	struct sess_fail f;
 
-	if (sess_change(d, s, true, &f)) {
-		session_rsp(d, s->cp_seid, &f, NULL, NULL);
-		return;
-	}
+	/* the record the message commits has it */
 	if (pfcp_msg_has(&d->msg, PFCP_SESSION_MOD_REQ, PFCP_IE_F_SEID))
 		s->cp_seid = d->msg.fseid.seid;
+	if (sess_change(d, s, true, &f)) {
+		s->cp_seid = cp_seid;
+		session_rsp(d, cp_seid, &f, NULL, NULL);
+		return;
+	}
 	session_rsp(d, s->cp_seid, NULL, s, NULL);
 }
 
@@ -1387,7 +1496,7 @@ static void session_del(struct pfcpd *d, struct session *s)
 		memcpy(u->c, ch->from, ch->n_from * sizeof(*ch->from));
 		u->n = ch->n_from;
 	}
-	if (sess_commit(d, s, ch, &f)) {
+	if (sess_commit(d, s, ch, &f, NULL, 0)) {
 		session_rsp(d, cp_seid, &f, NULL, NULL);
 	} else {
 		logmsg(d, true, "session 0x%llx deleted",
@@ -1395,6 +1504,19 @@ static void session_del(struct pfcpd *d, struct session *s)
 		session_rsp(d, cp_seid, NULL, s, u);
 		sess_free(d, s);
 	}
+}
+
+/* A session, its contexts and its record gone, without a word to its peer */
+static void sess_remove(struct pfcpd *d, struct session *s)
+{
+	struct sess_fail f;
+
+	sess_open(d, s);
+	if (change_init(d, &d->change, &d->rules, &d->meas, NULL, NULL, &f) ||
+	    sess_commit(d, s, &d->change, &f, NULL, 0))
+		logmsg(d, false, "session 0x%llx: contexts left behind",
+		       (unsigned long long)s->seid);
+	sess_free(d, s);
 }
 
 /*
@@ -1405,20 +1527,13 @@ static void session_del(struct pfcpd *d, struct session *s)
 static void sessions_of_peer_gone(struct pfcpd *d,
 				  const struct pfcp_node_id *peer)
 {
-	struct sess_fail f;
 	struct session *s;
 	uint32_t i;
 
 	for (i = 0; i < d->n_slots; i++) {
 		s = d->sess[i];
-		if (!s || !same_node(&s->peer, peer))
-			continue;
-		sess_open(d, s);
-		if (change_init(d, &d->change, &d->rules, &d->meas, NULL, NULL,
-				&f) || sess_commit(d, s, &d->change, &f))
-			logmsg(d, false, "session 0x%llx: contexts left behind",
-			       (unsigned long long)s->seid);
-		sess_free(d, s);
+		if (s && same_node(&s->peer, peer))
+			sess_remove(d, s);
 	}
 }
 
@@ -1492,6 +1607,7 @@ static void session_report(struct pfcpd *d, struct session *s,
 	pfcp_put_u8(&o, PFCP_IE_REPORT_TYPE, PFCP_REPORT_USAR);
 	if (!put_usage(d, &o, PFCP_IE_USAGE_REPORT_SRR, s, u, now))
 		return;
+	sess_save(d, s);	/* the measurements start anew */
 	if (!report_queue(d, s, p, &o, seq, now))
 		s->report_seq = seq;
 }
@@ -1615,7 +1731,10 @@ static void quota_stop(struct pfcpd *d, struct session *s,
 		       const struct usage *u, const struct sess_meas_set *old)
 {
 	struct change *ch = &d->change;
+	struct sess_meas_set ms;
+	struct sess_packed *p;
 	struct sess_fail f;
+	size_t psize;
 	unsigned int i;
 
 	sess_open(d, s);
@@ -1627,18 +1746,27 @@ static void quota_stop(struct pfcpd *d, struct session *s,
 	ch->n_to = contexts(d, &d->rules, &d->meas, ch->to, &f);
 	if (ch->n_to < 0 || ch->n_to == ch->n_from)
 		return;
-	if (sess_commit(d, s, ch, &f)) {
+	/* the measurements go on from the contexts kept */
+	sess_meas_copy(&ms, &d->meas);
+	meas_rebase(&ms, ch, &d->rules, &d->rules, NULL, 0);
+	psize = sess_packed_size(&d->rules, &ms);
+	p = malloc(psize);
+	if (p)
+		sess_pack(p, &d->rules, &ms);
+	if (!p || sess_commit(d, s, ch, &f, p, psize)) {
 		logmsg(d, false, "session 0x%llx: Volume Quota used up, but its traffic goes on",
 		       (unsigned long long)s->seid);
 		for (i = 0; i < d->meas.n; i++)
 			d->meas.m[i].quota_reported = old->m[i].quota_reported;
-	} else {
-		logmsg(d, true, "session 0x%llx: Volume Quota used up: %d of %d contexts stopped",
-		       (unsigned long long)s->seid, ch->n_from - ch->n_to,
-		       ch->n_from);
-		meas_rebase(&d->meas, ch, &d->rules, &d->rules, NULL, 0);
+		free(p);
+		sess_keep(d, s);	/* the same size: it cannot fail */
+		sess_save(d, s);
+		return;
 	}
-	sess_keep(d, s);	/* the same size: it cannot fail */
+	logmsg(d, true, "session 0x%llx: Volume Quota used up: %d of %d contexts stopped",
+	       (unsigned long long)s->seid, ch->n_from - ch->n_to, ch->n_from);
+	sess_meas_copy(&d->meas, &ms);
+	sess_keep_into(d, s, p, psize);
 }
 
 /*
@@ -1828,6 +1956,7 @@ static void heartbeats(struct pfcpd *d, time_t now)
 			d->peer_timeouts++;
 			sessions_of_peer_gone(d, &p->node_id);
 			p->used = false;
+			node_sync(d);
 			logmsg(d, false, "peer lost: no heartbeat response");
 			continue;
 		}
@@ -1940,6 +2069,168 @@ static int end_marker_socket(const struct pfcpd *d, int family)
 }
 
 /*
+ * Restart (persistent mode): the associations and sessions a gateway
+ * kept in its records are read back; records that cannot be (damaged,
+ * or of an agent with another layout) are deleted, logged.
+ */
+#define STATE_SLOTS_MAX	(1u << 24)
+
+struct reload {
+	struct pfcpd *d;
+	int node;		/* its record: 1 read, 0 none, -1 not readable */
+	struct nfgtpu_batch *wipe;	/* the records not read */
+	unsigned int sessions, wiped, missing;
+};
+
+static void peers_load(struct pfcpd *d, const struct state_node *n)
+{
+	struct peer *p;
+	int k, i;
+
+	for (k = 0; k < n->n_peers; k++) {
+		p = &d->peers[n->slot[k]];
+		*p = (struct peer){
+			.used = true, .node_id = n->peer[k].node_id,
+			.addr = n->peer[k].addr, .fd = -1,
+			.recovery_ts = n->peer[k].recovery_ts,
+			.next_hb = time(NULL) + d->conf.hb_interval,
+		};
+		p->alen = p->addr.ss_family == AF_INET ?
+			sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+		for (i = 0; i < d->conf.n_listen && p->fd < 0; i++)
+			if (d->conf.listen[i].ss_family == p->addr.ss_family)
+				p->fd = d->fd[i];
+	}
+}
+
+static int node_load(struct pfcpd *d, const void *data, size_t len)
+{
+	struct state_node n;
+
+	if (len > sizeof(d->node_rec) || state_node_decode(&n, data, len))
+		return -1;
+	peers_load(d, &n);
+	d->recovery_ts = n.recovery_ts;
+	memcpy(d->node_rec, data, len);
+	d->node_rec_len = len;
+	return 0;
+}
+
+static int sess_load(struct pfcpd *d, uint64_t seid, const void *data,
+		     size_t len)
+{
+	uint32_t slot = (uint32_t)seid, gen = seid >> 32;
+	struct state_sess st;
+	struct sess_packed *p;
+	struct session *s;
+	size_t psize;
+
+	if (!slot || slot > STATE_SLOTS_MAX ||
+	    state_sess_decode(&st, &p, &psize, data, len))
+		return -1;
+	s = slots_grow(d, slot) || d->sess[slot - 1] ? NULL :
+		calloc(1, sizeof(*s));
+	if (!s) {
+		free(p);
+		return -1;
+	}
+	*s = (struct session){ .seid = seid, .cp_seid = st.cp_seid,
+			       .peer = st.peer, .state = p,
+			       .state_size = psize, .rec_len = len };
+	d->sess[slot - 1] = s;
+	d->n_sess++;
+	if (gen > d->sess_gen)
+		d->sess_gen = gen;
+	return 0;
+}
+
+static int record_load(uint64_t key, const void *data, size_t len, void *arg)
+{
+	struct reload *l = arg;
+	bool ok;
+
+	if (key == STATE_NODE_KEY) {
+		ok = !node_load(l->d, data, len);
+		l->node = ok ? 1 : -1;
+	} else {
+		ok = l->node == 1 && !sess_load(l->d, key, data, len);
+		l->sessions += ok;
+	}
+	if (ok)
+		return 0;
+	l->wiped++;
+	return nfgtpu_batch_record(l->wipe, key, NULL, 0, len) ? -1 : 0;
+}
+
+/*
+ * A session read back goes on: its TEIDs taken, its buffering watched;
+ * its contexts not in the kernel (kctr_load()) are counted in *missing.
+ */
+static void sess_resume(struct pfcpd *d, struct session *s,
+			unsigned int *missing)
+{
+	struct change *ch = &d->change;
+	struct sess_fail f;
+	struct kctr key;
+	int i;
+
+	sess_open(d, s);
+	teids_count(d, &d->rules, true);
+	s->reports = sess_reports(&d->rules);
+	if (change_init(d, ch, NULL, NULL, &d->rules, &d->meas, &f))
+		return;
+	buffer_sync(d, s, ch);
+	for (i = 0; i < ch->n_to; i++) {
+		key.teid = ch->to[i].c.teid;
+		*missing += !bsearch(&key, d->kctr, d->n_kctr, sizeof(key),
+				     kctr_cmp);
+	}
+}
+
+static void state_load(struct pfcpd *d)
+{
+	struct reload l = { .d = d };
+	struct session *s;
+	bool checked;
+	uint32_t i;
+	int ret;
+
+	if (!d->records)
+		return;
+	l.wipe = nfgtpu_batch_new(d->nft);
+	ret = l.wipe ? nfgtpu_record_list(d->nft, record_load, &l) : -1;
+	if (!ret && l.wiped)
+		ret = nfgtpu_batch_commit(l.wipe);
+	nfgtpu_batch_free(l.wipe);
+	if (ret) {
+		/* a record left may take the key of a new one: none are */
+		logmsg(d, false, "records: %s: sessions are lost when the agent restarts",
+		       nfgtpu_error(d->nft));
+		d->records = false;
+		return;
+	}
+	if (l.node < 0)
+		logmsg(d, false, "the node's record is damaged or another version's: %u records deleted, their sessions' contexts left",
+		       l.wiped);
+	else if (l.wiped)
+		logmsg(d, false, "%u damaged records deleted", l.wiped);
+	if (!l.sessions)
+		return;
+	checked = !kctr_load(d);
+	for (i = 0; i < d->n_slots; i++) {
+		s = d->sess[i];
+		if (s && !find_peer(d, &s->peer))
+			sess_remove(d, s);	/* lost with its peer */
+		else if (s)
+			sess_resume(d, s, &l.missing);
+	}
+	logmsg(d, false, "%u sessions read back from the gateway", d->n_sess);
+	if (checked && l.missing)
+		logmsg(d, false, "%u of their contexts are missing from the gateway",
+		       l.missing);
+}
+
+/*
  * The gateway the sessions go into.  Persistent mode keeps one that is
  * there (with its contexts); owned mode sets up its own, which the
  * kernel removes when the agent exits.
@@ -1964,6 +2255,8 @@ static int gateway_open(struct pfcpd *d)
 		if (d->conf.buffer_packets)
 			flags |= NFGTPU_GW_BUFFER;
 		flags |= NFGTPU_GW_MBR;
+		if (d->conf.table_mode == TABLE_PERSISTENT)
+			flags |= NFGTPU_GW_RECORDS;
 		if (nfgtpu_gateway_setup(d->nft, flags)) {
 			logmsg(d, false, "gateway: %s", nfgtpu_error(d->nft));
 			return -1;
@@ -1975,6 +2268,11 @@ static int gateway_open(struct pfcpd *d)
 		logmsg(d, false, "the gateway has no buffer sets: a buffering downlink is dropped");
 	if (!(flags & NFGTPU_GW_MBR))
 		logmsg(d, false, "the gateway has no MBR maps: QER MBRs are not enforced");
+	if (d->conf.table_mode == TABLE_PERSISTENT &&
+	    !(flags & NFGTPU_GW_RECORDS))
+		logmsg(d, false, "the gateway has no set records: sessions are lost when the agent restarts");
+	d->records = d->conf.table_mode == TABLE_PERSISTENT &&
+		     flags & NFGTPU_GW_RECORDS;
 	d->gw_flags = flags & (NFGTPU_GW_QFI | NFGTPU_GW_BUFFER | NFGTPU_GW_MBR);
 	if (flags & NFGTPU_GW_BUFFER) {
 		d->dlbuf = dlbuf_open(d->conf.buffer_packets,
@@ -2068,6 +2366,8 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 	d.recovery_ts = (uint32_t)(time(NULL) + PFCP_NTP_OFFSET);
+	state_load(&d);
+	node_sync(&d);
 	logmsg(&d, false, "node %s, Recovery Time Stamp %u, %d address(es)",
 	       d.conf.node_id_text, d.recovery_ts, d.conf.n_listen);
 	if (run(&d)) {

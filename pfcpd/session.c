@@ -1056,6 +1056,55 @@ void sess_pack(struct sess_packed *p, const struct sess_rules *r,
 	memcpy(d + l.meas, ms->m, ms->n * sizeof(*ms->m));
 }
 
+bool sess_packed_check(const struct sess_packed *p, size_t size)
+{
+	const uint8_t *d = (const uint8_t *)p->data;
+	struct pack_layout l;
+	struct pfcp_pdr pdr;
+	struct pfcp_far far;
+	unsigned int i;
+
+	if (size < sizeof(*p) || p->n_pdr > PFCP_MAX_RULES ||
+	    p->n_far > PFCP_MAX_RULES || p->n_qer > PFCP_MAX_RULES ||
+	    p->n_urr > PFCP_MAX_RULES || p->n_meas > PFCP_MAX_RULES)
+		return false;
+	pack_layout(p->n_pdr, p->n_far, p->n_qer, p->n_urr, p->n_meas, &l);
+	if (size != sizeof(*p) + l.end)
+		return false;
+	for (i = 0; i < p->n_pdr; i++) {
+		memcpy(&pdr, d + l.pdr + i * sizeof(pdr), sizeof(pdr));
+		if (pdr.n_urr_id > PFCP_MAX_URR_IDS ||
+		    pdr.n_qer_id > PFCP_MAX_QER_IDS ||
+		    pdr.pdi.ni.len > PFCP_NI_MAX)
+			return false;
+	}
+	for (i = 0; i < p->n_far; i++) {
+		memcpy(&far, d + l.far + i * sizeof(far), sizeof(far));
+		if (far.fwd.ni.len > PFCP_NI_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* FNV-1a of what the layout depends on */
+uint32_t sess_packed_layout(void)
+{
+	const uint32_t v[] = {
+		PFCP_MAX_RULES, PFCP_MAX_URR_IDS, PFCP_MAX_QER_IDS,
+		PFCP_NI_MAX, sizeof(struct sess_packed),
+		sizeof(struct pfcp_pdr), sizeof(struct pfcp_far),
+		sizeof(struct pfcp_qer), sizeof(struct pfcp_urr),
+		sizeof(struct sess_meas),
+	};
+	const uint8_t *b = (const uint8_t *)v;
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < sizeof(v); i++)
+		h = (h ^ b[i]) * 16777619u;
+	return h;
+}
+
 void sess_unpack(const struct sess_packed *p, struct sess_rules *r,
 		 struct sess_meas_set *ms)
 {

@@ -237,4 +237,12 @@ void sess_pack(struct sess_packed *p, const struct sess_rules *r,
 void sess_unpack(const struct sess_packed *p, struct sess_rules *r,
 		 struct sess_meas_set *ms);
 
+/*
+ * Packed rules read back from elsewhere (state.c): are they size octets
+ * of counts and lengths sess_unpack() can take?  And the layout they
+ * have, which changes with the structures packed.
+ */
+bool sess_packed_check(const struct sess_packed *p, size_t size);
+uint32_t sess_packed_layout(void);
+
 #endif /* SESSION_H */

@@ -429,6 +429,84 @@ grep -q '^nf_gtpu_pfcp_buffered_packets_total{result="held"} 5$' "$tmp/stats" &&
 	PASS "5 downlink packets held, 3 delivered, 2 dropped with their session, 2 Downlink Data Reports, counted" ||
 	FAIL "buffering counters: $(grep -e buffered -e downlink_data "$tmp/stats")"
 
+# Restart in persistent mode: the gateway keeps the contexts, and the
+# agent's records of its association and sessions, which the agent reads
+# back when it starts again, its Recovery Time Stamp with them: the SMF
+# sees no restart.  Killed (SIGKILL, nothing done at exit) and stopped
+# (SIGTERM), each instance writing its counters to a file of its own.
+sed 's/^table-mode owned$/table-mode persistent/' "$tmp/pfcpd.conf" >"$tmp/pfcpd-p.conf"
+agents_p=0
+start_agent_p() {
+	agents_p=$((agents_p + 1))
+	ip netns exec "$gw" "$PFCPD" -d -c "$tmp/pfcpd-p.conf" \
+		-s "$tmp/stats-p$agents_p" 2>>"$tmp/agent-p.log" &
+	agent=$!
+}
+# records: how many the gateway holds (distinct keys of their chunks)
+records() {
+	ip netns exec "$gw" nft list set inet gateway records |
+		grep -o '0x[0-9a-f]* \. 0x[0-9a-f]* \. ' | sort -u | wc -l
+}
+read_back() { # read_back N: the Nth agent's log line of sessions read back
+	[ "$(grep -c "1 sessions read back" "$tmp/agent-p.log")" = "$1" ]
+}
+start_agent_p
+busywait 60000 sh -c 'ip netns exec "$0" nft list set inet gateway records >/dev/null 2>&1' "$gw" &&
+	PASS "persistent mode: the agent sets up a gateway with records" ||
+	{ FAIL "persistent mode: no gateway with records: $(tail -3 "$tmp/agent-p.log")"; exit 1; }
+expect_rsp "persistent mode: Association Setup" assoc " cause=1 "
+hb=$(smf hb)
+establish "persistent mode: Session Establishment" 4
+seid=$(smf seid)
+expect_rsp "persistent mode: Session Modification to FORW" "mod 0x200" " cause=1 "
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" ||
+	FAIL "persistent mode: ping through the session"
+expect_eq "persistent mode: the node's record and the session's" "$(records)" 2
+kill -USR1 "$agent"
+busywait 5000 test -s "$tmp/stats-p1"
+kill -KILL "$agent"
+wait "$agent" 2>/dev/null
+expect_eq "the agent killed: its context stays" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200")" 1
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" &&
+	PASS "the agent killed: traffic flows on" || FAIL "no traffic while the agent is down"
+start_agent_p
+busywait $((30000 * TIME_SCALE)) read_back 1 &&
+	PASS "restarted: the session read back from the gateway" ||
+	FAIL "restarted: $(tail -3 "$tmp/agent-p.log")"
+expect_eq "restarted: the same Recovery Time Stamp, no association needed" \
+	"$(smf hb)" "$hb"
+expect_rsp "restarted: a Modification of the session, to TEID 0x201" \
+	"mod 0x201" " cause=1 "
+expect_eq "restarted: the context moved to TEID 0x201, one context" \
+	"$(gtpu ctx list | grep -c "teid $teid apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x201") $(ctx_count)" "1 1"
+ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" &&
+	PASS "restarted: ping both ways on the new path" || FAIL "restarted: ping"
+kill "$agent"
+wait "$agent" 2>/dev/null
+start_agent_p
+busywait $((30000 * TIME_SCALE)) read_back 2 &&
+	PASS "stopped and started again: the session read back" ||
+	FAIL "started again: $(tail -3 "$tmp/agent-p.log")"
+expect_eq "stopped and started again: the same Recovery Time Stamp" "$(smf hb)" "$hb"
+r=$(smf est internet 10.45.0.9)
+[[ " $r " =~ \ cause=1\ seid=(0x[0-9a-f]+)\  ]] && [ "${BASH_REMATCH[1]}" != "$seid" ] &&
+	PASS "a second session, a SEID of its own: $r" ||
+	FAIL "a second session, the first's SEID $seid: $r"
+expect_eq "two sessions, three records" "$(records)" 3
+expect_rsp "the second session's Deletion" del " cause=1 "
+expect_rsp "the first session's Deletion after two restarts, with usage" \
+	"del-seid $seid" " cause=1 ul=[1-9][0-9]* dl=[1-9][0-9]* "
+expect_eq "no context, only the node's record left" "$(ctx_count) $(records)" "0 1"
+expect_rsp "persistent mode: Association Release" release " cause=1 "
+kill "$agent"
+wait "$agent" 2>/dev/null
+gtpu teardown gateway || FAIL "persistent mode: teardown"
+bad=$(grep -e damaged -e "lost when" -e "left behind" -e missing -e "record" \
+	"$tmp/agent-p.log" | head -n 3)
+[ -z "$bad" ] && PASS "persistent mode: no record lost, damaged or refused" ||
+	FAIL "persistent mode: $bad"
+
 # The IPv6 transport: a second agent, PFCP between fd00::1 and fd00::2,
 # GTP-U between 2001:db8:1::2 and the access node's 2001:db8:1::1, for the
 # IPv4 UE.  docs/access.nft knows IPv4 gateways only: the access node
@@ -531,7 +609,7 @@ grep -q '^nf_gtpu_pfcp_peer_events_total{event="restart"} 1$' "$tmp/stats6" &&
 	FAIL "IPv6 transport: peer events: $(grep peer_events "$tmp/stats6")"
 
 # All that the agents counted as sent reaches the capture
-sent=$(cat "$tmp/stats" "$tmp/stats6" |
+sent=$(cat "$tmp/stats" "$tmp/stats6" "$tmp"/stats-p* |
 	awk '/^nf_gtpu_pfcp_messages_total{dir="tx"/ { n += $NF } END { print n + 0 }')
 busywait 10000 pcap_has "$tmp/pfcp.pcap" "$sent"
 busywait 10000 pcap_has "$tmp/end_marker.pcap" 1

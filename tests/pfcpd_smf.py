@@ -19,10 +19,14 @@
 #   mod-bad           -> Update FAR of a FAR the session does not have
 #   mod-seid SEID     -> a Modification of another SEID
 #   del               -> cause=1 [ul=U dl=D total=T]: the Usage Report
+#   del-seid SEID     -> a Deletion of that SEID, as del
+#   seid              -> the SEID of the last session established
 #   release           -> Association Release: cause=1
 #   restart           -> a Heartbeat Request with a new Recovery Time
 #                        Stamp, as from a restarted SMF: type=2 (its
 #                        Heartbeat Response)
+#   hb                -> a Heartbeat Request: type=2 recovery=R, the
+#                        agent's Recovery Time Stamp
 #   heartbeats off    -> ok: the agent's Heartbeat Requests go unanswered
 #   urr VOLTH PERIOD  -> ok: later establishments' URR reports on a
 #                        Volume Threshold of VOLTH octets in total and
@@ -78,6 +82,7 @@ from scapy.contrib.pfcp import (  # noqa: E402
     IE_NotImplemented, IE_UpdatePDR, IE_PFCPSMReqFlags,
     IE_VolumeThreshold, IE_VolumeQuota, IE_UpdateURR, IE_ReportType, IE_UsageReport_SRR, IE_UR_SEQN,
     IE_UsageReportTrigger, IE_StartTime, IE_EndTime, IE_DownlinkDataReport,
+    IE_RecoveryTimeStamp,
     PFCPSessionEstablishmentRequest, PFCPSessionModificationRequest,
     PFCPSessionReportResponse)
 
@@ -348,6 +353,11 @@ for line in sys.stdin:
             r = exchange(mod(int(w[1], 0), 2, 0x200))
         elif w[0] == "del":
             r = exchange(s.session_del_req(0, up_seid))
+        elif w[0] == "del-seid":
+            r = exchange(s.session_del_req(0, int(w[1], 0)))
+        elif w[0] == "seid":
+            print(f"{up_seid:#x}", flush=True)
+            continue
         elif w[0] == "del-from":
             r = exchange(s.session_del_req(0, up_seid), w[1])
         elif w[0] == "mod-from":
@@ -360,6 +370,11 @@ for line in sys.stdin:
             recovery += 1
             r = exchange(s.heartbeat_req(0, recovery))
             print(f"type={r.message_type}", flush=True)
+            continue
+        elif w[0] == "hb":
+            r = exchange(s.heartbeat_req(0, recovery))
+            ts = ies(r, IE_RecoveryTimeStamp)[0].timestamp
+            print(f"type={r.message_type} recovery={ts}", flush=True)
             continue
         elif w[0] == "heartbeats" and w[1:] == ["off"]:
             answer_heartbeats = False
