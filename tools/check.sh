@@ -32,10 +32,10 @@ for kver in "$@"; do
 	start_suite "$kver" -k "$kver" -m "build/$kver/kernel" -t "${VM_TIMEOUT:-4800}"
 done
 
-# The GTP-U parser and the PFCP codec are pure functions: their fuzzers
-# run on the host, over the committed corpora and regressions, then
-# briefly on new inputs.
-host_check "parsers: GTP-U and PFCP fuzz corpora, regressions and 2 x 20 s smoke runs" \
+# The GTP-U parser, the PFCP codec and the agent's record decoders are
+# pure functions: their fuzzers run on the host, over the committed
+# corpora and regressions, then briefly on new inputs.
+host_check "parsers: GTP-U, PFCP and record fuzz corpora, regressions and 3 x 20 s smoke runs" \
 	build/fuzz-smoke.log make -s -C fuzz regress smoke
 # The PFCP agent's node procedures, scapy playing the SMF (unshare -n).
 host_check "pfcpd: node procedures against scapy's SMF (pfcpd/tests/pfcpd.sh)" \
