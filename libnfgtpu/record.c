@@ -82,6 +82,37 @@ static int put_chunk(struct txn *t, uint16_t type, const struct record_op *r,
 	return 0;
 }
 
+static int by_key(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* One operation per record: a second would delete or add it twice */
+static int check_keys(struct nfgtpu *h, const struct record_op *r, size_t n)
+{
+	uint64_t *keys;
+	size_t k;
+	int ret = 0;
+
+	if (n < 2)
+		return 0;
+	keys = malloc(n * sizeof(*keys));
+	if (!keys)
+		return nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+	for (k = 0; k < n; k++)
+		keys[k] = r[k].key;
+	qsort(keys, n, sizeof(*keys), by_key);
+	for (k = 1; k < n && !ret; k++)
+		if (keys[k] == keys[k - 1])
+			ret = nfgtpu_fail(h, EINVAL, -1,
+					  "record 0x%llx: twice in one batch",
+					  (unsigned long long)keys[k]);
+	free(keys);
+	return ret;
+}
+
 /* The old chunks of every record, then the new ones */
 int put_records(struct txn *t, const struct record_op *r, size_t n)
 {
@@ -91,6 +122,8 @@ int put_records(struct txn *t, const struct record_op *r, size_t n)
 	if (n && !t->h->maps[RECORDS].present)
 		return nfgtpu_fail(t->h, EOPNOTSUPP, -1,
 				   "the gateway has no set records (set it up with records)");
+	if (check_keys(t->h, r, n) < 0)
+		return -1;
 	for (add = 0; add < 2; add++)
 		for (k = 0; k < n; k++) {
 			len = add ? r[k].len : r[k].old_len;

@@ -61,6 +61,20 @@ static int put(struct nfgtpu *h, uint64_t key, size_t len, size_t old_len)
 	return ret;
 }
 
+/* Record 7 twice in one batch */
+static int twice(struct nfgtpu *h)
+{
+	struct nfgtpu_batch *b = nfgtpu_batch_new(h);
+	int ret = -1;
+
+	if (b && !nfgtpu_batch_record(b, 7, pattern, 5, 0) &&
+	    !nfgtpu_batch_record(b, 8, pattern, 5, 0) &&
+	    !nfgtpu_batch_record(b, 7, pattern, 6, 0))
+		ret = nfgtpu_batch_commit(b);
+	nfgtpu_batch_free(b);
+	return ret;
+}
+
 static void ctx_init(struct nfgtpu_ctx *c, const char *apn, uint32_t teid,
 		     const char *ms)
 {
@@ -158,6 +172,9 @@ int main(int argc, char **argv)
 	check(put(h, 9, 0, 5) < 0 && nfgtpu_errno(h) == ENOENT &&
 	      strstr(nfgtpu_error(h), "record 0x9"),
 	      "deleting one not there refused", h);
+	check(twice(h) < 0 && nfgtpu_errno(h) == EINVAL &&
+	      strstr(nfgtpu_error(h), "record 0x7: twice in one batch"),
+	      "one record twice in a batch refused", h);
 	check(!put(h, 3, 0, NFGTPU_RECORD_MAX) && !put(h, 3, 20, 0) &&
 	      !list(h, &s) && s.n == 3 && s.len[1] == 20 && s.same[1],
 	      "a record deleted, then made again", h);

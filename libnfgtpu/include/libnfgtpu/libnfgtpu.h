@@ -162,7 +162,8 @@ void nfgtpu_batch_free(struct nfgtpu_batch *b);
  * octets (1 to NFGTPU_RECORD_MAX; data NULL or len 0: the record is
  * deleted) in place of the record there now, of old_len octets (0: no
  * record there).  The batch fails to commit, changing nothing, if the
- * record there is not old_len octets long.  One call per key and batch.
+ * record there is not old_len octets long.  One call per key and batch
+ * (a second fails the commit, EINVAL).
  */
 #define NFGTPU_RECORD_MAX	65536
 
