@@ -601,13 +601,39 @@ static int elems_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Dump a map's elements, or (k) get the one of that key */
+static int by_elem_key(const void *a, const void *b)
+{
+	const struct elem *x = a, *y = b;
+
+	if (x->klen != y->klen)
+		return x->klen < y->klen ? -1 : 1;
+	return memcmp(x->key, y->key, x->klen);
+}
+
+/* Whether the elements from v[from] have a key twice; sorts them */
+static bool elems_twice(struct elems *es, size_t from)
+{
+	size_t i;
+
+	qsort(es->v + from, es->n - from, sizeof(*es->v), by_elem_key);
+	for (i = from + 1; i < es->n; i++)
+		if (!by_elem_key(&es->v[i - 1], &es->v[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Dump a map's elements, added to es, or (k) get the one of that key.
+ * Elements of an interval map are keyed by their start.
+ */
 static int read_elems(struct nfgtpu *h, enum gw_map m,
 		      const struct elem_key *k, struct elems *es)
 {
 	char buf[REQ_BUF] = {};
 	struct nlattr *list, *elem;
 	struct nlmsghdr *nlh;
+	int ret, attempt = 0;
+	size_t n;
 
 	nlh = nfgtpu_msg_start(buf, NFNL_SUBSYS_NFTABLES << 8 | NFT_MSG_GETSETELEM,
 			       k ? NLM_F_ACK : NLM_F_DUMP, NFPROTO_INET, 0);
@@ -623,7 +649,16 @@ static int read_elems(struct nfgtpu *h, enum gw_map m,
 		mnl_attr_nest_end(nlh, list);
 	}
 	es->h = h;
-	return nfgtpu_query(h, nlh, elems_cb, es);
+	if (k)
+		return nfgtpu_query(h, nlh, elems_cb, es);
+	n = es->n;
+	do {
+		es->n = n;
+		ret = nfgtpu_query(h, nlh, elems_cb, es);
+		ret = nfgtpu_dump_check(h, ret, !ret && elems_twice(es, n),
+					&attempt);
+	} while (ret > 0);
+	return ret;
 }
 
 /*

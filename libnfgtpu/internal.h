@@ -85,6 +85,7 @@ void nfgtpu_prefix_error(struct nfgtpu *h, const char *what);
 /* A dump or a request answered by messages: cb sees each of them. */
 int nfgtpu_query(struct nfgtpu *h, struct nlmsghdr *nlh, mnl_cb_t cb,
 		 void *data);
+int nfgtpu_dump_check(struct nfgtpu *h, int ret, bool twice, int *attempt);
 struct nlmsghdr *nfgtpu_msg_start(void *buf, uint16_t type, uint16_t flags,
 				  uint8_t family, uint32_t seq);
 

@@ -31,6 +31,7 @@
 #include "internal.h"
 
 #define ANSWER_BUF	(1 << 16)
+#define DUMP_ATTEMPTS	10	/* pauses of 1 ms to 0.5 s, 1 s in all */
 
 int nfgtpu_fail(struct nfgtpu *h, int err, long index, const char *fmt, ...)
 {
@@ -238,6 +239,18 @@ static char *answer_buf(struct nfgtpu *h)
 	return h->answer_buf;
 }
 
+/*
+ * The rest of a dump left off, which would answer the next request: the
+ * kernel queues each part of a dump as the one before is read, so the
+ * queue is empty only after its last.
+ */
+static void drain(struct mnl_socket *nl, char *buf)
+{
+	while (recv(mnl_socket_get_fd(nl), buf, ANSWER_BUF, MSG_DONTWAIT) > 0 ||
+	       errno == ENOBUFS)
+		;
+}
+
 static int query_on(struct nfgtpu *h, struct mnl_socket *nl,
 		    struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
@@ -262,6 +275,8 @@ static int query_on(struct nfgtpu *h, struct mnl_socket *nl,
 	} while (ret > 0);
 	if (ret < 0 && !h->err)
 		nfgtpu_fail(h, errno, -1, "%s", strerror(errno));
+	if (ret < 0)
+		drain(nl, buf);
 	return ret < 0 ? -1 : 0;
 }
 
@@ -269,6 +284,28 @@ int nfgtpu_query(struct nfgtpu *h, struct nlmsghdr *nlh, mnl_cb_t cb,
 		 void *data)
 {
 	return query_on(h, h->nl, nlh, cb, data);
+}
+
+/*
+ * Whether to dump a set again, given a dump's result and whether it had
+ * an element twice.  The kernel dumps a set in parts, each walking it
+ * from its start past the elements the parts before gave.  A hash set
+ * that the kernel resized meanwhile (after a large transaction, in its
+ * own time) gives some elements twice and as many not at all, and a
+ * transaction meanwhile interrupts the dump (EINTR).  Both pass: dump
+ * again, after a pause that doubles, a few times.  1 says again;
+ * otherwise ret, or -1 when the set never kept still.
+ */
+int nfgtpu_dump_check(struct nfgtpu *h, int ret, bool twice, int *attempt)
+{
+	if (ret < 0 ? h->err != EINTR : !twice)
+		return ret;
+	if (*attempt == DUMP_ATTEMPTS)
+		return nfgtpu_fail(h, EAGAIN, -1,
+				   "the set kept changing while it was read");
+	usleep(1000U << (*attempt)++);
+	nfgtpu_clear_error(h);
+	return 1;
 }
 
 /* Devices: RTM_GETLINK dump, names and indexes */

@@ -235,10 +235,23 @@ static int by_key_chunk(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
+/* Whether a chunk came twice; sorts them */
+static bool chunks_twice(struct chunks *cs)
+{
+	size_t i;
+
+	qsort(cs->v, cs->n, sizeof(*cs->v), by_key_chunk);
+	for (i = 1; i < cs->n; i++)
+		if (!by_key_chunk(&cs->v[i - 1], &cs->v[i]))
+			return true;
+	return false;
+}
+
 static int read_chunks(struct nfgtpu *h, struct chunks *cs)
 {
 	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh;
+	int ret, attempt = 0;
 
 	if (nfgtpu_layout_read(h) < 0)
 		return -1;
@@ -250,10 +263,13 @@ static int read_chunks(struct nfgtpu *h, struct chunks *cs)
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, GW_TABLE);
 	mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_SET, gw_map_names[RECORDS]);
 	cs->h = h;
-	if (nfgtpu_query(h, nlh, chunks_cb, cs) < 0)
-		return -1;
-	qsort(cs->v, cs->n, sizeof(*cs->v), by_key_chunk);
-	return 0;
+	do {
+		cs->n = 0;
+		ret = nfgtpu_query(h, nlh, chunks_cb, cs);
+		ret = nfgtpu_dump_check(h, ret, !ret && chunks_twice(cs),
+					&attempt);
+	} while (ret > 0);
+	return ret;
 }
 
 /*

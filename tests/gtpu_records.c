@@ -2,14 +2,23 @@
 /*
  * libnfgtpu's records (gtpu_tool.sh runs it in a namespace with APN
  * device argv[1] and no gateway): each check prints "ok" or "FAIL"
- * with what it saw; the exit status is the number of failures.
+ * with what it saw; the exit status is the number of failures.  Its
+ * recvmsg() stands in for the C library's, to change a map from another
+ * handle while the library walks it.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <libnfgtpu/libnfgtpu.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 
 static int failures;
 
@@ -88,6 +97,121 @@ static void ctx_init(struct nfgtpu_ctx *c, const char *apn, uint32_t teid,
 	c->peer_teid = 0x200;
 }
 
+/*
+ * recvmsg(), as libmnl calls it, counting the set dumps read; and once
+ * armed, after the first part of a dump, meddle(meddler): another
+ * handle adds elements to the set and deletes them, leaving the set as
+ * it was but resized.
+ */
+static int (*meddle)(struct nfgtpu *m);
+static struct nfgtpu *meddler;
+static int meddled = -1, dumps;
+
+ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	static ssize_t (*real)(int, struct msghdr *, int);
+	const struct nlmsghdr *nlh = msg->msg_iov->iov_base;
+	int (*f)(struct nfgtpu *m) = meddle;
+	static uint32_t seq;
+	ssize_t n;
+
+	if (!real)
+		*(void **)&real = dlsym(RTLD_NEXT, "recvmsg");
+	n = real(fd, msg, flags);
+	if (n < (ssize_t)sizeof(*nlh) || !(nlh->nlmsg_flags & NLM_F_MULTI) ||
+	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_NEWSETELEM)
+		return n;
+	if (nlh->nlmsg_seq != seq)
+		dumps++;
+	seq = nlh->nlmsg_seq;
+	if (f) {
+		meddle = NULL;
+		meddled = f(meddler);
+		usleep(100000);		/* the kernel resizes in its own time */
+	}
+	return n;
+}
+
+static int meddle_records(struct nfgtpu *m)
+{
+	return put(m, 4, NFGTPU_RECORD_MAX, 0) ||
+	       put(m, 4, 0, NFGTPU_RECORD_MAX);
+}
+
+#define MANY 1000	/* contexts: more than one part of a dump */
+static const char *apn_dev;
+
+/* One batch: contexts of TEIDs teid..teid+MANY-1, MS 10.x.y.z of TEID */
+static int many(struct nfgtpu *h, enum nfgtpu_op op, uint32_t teid)
+{
+	struct nfgtpu_batch *b = nfgtpu_batch_new(h);
+	struct nfgtpu_ctx c;
+	int i, ret = -1;
+
+	for (i = 0; b && i < MANY; i++) {
+		ctx_init(&c, apn_dev, teid + i, "0.0.0.0");
+		c.ms4.s_addr = htonl(10 << 24 | (teid + i));
+		if (nfgtpu_batch_put(b, op, &c) < 0)
+			break;
+	}
+	if (i == MANY)
+		ret = nfgtpu_batch_commit(b);
+	nfgtpu_batch_free(b);
+	return ret;
+}
+
+static int meddle_contexts(struct nfgtpu *m)
+{
+	return many(m, NFGTPU_OP_ADD, 0x10000) ||
+	       many(m, NFGTPU_OP_DELETE, 0x10000);
+}
+
+static int count_ctx(const struct nfgtpu_ctx *c, void *arg)
+{
+	(void)c;
+	++*(int *)arg;
+	return 0;
+}
+
+/*
+ * A set resized while it is dumped gives some elements twice and
+ * others not: the library reads it again.  Another handle can change
+ * only a gateway not owned.
+ */
+static void resized_while_read(void)
+{
+	struct nfgtpu *h = nfgtpu_open(-1), *other = nfgtpu_open(-1);
+	int n = 0, calm;
+	struct seen s;
+
+	check(h && other && !nfgtpu_gateway_setup(h, NFGTPU_GW_RECORDS) &&
+	      !put(h, 1, 1, 0) && !put(h, 3, NFGTPU_RECORD_MAX, 0) &&
+	      !many(h, NFGTPU_OP_ADD, 0x1000),
+	      "a gateway not owned, with records and contexts", h);
+	dumps = 0;
+	meddler = other;
+	meddle = meddle_records;
+	check(!list(h, &s) && !meddled && s.n == 2 && s.len[0] == 1 &&
+	      s.len[1] == NFGTPU_RECORD_MAX && s.same[0] && s.same[1] &&
+	      dumps >= 2,
+	      "records read whole when their set was resized meanwhile", h);
+
+	dumps = 0;
+	check(!nfgtpu_ctx_list(h, count_ctx, &n) && n == MANY,
+	      "contexts listed", h);
+	calm = dumps;
+	n = 0;
+	dumps = 0;
+	meddled = -1;
+	meddle = meddle_contexts;
+	check(!nfgtpu_ctx_list(h, count_ctx, &n) && !meddled && n == MANY &&
+	      dumps > calm,
+	      "contexts listed whole when a set was resized meanwhile", h);
+	nfgtpu_gateway_delete(h);
+	nfgtpu_close(other);
+	nfgtpu_close(h);
+}
+
 /* A record and contexts in one batch, the second context refused */
 static void with_contexts(struct nfgtpu *h, const char *apn)
 {
@@ -142,6 +266,7 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < sizeof(pattern); i++)
 		pattern[i] = i * 7 + 1;
+	apn_dev = argv[1];
 
 	check(!nfgtpu_gateway_setup(h, NFGTPU_GW_OWNED),
 	      "a gateway without records", h);
@@ -180,6 +305,7 @@ int main(int argc, char **argv)
 	      "a record deleted, then made again", h);
 	with_contexts(h, argv[1]);
 	nfgtpu_close(h);
+	resized_while_read();
 	printf("%d failed\n", failures);
 	return failures;
 }
