@@ -9,6 +9,8 @@
 # is one context.  Meanwhile the MS pings the PDN through a context of
 # its own, added with gtpu before the agent starts (persistent gateway,
 # TEID 0x80000000, outside what the agent allocates in this test).
+# Between the establishments and the deletions the agent is stopped and
+# started again: it reads the sessions back from the gateway's records.
 #
 #   ms ---- acc ===== GTP-U ===== gw ---- pdn        (network of lib.sh)
 #           docs/access.nft       | nf-gtpu-pfcpd on 127.0.0.1
@@ -37,7 +39,7 @@ load_ruleset "$acc" "$here/../docs/access.nft" ||
 	{ FAIL "docs/access.nft does not load"; exit 1; }
 gtpu() { "$GTPU" -n "$gw" "$@"; }
 ip -n "$gw" link set lo up
-gtpu setup gateway || { FAIL "gtpu setup gateway"; exit 1; }
+gtpu setup gateway records || { FAIL "gtpu setup gateway records"; exit 1; }
 gtpu ctx add teid 0x80000000 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 ||
 	{ FAIL "the MS's own context"; exit 1; }
 ip netns exec "$acc" nft add element inet access uplink4 \
@@ -47,9 +49,12 @@ ip netns exec "$ms" ping -c 2 -W 5 "$(pdn_addr 4)" >/dev/null &&
 	PASS "the MS reaches the PDN through its context" ||
 	{ FAIL "no ping through the MS's context"; exit 1; }
 
-ip netns exec "$gw" "$PFCPD" -c "$here/../bench/pfcpd-loopback.conf" \
-	-s "$tmp/stats" 2>"$tmp/agent.log" &
-agent=$!
+start_agent() {
+	ip netns exec "$gw" "$PFCPD" -c "$here/../bench/pfcpd-loopback.conf" \
+		-s "$tmp/stats" 2>>"$tmp/agent.log" &
+	agent=$!
+}
+start_agent
 busywait 30000 sh -c 'ip netns exec "$0" ss -Hlun "sport = :8805" | grep -q .' "$gw" ||
 	{ FAIL "the agent does not listen: $(tail -n 3 "$tmp/agent.log")"; exit 1; }
 
@@ -86,6 +91,12 @@ kill -USR1 "$agent"
 busywait 5000 grep -q "^nf_gtpu_pfcp_sessions $SESSIONS\$" "$tmp/stats" &&
 	PASS "the agent counts $SESSIONS sessions" ||
 	FAIL "the agent counts: $(grep '^nf_gtpu_pfcp_sessions ' "$tmp/stats")"
+kill "$agent"
+wait "$agent" 2>/dev/null
+start_agent
+busywait $((120000 * TIME_SCALE)) grep -q "$SESSIONS sessions read back" "$tmp/agent.log" &&
+	PASS "the agent restarted and read the $SESSIONS sessions back" ||
+	FAIL "the agent restarted: $(tail -n 3 "$tmp/agent.log")"
 echo >&"${GEN[1]}"
 read -r -t $((1800 * TIME_SCALE)) line <&"${GEN[0]}"
 if [[ "$line" =~ ^deleted=$SESSIONS\ del_ns=([0-9]+)$ ]]; then
@@ -105,6 +116,9 @@ kill "$agent"
 wait "$agent" 2>/dev/null
 expect_eq "nothing left but the MS's own context" \
 	"$(gtpu ctx list | awk '{ print $2 }' | xargs)" 0x80000000
+expect_eq "of the records, only the node's left" \
+	"$(ip netns exec "$gw" nft list set inet gateway records |
+		grep -o '0x[0-9a-f]* \. 0x[0-9a-f]* \. ' | sort -u | wc -l)" 1
 grep -q '^nf_gtpu_pfcp_sessions 0$' "$tmp/stats" &&
 	PASS "the agent counts no session at exit" ||
 	FAIL "the agent counts at exit: $(grep '^nf_gtpu_pfcp_sessions ' "$tmp/stats")"
