@@ -18,7 +18,10 @@
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
 # tables and the plot from raw.jsonl.  LIB_LAYOUT=lean sets the lib
 # variant's gateway up lean (gtpu setup gateway lean) rather than
-# counting, as docs/gateway.nft is.
+# counting, as docs/gateway.nft is.  The mbr variant is that table set
+# up with MBR maps (gtpu setup gateway mbr), every context with an MBR
+# it never reaches: its packet rates against nft's are what enforcing
+# an MBR costs (up to MBR_MAX contexts: two limit objects each).
 set -u
 mode=${1:-quick}
 OUT=${2:?usage: bench.sh full|quick OUTDIR}
@@ -34,14 +37,15 @@ full)
 	: "${PROFILE_AT:=1 1000000}" "${PROFILE_BIG:=gtp nft}" ;;
 quick)
 	: "${CONTEXTS:=1 1000}" "${ROUNDS:=1}" "${COUNT:=3000}" "${XT_MAX:=1}"
-	: "${TCP_ROUNDS:=1}" "${TCP_BYTES:=2M}" "${OPS:=1000}" "${OPS_AT:=1000}"
+	: "${TCP_ROUNDS:=1}" "${TCP_BYTES:=2M}" "${OPS:=1000}" "${OPS_AT:=1000}" "${MBR_MAX:=1}"
 	: "${PROFILE_AT:=}" ;;
 *)
 	echo "usage: bench.sh full|quick OUTDIR" >&2; exit 2 ;;
 esac
 : "${SIZES:=64 1400}" "${MS_MTU:=1464}" "${XT_MAX:=1000}" "${GTP_HSIZE:=524288}"
+: "${MBR_MAX:=1000}"
 : "${LIB_BATCH:=100000}" "${PFCP_MAX:=100000}"
-: "${VARIANTS:=gen plain gtp nft xt lib}" "${TCP_VARIANTS:=plain gtp nft xt osmo}"
+: "${VARIANTS:=gen plain gtp nft xt lib mbr}" "${TCP_VARIANTS:=plain gtp nft xt osmo}"
 
 # rec TYPE KEY VALUE...: one JSON object, numbers unquoted.
 rec() {
@@ -260,7 +264,7 @@ tcp_phase() {
 load() {
 	local v=$1 n=$2 m0 m1 f=$tmp/ctx t rss TIMEFORMAT='%R %U %S'
 	case $v in
-	nft|gtp|xt|lib) "$GEN" ctx "$n" "$v" >"$f" ;;
+	nft|gtp|xt|lib|mbr) "$GEN" ctx "$n" "$v" >"$f" ;;
 	lib-batch) "$GEN" ctx "$n" lib >"$f" ;;
 	*) return 0 ;;
 	esac
@@ -273,7 +277,7 @@ load() {
 		echo FAILED >&2; } 2>&1 ) ;;
 	xt) t=$( { time in_ns xt gw "${RSS[@]}" iptables-restore <"$f" >&2 ||
 		echo FAILED >&2; } 2>&1 ) ;;
-	lib) t=$( { time in_ns lib gw "${RSS[@]}" "$GTPU" ctx load "$f" >&2 ||
+	lib|mbr) t=$( { time in_ns "$v" gw "${RSS[@]}" "$GTPU" ctx load "$f" >&2 ||
 		echo FAILED >&2; } 2>&1 ) ;;
 	lib-batch) t=$( { time in_ns lib gw "${RSS[@]}" "$GTPU" ctx load --batch "$LIB_BATCH" \
 		"$f" >&2 || echo FAILED >&2; } 2>&1 ) ;;
@@ -302,6 +306,9 @@ unload() {
 	nft|lib)
 		in_ns "$1" gw nft flush map inet gateway uplink4 &&
 			in_ns "$1" gw nft flush map inet gateway downlink4 ;;
+	mbr)	# the limit objects too: the table again
+		in_ns mbr gw nft delete table inet gateway &&
+			in_ns mbr gw "$GTPU" setup gateway mbr ;;
 	gtp)
 		in_ns gtp gw "$GTP_GENL" link del gtp0 && gtp_dev gtp ggsn &&
 			in_ns gtp gw ip route add $MS_PREFIX dev gtp0 ;;
@@ -484,7 +491,7 @@ lib_phase() {
 
 pps_phase() {
 	local v n r size dir vs
-	[ $have_lib = 0 ] && VARIANTS=${VARIANTS//lib/}
+	[ $have_lib = 0 ] && VARIANTS=${VARIANTS//lib/} && VARIANTS=${VARIANTS//mbr/}
 	for v in $VARIANTS; do
 		[ "$v" = gtp ] && [ $have_gtp = 0 ] && continue
 		topology "$v" || { echo "bench: topology $v failed" >&2; exit 1; }
@@ -498,6 +505,7 @@ pps_phase() {
 			[ "$v" = lib ] && continue
 			[ "$v" = gtp ] && [ $have_gtp = 0 ] && continue
 			[ "$v" = xt ] && [ "$n" -gt "$XT_MAX" ] && continue
+			[ "$v" = mbr ] && [ "$n" -gt "$MBR_MAX" ] && continue
 			load "$v" "$n" && vs+=" $v"
 		done
 		settle

@@ -5,7 +5,7 @@
  *   gtpgen send -i IFACE -D DSTMAC -t up|down|plain -s SIZE -N CONTEXTS
  *               -n COUNT [-w WARMUP] [-b BATCH] [-S STOPFILE]
  *               [-R NETNS_PATH:DEV] [-T]
- *   gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|lib|lib-del|list [FIRST]
+ *   gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|lib|mbr|lib-del|list [FIRST]
  *
  * "send" writes COUNT Ethernet frames into IFACE through an AF_PACKET
  * socket with PACKET_QDISC_BYPASS, in sendmmsg() batches, or with -T
@@ -34,7 +34,8 @@
  * per context (add or delete), tests/gtp_genl batch lines (add or
  * delete, one netlink message per context), iptables-restore input for
  * -j GTPU, gtpu ctx load lines (add or delete, with everything the nft
- * lines give, so that neither looks anything up), or "index uplink_teid
+ * lines give, so that neither looks anything up; mbr: the adds with an
+ * MBR of 10 Gbit/s each way), or "index uplink_teid
  * downlink_teid ms_addr" lines: contexts FIRST (default 0) to
  * FIRST + N - 1.
  *
@@ -174,6 +175,15 @@ static int list_contexts(uint32_t first, uint32_t n, const char *fmt)
 			struct ctx c = context(i);
 
 			printf("ctx add teid 0x%x apn apn0 ms %s peer 192.0.2.1 peer-teid 0x%x\n",
+			       c.up_teid, ip4(c.ms, ms), c.down_teid);
+		}
+	} else if (!strcmp(fmt, "mbr")) {
+		/* The same, with a 10 Gbit/s MBR each way: enforced, never reached */
+		for (i = first; i < n; i++) {
+			struct ctx c = context(i);
+
+			printf("ctx add teid 0x%x apn apn0 ms %s peer 192.0.2.1 peer-teid 0x%x"
+			       " mbr-up 10000000 mbr-down 10000000\n",
 			       c.up_teid, ip4(c.ms, ms), c.down_teid);
 		}
 	} else if (!strcmp(fmt, "lib-del")) {
@@ -580,6 +590,6 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: gtpgen send -i IFACE -D DSTMAC -t up|down|plain -s SIZE "
 		"-N CONTEXTS -n COUNT [-w WARMUP] [-b BATCH] [-S STOPFILE]\n"
 		"                   [-R NETNS_PATH:DEV] [-T]\n"
-		"       gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|lib|lib-del|list [FIRST]\n");
+		"       gtpgen ctx N nft|nft-ops|nft-del|gtp|gtp-del|xt|lib|mbr|lib-del|list [FIRST]\n");
 	return 2;
 }

@@ -10,7 +10,8 @@
 # a drop at its ingress: the generator's own cost), plain (IPv4
 # forwarding of the inner packets, no tunnel), gtp (the kernel's gtp
 # driver), nft (docs/gateway.nft, contexts in maps), lib (the same
-# table, set up by gtpu over libnfgtpu), xt (-j GTPU rules) or osmo
+# table, set up by gtpu over libnfgtpu), mbr (that table set up with
+# MBR maps, every context with an MBR), xt (-j GTPU rules) or osmo
 # (osmo-ggsn, TCP only).  Every copy has the same names and
 # addresses; the variants never share a namespace, so each keeps its
 # contexts loaded while the others are measured.
@@ -96,12 +97,13 @@ topology() {
 	case $v in
 	plain)
 		ip -n "$gw" route add $MS_PREFIX via 192.0.2.1 dev gw-tr ;;
-	nft|xt|lib)
+	nft|xt|lib|mbr)
 		ip -n "$gw" link add apn0 type apn && ip -n "$gw" link set apn0 up &&
 			ip -n "$gw" route add $MS_PREFIX dev apn0 || return 1
 		case $v in
 		nft) load_ruleset "$gw" "$PROJ/docs/gateway.nft" ;;
 		lib) "$GTPU" -n "$gw" setup gateway ${LIB_LAYOUT:-} ;;
+		mbr) "$GTPU" -n "$gw" setup gateway mbr ;;
 		esac ;;
 	esac || return 1
 	[ -z "$tcp" ] || return 0

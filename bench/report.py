@@ -27,7 +27,8 @@ import sys
 VARIANTS = ["plain", "gtp", "nft", "xt", "osmo"]
 NAMES = {"gen": "generator alone", "plain": "plain IPv4 forwarding",
          "gtp": "Linux gtp driver", "nft": "nf-gtpu nft maps",
-         "xt": "nf-gtpu -j GTPU", "osmo": "osmo-ggsn", "lib": "nf-gtpu gtpu (libnfgtpu)"}
+         "xt": "nf-gtpu -j GTPU", "osmo": "osmo-ggsn", "lib": "nf-gtpu gtpu (libnfgtpu)",
+         "mbr": "nf-gtpu maps with MBRs"}
 CONTROL = ("nft", "gtp", "xt", "lib", "lib-batch")
 
 
@@ -139,6 +140,8 @@ def main():
                         fmt(ratio(m, net("gtp", d, s, n))),
                         fmt(ratio(m, net("plain", d, s, n))),
                         fmt(ratio(m, net(v, d, s, 1))), c["sent"] - c["received"]))
+
+    mbr_cost(p, res, cells, net)
 
     # TCP
     tcp = {}
@@ -312,6 +315,30 @@ def main():
     json.dump(res, open(os.path.join(out, "results.json"), "w"), indent=1)
     sys.stdout.write(text)
     plot(out, cells, sizes, ctxs, meta)
+
+
+def mbr_cost(p, res, cells, net):
+    """What enforcing an MBR costs per packet: the mbr variant (the table
+    set up with MBR maps, every context with an MBR it never reaches)
+    against the nft variant (the same table without), in guest
+    instructions per packet (10^9 / net rate)."""
+    keys = sorted(k[1:] for k in cells if k[0] == "mbr" and net("nft", *k[1:]))
+    if not keys:
+        return
+    res["mbr"] = []
+    p("")
+    p("MBR enforcement: every context with an MBR of 10 Gbit/s each way, against")
+    p("nf-gtpu nft maps without (guest instructions per packet, net)")
+    p("  %-6s %5s %9s %9s %9s %8s %8s" % (
+        "dir", "size", "contexts", "with MBR", "without", "cost", "xnft"))
+    for d, s, n in keys:
+        with_mbr, without = 1e9 / net("mbr", d, s, n), 1e9 / net("nft", d, s, n)
+        res["mbr"].append({"dir": d, "size": s, "contexts": n,
+                           "instructions_with_mbr": with_mbr,
+                           "instructions_without": without})
+        p("  %-6s %5d %9d %9.0f %9.0f %+8.0f %8s" % (
+            d, s, n, with_mbr, without, with_mbr - without,
+            fmt(ratio(net("mbr", d, s, n), net("nft", d, s, n)))))
 
 
 def plot(out, cells, sizes, ctxs, meta):
