@@ -841,6 +841,26 @@ static const struct rule_def {
 	{ "encap", "IPv6 buffer rule", "buffered downlink", rule_buffer6, 0, 0 },
 };
 
+/*
+ * The udata nft gives the set of "@th,72,8 { 0x1, 0xff }": its key is
+ * big endian, and is typeof the raw payload @th,72,8, so that nft lists
+ * the set as it does its own, in hex, and its listing loads back the
+ * same.  libnftnl's TLVs (type, length, value), u32 values host endian:
+ * KEYBYTEORDER 2 (big endian); KEY_TYPEOF { EXPR 7 (payload), DATA {
+ * 0, 0, base 3 (transport header), offset 72, length 8 } }.
+ */
+static const uint8_t type_set_udata[] = {
+	0, 4, 2, 0, 0, 0,
+	3, 38,
+	   0, 4, 7, 0, 0, 0,
+	   1, 30,
+	      0, 4, 0, 0, 0, 0,
+	      1, 4, 0, 0, 0, 0,
+	      2, 4, 3, 0, 0, 0,
+	      3, 4, 72, 0, 0, 0,
+	      4, 4, 8, 0, 0, 0,
+};
+
 /* The anonymous set { 0x1, 0xff } of GTP-U message types (an octet) */
 static int put_type_set(struct txn *t, uint32_t id)
 {
@@ -855,6 +875,8 @@ static int put_type_set(struct txn *t, uint32_t id)
 		return -1;
 	put_u32(nlh, NFTA_SET_KEY_TYPE, T_INTEGER);
 	put_u32(nlh, NFTA_SET_KEY_LEN, 1);
+	mnl_attr_put(nlh, NFTA_SET_USERDATA, sizeof(type_set_udata),
+		     type_set_udata);
 	nlh = txn_msg(t, NFT_MSG_NEWSETELEM, NLM_F_CREATE | NLM_F_EXCL,
 		      "message type set elements");
 	if (!nlh)
