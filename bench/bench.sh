@@ -18,7 +18,8 @@
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
 # tables and the plot from raw.jsonl.  LIB_LAYOUT=lean sets the lib
 # variant's gateway up lean (gtpu setup gateway lean) rather than
-# counting, as docs/gateway.nft is.  The mbr variant is that table set
+# counting, as docs/gateway.nft is; GATEWAY_NFT=FILE loads FILE instead
+# of docs/gateway.nft into the nft variant's gateway.  The mbr variant is that table set
 # up with MBR maps (gtpu setup gateway mbr), every context with an MBR
 # it never reaches: its packet rates against nft's are what enforcing
 # an MBR costs (up to MBR_MAX contexts: two limit objects each).

@@ -101,7 +101,7 @@ topology() {
 		ip -n "$gw" link add apn0 type apn && ip -n "$gw" link set apn0 up &&
 			ip -n "$gw" route add $MS_PREFIX dev apn0 || return 1
 		case $v in
-		nft) load_ruleset "$gw" "$PROJ/docs/gateway.nft" ;;
+		nft) load_ruleset "$gw" "${GATEWAY_NFT:-$PROJ/docs/gateway.nft}" ;;
 		lib) "$GTPU" -n "$gw" setup gateway ${LIB_LAYOUT:-} ;;
 		mbr) "$GTPU" -n "$gw" setup gateway mbr ;;
 		esac ;;
