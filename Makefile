@@ -110,7 +110,9 @@ bench bench-quick:
 
 run-bench run-bench-quick: have-kernels
 	$(MAKE) all tests
-	$(MAKE) -C bench $(if $(filter run-bench-quick,$@),quick,run) KVER=$(KVER_61) KOBJ=$(CURDIR)/$(KOBJ)
+	$(MAKE) modules KDIR=/lib/modules/$(KVER_612)/build
+	$(MAKE) -C bench $(if $(filter run-bench-quick,$@),quick,run) KVER=$(KVER_61) KOBJ=$(CURDIR)/$(KOBJ) \
+		KVER612=$(KVER_612) KOBJ612=$(CURDIR)/build/$(KVER_612)/kernel
 
 run-check: have-kernels
 	$(MAKE) all
