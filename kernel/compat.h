@@ -69,4 +69,26 @@ static int fn##_compat(const struct nft_ctx *ctx,			\
 #define NF_GTPU_VALIDATE_ADAPTER(fn)
 #endif
 
+/*
+ * nft_set_do_lookup() returns the element since 6.12 (and its stable
+ * backports); before, a bool and the element through a pointer.  Neither
+ * looks at the catch-all element: nft_lookup does that itself.
+ */
+#ifdef _NET_NF_TABLES_CORE_H
+static inline const struct nft_set_ext *
+nf_gtpu_set_lookup(const struct net *net, const struct nft_set *set,
+		   const u32 *key)
+{
+	const struct nft_set_ext *ext = NULL;
+
+#ifdef NF_GTPU_HAVE_SET_LOOKUP_EXT
+	ext = nft_set_do_lookup(net, set, key);
+#else
+	if (!nft_set_do_lookup(net, set, key, &ext))
+		ext = NULL;
+#endif
+	return ext ?: nft_set_catchall_lookup(net, set);
+}
+#endif
+
 #endif /* _NF_GTPU_COMPAT_H */

@@ -38,8 +38,12 @@ enum nf_gtpu_stat {
 	NF_GTPU_STAT_REPLY_TOO_BIG,	/* no reply larger than its request */
 	NF_GTPU_STAT_BAD_ECN,		/* outer CE on a not-ECT inner packet */
 	NF_GTPU_STAT_GSO_SPLIT,		/* datagrams split out of a merged skb */
+	NF_GTPU_STAT_CONTEXT_LIMIT,	/* the context's quota or limit refused */
 	__NF_GTPU_STAT_MAX
 };
+
+/* No statistic: see nf_gtpu_decap_tpdu() */
+#define NF_GTPU_STAT_NONE	__NF_GTPU_STAT_MAX
 
 /**
  * struct nf_gtpu_decap_params - how to decapsulate
@@ -92,11 +96,31 @@ enum nf_gtpu_verdict {
 	NF_GTPU_STOLEN,		/* consumed */
 };
 
+/* A received GTP-U message, see nf_gtpu_rx_parse(). */
+struct nf_gtpu_rx {
+	int			thoff;	/* offset of the UDP header */
+	unsigned int		len;	/* UDP payload: the GTP-U message */
+	__be16			sport;	/* UDP source port */
+	enum nf_gtpu_stat	stat;	/* NF_GTPU_RX_BAD: why */
+	enum gtpu_parse_result	ret;	/* NF_GTPU_RX_OK: the parser's result */
+	struct gtpu_info	info;
+};
+
 bool netif_is_apn(const struct net_device *dev);
 
 enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 				   const struct nf_hook_state *state,
 				   const struct nf_gtpu_decap_params *p);
+/* nf_gtpu_decap() in steps, for a front end that finds the context by TEID */
+bool nf_gtpu_decap_tpdu(struct sk_buff *skb, const struct nf_hook_state *state,
+			bool v0, struct nf_gtpu_rx *rx,
+			enum nf_gtpu_verdict *verdict);
+struct net_device *nf_gtpu_decap_pull(struct sk_buff *skb,
+				      const struct nf_hook_state *state,
+				      const struct nf_gtpu_decap_params *p,
+				      const struct nf_gtpu_rx *rx);
+void nf_gtpu_decap_receive(struct net *net, struct net_device *dev,
+			   struct sk_buff *skb);
 enum nf_gtpu_verdict nf_gtpu_encap(struct sk_buff *skb,
 				   const struct nf_hook_state *state,
 				   const struct nf_gtpu_encap_params *p);
@@ -108,17 +132,15 @@ int nf_gtpu_defrag_enable(struct net *net, u8 family);
 void nf_gtpu_defrag_disable(struct net *net, u8 family);
 void nf_gtpu_stat_inc(struct net *net, enum nf_gtpu_stat stat);
 
-/* internal to nf_gtpu.ko */
+/* Count a message nf_gtpu_decap_tpdu() left to the ruleset. */
+static inline void nf_gtpu_stat_pass(struct net *net,
+				     const struct nf_gtpu_rx *rx)
+{
+	if (rx->stat != NF_GTPU_STAT_NONE)
+		nf_gtpu_stat_inc(net, rx->stat);
+}
 
-/* A received GTP-U message, see nf_gtpu_rx_parse(). */
-struct nf_gtpu_rx {
-	int			thoff;	/* offset of the UDP header */
-	unsigned int		len;	/* UDP payload: the GTP-U message */
-	__be16			sport;	/* UDP source port */
-	enum nf_gtpu_stat	stat;	/* NF_GTPU_RX_BAD: why */
-	enum gtpu_parse_result	ret;	/* NF_GTPU_RX_OK: the parser's result */
-	struct gtpu_info	info;
-};
+/* internal to nf_gtpu.ko */
 
 enum nf_gtpu_rx_result {
 	NF_GTPU_RX_OK,

@@ -94,6 +94,7 @@ static const char *const nf_gtpu_stat_names[__NF_GTPU_STAT_MAX] = {
 	[NF_GTPU_STAT_REPLY_TOO_BIG]	= "reply_too_big",
 	[NF_GTPU_STAT_BAD_ECN]		= "bad_ecn",
 	[NF_GTPU_STAT_GSO_SPLIT]	= "gso_split",
+	[NF_GTPU_STAT_CONTEXT_LIMIT]	= "context_limit",
 };
 
 static int nf_gtpu_stats_show(struct seq_file *seq, void *v)
@@ -462,34 +463,34 @@ static enum nf_gtpu_verdict nf_gtpu_drop(struct net *net, enum nf_gtpu_stat stat
 }
 
 /**
- * nf_gtpu_decap - decapsulate a GTP-U T-PDU into an APN device
- * @skb: packet, data at the outer network header (all offsets below are
- *	relative to skb->data)
+ * nf_gtpu_decap_tpdu - is this a valid T-PDU to decapsulate?
+ * @skb: packet, data at the outer network header
  * @state: hook state
- * @p: decap parameters
+ * @v0: GTPv0 on port 3386 rather than GTPv1 on port 2152
+ * @rx: the T-PDU's outer headers and GTP-U header, when true is returned
+ * @verdict: else what to do with the packet
  *
- * Messages that are not T-PDUs (echo, error indication, end marker...),
- * packets to another port and, with @p->match_teid, other tunnels are
- * left alone: NF_GTPU_PASS.  Invalid packets are counted: NF_GTPU_DROP.
+ * Invalid packets are counted: NF_GTPU_DROP.  Messages that are not
+ * T-PDUs (echo, error indication, end marker...) and T-PDUs with an
+ * unsupported extension are left to the ruleset, NF_GTPU_PASS, with
+ * their statistic in @rx->stat for the caller to count (see
+ * nf_gtpu_stat_pass()); other packets too, with NF_GTPU_STAT_NONE.
  */
-enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
-				   const struct nf_hook_state *state,
-				   const struct nf_gtpu_decap_params *p)
+bool nf_gtpu_decap_tpdu(struct sk_buff *skb, const struct nf_hook_state *state,
+			bool v0, struct nf_gtpu_rx *rx,
+			enum nf_gtpu_verdict *verdict)
 {
-	__be16 port = htons(p->v0 ? GTPU_V0_PORT : GTPU_V1_PORT);
+	__be16 port = htons(v0 ? GTPU_V0_PORT : GTPU_V1_PORT);
 	struct net *net = state->net;
-	struct net_device *dev;
-	struct nf_gtpu_rx rx;
-	unsigned int ip_len;
-	__be16 proto;
-	u8 outer_ds;
-	int off;
 
-	switch (nf_gtpu_rx_parse(skb, state, port, &rx)) {
+	*verdict = NF_GTPU_PASS;
+	switch (nf_gtpu_rx_parse(skb, state, port, rx)) {
 	case NF_GTPU_RX_OTHER:
-		return NF_GTPU_PASS;
+		rx->stat = NF_GTPU_STAT_NONE;
+		return false;
 	case NF_GTPU_RX_BAD:
-		return nf_gtpu_drop(net, rx.stat);
+		*verdict = nf_gtpu_drop(net, rx->stat);
+		return false;
 	case NF_GTPU_RX_OK:
 		break;
 	}
@@ -497,33 +498,62 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 	 * A T-PDU whose extension the parser does not support is left to
 	 * the ruleset, which may answer it (gtp reply) before dropping it.
 	 */
-	if (rx.ret == GTPU_ERR_EXT_UNSUPPORTED) {
-		nf_gtpu_stat_inc(net, NF_GTPU_STAT_UNSUPP_EXT);
-		return NF_GTPU_PASS;
+	if (rx->ret == GTPU_ERR_EXT_UNSUPPORTED) {
+		rx->stat = NF_GTPU_STAT_UNSUPP_EXT;
+		return false;
 	}
-	if (rx.ret != GTPU_OK)
-		return nf_gtpu_drop(net, nf_gtpu_parse_stat(rx.ret));
-	if (rx.info.type != GTPU_TYPE_TPDU) {
-		nf_gtpu_stat_inc(net, NF_GTPU_STAT_NOT_TPDU);
-		return NF_GTPU_PASS;
+	if (rx->ret != GTPU_OK) {
+		*verdict = nf_gtpu_drop(net, nf_gtpu_parse_stat(rx->ret));
+		return false;
 	}
-	if (p->match_teid &&
-	    (p->v0 ? rx.info.tid : rx.info.teid) != p->teid)
-		return NF_GTPU_PASS;
+	if (rx->info.type != GTPU_TYPE_TPDU) {
+		rx->stat = NF_GTPU_STAT_NOT_TPDU;
+		return false;
+	}
+	return true;
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_decap_tpdu);
 
-	off = rx.thoff + sizeof(struct udphdr) + rx.info.hlen;
-	proto = nf_gtpu_inner_proto(skb, off, rx.info.plen, &ip_len);
+/**
+ * nf_gtpu_decap_pull - check a T-PDU's inner packet and strip the outer headers
+ * @skb: the T-PDU nf_gtpu_decap_tpdu() accepted
+ * @state: hook state
+ * @p: decap parameters (@p->match_teid and @p->v0 are not looked at)
+ * @rx: what nf_gtpu_decap_tpdu() found
+ *
+ * Returns the APN device to receive the inner packet on, now at
+ * skb->data, with nf_gtpu_decap_receive(); or NULL when the packet is to
+ * be dropped (counted).
+ */
+struct net_device *nf_gtpu_decap_pull(struct sk_buff *skb,
+				      const struct nf_hook_state *state,
+				      const struct nf_gtpu_decap_params *p,
+				      const struct nf_gtpu_rx *rx)
+{
+	struct net *net = state->net;
+	struct net_device *dev;
+	unsigned int ip_len;
+	__be16 proto;
+	u8 outer_ds;
+	int off;
+
+	off = rx->thoff + sizeof(struct udphdr) + rx->info.hlen;
+	proto = nf_gtpu_inner_proto(skb, off, rx->info.plen, &ip_len);
 	if (!proto)
-		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
-	if (!nf_gtpu_ms_ok(skb, off, proto, p))
-		return nf_gtpu_drop(net, NF_GTPU_STAT_SPOOFED);
+		goto bad_inner;
+	if (!nf_gtpu_ms_ok(skb, off, proto, p)) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_SPOOFED);
+		return NULL;
+	}
 
 	dev = dev_get_by_index_rcu(net, p->ifindex);
-	if (!dev || !netif_is_apn(dev) || !(dev->flags & IFF_UP))
-		return nf_gtpu_drop(net, NF_GTPU_STAT_NO_DEVICE);
+	if (!dev || !netif_is_apn(dev) || !(dev->flags & IFF_UP)) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_NO_DEVICE);
+		return NULL;
+	}
 
 	if (pskb_trim_rcsum(skb, off + ip_len))
-		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
+		goto bad_inner;
 	/*
 	 * CHECKSUM_UNNECESSARY (a device's or GRO's) counts the outer UDP
 	 * checksum as its first level: spend it, as the UDP layer does for
@@ -534,7 +564,7 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 	__skb_decr_checksum_unnecessary(skb);
 	outer_ds = ip_tunnel_get_dsfield(ip_hdr(skb), skb);
 	if (iptunnel_pull_header(skb, off, proto, !net_eq(net, dev_net(dev))))
-		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_INNER);
+		goto bad_inner;
 	/*
 	 * RFC 6040: congestion the transport network marked on the outer
 	 * header (CE) reaches the inner one, or the packet is dropped if
@@ -542,11 +572,58 @@ enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
 	 */
 	skb_reset_network_header(skb);
 	if (INET_ECN_decapsulate(skb, outer_ds,
-				 ip_tunnel_get_dsfield(ip_hdr(skb), skb)) > 1)
-		return nf_gtpu_drop(net, NF_GTPU_STAT_BAD_ECN);
+				 ip_tunnel_get_dsfield(ip_hdr(skb), skb)) > 1) {
+		nf_gtpu_stat_inc(net, NF_GTPU_STAT_BAD_ECN);
+		return NULL;
+	}
+	return dev;
 
+bad_inner:
+	nf_gtpu_stat_inc(net, NF_GTPU_STAT_BAD_INNER);
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_decap_pull);
+
+/* The last step: @skb, pulled by nf_gtpu_decap_pull(), arrives on @dev. */
+void nf_gtpu_decap_receive(struct net *net, struct net_device *dev,
+			   struct sk_buff *skb)
+{
 	nf_gtpu_stat_inc(net, NF_GTPU_STAT_DECAP);
 	nf_gtpu_apn_rx(dev, skb);
+}
+EXPORT_SYMBOL_GPL(nf_gtpu_decap_receive);
+
+/**
+ * nf_gtpu_decap - decapsulate a GTP-U T-PDU into an APN device
+ * @skb: packet, data at the outer network header (all offsets below are
+ *	relative to skb->data)
+ * @state: hook state
+ * @p: decap parameters
+ *
+ * The steps above in one: what nf_gtpu_decap_tpdu() leaves alone, and
+ * with @p->match_teid other tunnels, get NF_GTPU_PASS; invalid packets
+ * are counted: NF_GTPU_DROP.
+ */
+enum nf_gtpu_verdict nf_gtpu_decap(struct sk_buff *skb,
+				   const struct nf_hook_state *state,
+				   const struct nf_gtpu_decap_params *p)
+{
+	enum nf_gtpu_verdict verdict;
+	struct net_device *dev;
+	struct nf_gtpu_rx rx;
+
+	if (!nf_gtpu_decap_tpdu(skb, state, p->v0, &rx, &verdict)) {
+		if (verdict == NF_GTPU_PASS)
+			nf_gtpu_stat_pass(state->net, &rx);
+		return verdict;
+	}
+	if (p->match_teid &&
+	    (p->v0 ? rx.info.tid : rx.info.teid) != p->teid)
+		return NF_GTPU_PASS;
+	dev = nf_gtpu_decap_pull(skb, state, p, &rx);
+	if (!dev)
+		return NF_GTPU_DROP;
+	nf_gtpu_decap_receive(state->net, dev, skb);
 	return NF_GTPU_STOLEN;
 }
 EXPORT_SYMBOL_GPL(nf_gtpu_decap);

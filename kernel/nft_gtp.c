@@ -7,7 +7,10 @@
  *          GTP-U to the GTP-U port
  *   decap: receive a T-PDU's inner packet on the APN device whose ifindex
  *          is in a register, checking the inner source against the MS
- *          address in another (both usually from an uplink map lookup)
+ *          address in another (both usually from an uplink map lookup);
+ *          or find them itself in an uplink map by the T-PDU's TEID, so
+ *          that the header is parsed once and the element's counter
+ *          counts the inner packet
  *   encap: send the packet to the peer address and TEID in registers
  *          (usually from a downlink map lookup)
  *
@@ -22,6 +25,7 @@
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nft_gtp.h>
 #include <net/netfilter/nf_tables.h>
+#include <net/netfilter/nf_tables_core.h>
 
 #include "compat.h"
 #include "nf_gtpu.h"
@@ -39,6 +43,13 @@ struct nft_gtp {
 	u32	flags;
 };
 
+/* Decap with its own uplink map (NFTA_GTP_SET), as nft_lookup binds one. */
+struct nft_gtp_decap_map {
+	struct nft_gtp		gtp;
+	struct nft_set		*set;
+	struct nft_set_binding	binding;
+};
+
 static const struct nla_policy nft_gtp_policy[NFTA_GTP_MAX + 1] = {
 	[NFTA_GTP_OP]		= { .type = NLA_U32 },
 	[NFTA_GTP_KEY]		= { .type = NLA_U32 },
@@ -51,6 +62,9 @@ static const struct nla_policy nft_gtp_policy[NFTA_GTP_MAX + 1] = {
 	[NFTA_GTP_SREG_SADDR]	= { .type = NLA_U32 },
 	[NFTA_GTP_SREG_QFI]	= { .type = NLA_U32 },
 	[NFTA_GTP_FLAGS]	= { .type = NLA_U32 },
+	[NFTA_GTP_SET]		= { .type = NLA_STRING,
+				    .len = NFT_SET_MAXNAMELEN - 1 },
+	[NFTA_GTP_SET_ID]	= { .type = NLA_U32 },
 };
 
 static int nft_gtp_addr_len(u32 nfproto)
@@ -110,28 +124,91 @@ static void nft_gtp_verdict(struct nft_regs *regs, enum nf_gtpu_verdict v)
 	}
 }
 
+/*
+ * The APN device and MS address, from registers or an element's data:
+ * both are laid out the same, the address (IPv4 then IPv6 for a
+ * dual-stack MS) at @ms.
+ */
+static void nft_gtp_decap_params(struct nf_gtpu_decap_params *p, u8 nfproto,
+				 u32 ifindex, const u32 *ms)
+{
+	p->ifindex = ifindex;
+	p->ms_family = nfproto;
+	if (nfproto == NFPROTO_INET) {
+		p->ms_addr.ip = (__force __be32)ms[0];
+		memcpy(&p->ms_addr6, &ms[1], sizeof(p->ms_addr6));
+	} else if (nfproto) {
+		memcpy(&p->ms_addr, ms, nft_gtp_addr_len(nfproto));
+	}
+}
+
 static void nft_gtp_decap_eval(const struct nft_expr *expr,
 			       struct nft_regs *regs,
 			       const struct nft_pktinfo *pkt)
 {
 	const struct nft_gtp *priv = nft_expr_priv(expr);
 	struct nf_gtpu_decap_params p = {
-		.ifindex	= regs->data[priv->sreg_dev],
 		.v0		= priv->flags & NFT_GTP_F_V0,
 	};
 
-	if (priv->sreg_ms_addr) {
-		const u32 *ms = &regs->data[priv->sreg_ms_addr];
-
-		p.ms_family = priv->nfproto;
-		if (p.ms_family == NFPROTO_INET) {
-			p.ms_addr.ip = (__force __be32)ms[0];
-			memcpy(&p.ms_addr6, &ms[1], sizeof(p.ms_addr6));
-		} else {
-			memcpy(&p.ms_addr, ms, nft_gtp_addr_len(p.ms_family));
-		}
-	}
+	nft_gtp_decap_params(&p, priv->sreg_ms_addr ? priv->nfproto : 0,
+			     regs->data[priv->sreg_dev],
+			     &regs->data[priv->sreg_ms_addr]);
 	nft_gtp_verdict(regs, nf_gtpu_decap(pkt->skb, pkt->state, &p));
+}
+
+/*
+ * The T-PDU's context is found by its TEID after the header is parsed
+ * and checked; the element's expressions run on the inner packet, just
+ * before it is received, so that its counter counts the user's octets.
+ * One that stops the rule (a quota used up, a rate limit) stops the
+ * packet too: its outer headers are gone.
+ */
+static void nft_gtp_decap_map_eval(const struct nft_expr *expr,
+				   struct nft_regs *regs,
+				   const struct nft_pktinfo *pkt)
+{
+	const struct nft_gtp_decap_map *priv = nft_expr_priv(expr);
+	struct nf_gtpu_decap_params p = {};
+	const struct nft_set_ext *ext;
+	enum nf_gtpu_verdict verdict;
+	struct net_device *dev;
+	struct nf_gtpu_rx rx;
+	const u32 *data;
+
+	if (!nf_gtpu_decap_tpdu(pkt->skb, pkt->state,
+				priv->gtp.flags & NFT_GTP_F_V0, &rx, &verdict)) {
+		/*
+		 * A message left to the ruleset counts for a context that
+		 * exists, as when a lookup rule before decap found it: so
+		 * that one message counts once, however many maps it meets.
+		 */
+		if (verdict == NF_GTPU_PASS && rx.stat != NF_GTPU_STAT_NONE &&
+		    nf_gtpu_set_lookup(nft_net(pkt), priv->set, &rx.info.teid))
+			nf_gtpu_stat_pass(nft_net(pkt), &rx);
+		nft_gtp_verdict(regs, verdict);
+		return;
+	}
+	ext = nf_gtpu_set_lookup(nft_net(pkt), priv->set, &rx.info.teid);
+	if (!ext) {
+		regs->verdict.code = NFT_BREAK;
+		return;
+	}
+	data = (const u32 *)nft_set_ext_data(ext);
+	nft_gtp_decap_params(&p, priv->gtp.nfproto, data[0], &data[1]);
+	dev = nf_gtpu_decap_pull(pkt->skb, pkt->state, &p, &rx);
+	if (!dev) {
+		regs->verdict.code = NF_DROP;
+		return;
+	}
+	nft_set_elem_update_expr(ext, regs, pkt);
+	if (regs->verdict.code == NFT_BREAK) {
+		nf_gtpu_stat_inc(nft_net(pkt), NF_GTPU_STAT_CONTEXT_LIMIT);
+		regs->verdict.code = NF_DROP;
+		return;
+	}
+	nf_gtpu_decap_receive(nft_net(pkt), dev, pkt->skb);
+	regs->verdict.code = NF_STOLEN;
 }
 
 static void nft_gtp_encap_eval(const struct nft_expr *expr,
@@ -275,6 +352,32 @@ static void nft_gtp_defrag_disable(const struct nft_ctx *ctx)
 		nf_gtpu_defrag_disable(ctx->net, NFPROTO_IPV6);
 }
 
+/* What both forms of decap take: NFTA_GTP_FLAGS and NFTA_GTP_NFPROTO. */
+static int nft_gtp_decap_parse(const struct nft_ctx *ctx, struct nft_gtp *priv,
+			       const struct nlattr * const tb[],
+			       unsigned long attrs)
+{
+	int err;
+
+	if (!nft_gtp_family_ok(ctx))
+		return -EOPNOTSUPP;
+	if (nft_gtp_attrs_only(tb, attrs | BIT(NFTA_GTP_NFPROTO) |
+				   BIT(NFTA_GTP_FLAGS)))
+		return -EINVAL;
+	if (tb[NFTA_GTP_FLAGS]) {
+		priv->flags = ntohl(nla_get_be32(tb[NFTA_GTP_FLAGS]));
+		if (priv->flags & ~NFT_GTP_F_V0)
+			return -EOPNOTSUPP;
+	}
+	if (tb[NFTA_GTP_NFPROTO]) {
+		err = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto,
+					    nft_gtp_ms_len);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
 static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 			      const struct nft_expr *expr,
 			      const struct nlattr * const tb[])
@@ -282,20 +385,12 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 	struct nft_gtp *priv = nft_expr_priv(expr);
 	int err;
 
-	if (!nft_gtp_family_ok(ctx))
-		return -EOPNOTSUPP;
-	if (nft_gtp_attrs_only(tb, BIT(NFTA_GTP_NFPROTO) |
-				   BIT(NFTA_GTP_SREG_DEV) |
-				   BIT(NFTA_GTP_SREG_MS_ADDR) |
-				   BIT(NFTA_GTP_FLAGS)))
-		return -EINVAL;
+	err = nft_gtp_decap_parse(ctx, priv, tb, BIT(NFTA_GTP_SREG_DEV) |
+						 BIT(NFTA_GTP_SREG_MS_ADDR));
+	if (err < 0)
+		return err;
 	if (!tb[NFTA_GTP_SREG_DEV])
 		return -EINVAL;
-	if (tb[NFTA_GTP_FLAGS]) {
-		priv->flags = ntohl(nla_get_be32(tb[NFTA_GTP_FLAGS]));
-		if (priv->flags & ~NFT_GTP_F_V0)
-			return -EOPNOTSUPP;
-	}
 	err = nft_parse_register_load(ctx, tb[NFTA_GTP_SREG_DEV],
 				      &priv->sreg_dev, sizeof(u32));
 	if (err < 0)
@@ -305,12 +400,6 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 	 * Without an MS address the family checks nothing, but it is kept
 	 * all the same: what was accepted is what lists back.
 	 */
-	if (tb[NFTA_GTP_NFPROTO]) {
-		err = nft_gtp_parse_nfproto(tb[NFTA_GTP_NFPROTO], &priv->nfproto,
-					    nft_gtp_ms_len);
-		if (err < 0)
-			return err;
-	}
 	if (tb[NFTA_GTP_SREG_MS_ADDR]) {
 		if (!priv->nfproto)
 			return -EINVAL;
@@ -326,6 +415,75 @@ static int nft_gtp_decap_init(const struct nft_ctx *ctx,
 static void nft_gtp_decap_destroy(const struct nft_ctx *ctx,
 				  const struct nft_expr *expr)
 {
+	nft_gtp_defrag_disable(ctx);
+}
+
+/*
+ * The map is keyed by the TEID (32 bits) and holds the APN device's
+ * ifindex, then the MS address of the family NFTA_GTP_NFPROTO names, if
+ * any: what the register form's lookup would have loaded.
+ */
+static int nft_gtp_decap_map_init(const struct nft_ctx *ctx,
+				  const struct nft_expr *expr,
+				  const struct nlattr * const tb[])
+{
+	struct nft_gtp_decap_map *priv = nft_expr_priv(expr);
+	u8 genmask = nft_genmask_next(ctx->net);
+	struct nft_set *set;
+	unsigned int dlen;
+	int err;
+
+	err = nft_gtp_decap_parse(ctx, &priv->gtp, tb, BIT(NFTA_GTP_SET) |
+						       BIT(NFTA_GTP_SET_ID));
+	if (err < 0)
+		return err;
+	set = nft_set_lookup_global(ctx->net, ctx->table, tb[NFTA_GTP_SET],
+				    tb[NFTA_GTP_SET_ID], genmask);
+	if (IS_ERR(set))
+		return PTR_ERR(set);
+	dlen = sizeof(u32);
+	if (priv->gtp.nfproto)
+		dlen += nft_gtp_ms_len(priv->gtp.nfproto);
+	if (!(set->flags & NFT_SET_MAP) || set->dtype == NFT_DATA_VERDICT ||
+	    set->klen != sizeof(u32) || set->dlen != dlen)
+		return -EINVAL;
+
+	err = nft_gtp_defrag_enable(ctx);
+	if (err < 0)
+		return err;
+	priv->binding.flags = set->flags & NFT_SET_MAP;
+	err = nf_tables_bind_set(ctx, set, &priv->binding);
+	if (err < 0) {
+		nft_gtp_defrag_disable(ctx);
+		return err;
+	}
+	priv->set = set;
+	return 0;
+}
+
+static void nft_gtp_decap_map_activate(const struct nft_ctx *ctx,
+				       const struct nft_expr *expr)
+{
+	struct nft_gtp_decap_map *priv = nft_expr_priv(expr);
+
+	nf_tables_activate_set(ctx, priv->set);
+}
+
+static void nft_gtp_decap_map_deactivate(const struct nft_ctx *ctx,
+					 const struct nft_expr *expr,
+					 enum nft_trans_phase phase)
+{
+	struct nft_gtp_decap_map *priv = nft_expr_priv(expr);
+
+	nf_tables_deactivate_set(ctx, priv->set, &priv->binding, phase);
+}
+
+static void nft_gtp_decap_map_destroy(const struct nft_ctx *ctx,
+				      const struct nft_expr *expr)
+{
+	struct nft_gtp_decap_map *priv = nft_expr_priv(expr);
+
+	nf_tables_destroy_set(ctx, priv->set);
 	nft_gtp_defrag_disable(ctx);
 }
 
@@ -467,6 +625,17 @@ static int nft_gtp_decap_dump(struct sk_buff *skb, const struct nft_expr *expr,
 	return 0;
 }
 
+static int nft_gtp_decap_map_dump(struct sk_buff *skb,
+				  const struct nft_expr *expr, bool reset)
+{
+	const struct nft_gtp_decap_map *priv = nft_expr_priv(expr);
+
+	if (nft_gtp_dump_common(skb, NFT_GTP_DECAP, &priv->gtp) ||
+	    nla_put_string(skb, NFTA_GTP_SET, priv->set->name))
+		return -1;
+	return 0;
+}
+
 static int nft_gtp_encap_dump(struct sk_buff *skb, const struct nft_expr *expr,
 			      bool reset)
 {
@@ -489,6 +658,7 @@ static int nft_gtp_reply_dump(struct sk_buff *skb, const struct nft_expr *expr,
 
 NF_GTPU_DUMP_ADAPTER(nft_gtp_load_dump)
 NF_GTPU_DUMP_ADAPTER(nft_gtp_decap_dump)
+NF_GTPU_DUMP_ADAPTER(nft_gtp_decap_map_dump)
 NF_GTPU_DUMP_ADAPTER(nft_gtp_encap_dump)
 NF_GTPU_DUMP_ADAPTER(nft_gtp_reply_dump)
 NF_GTPU_VALIDATE_ADAPTER(nft_gtp_decap_validate)
@@ -512,6 +682,18 @@ static const struct nft_expr_ops nft_gtp_decap_ops = {
 	.init		= nft_gtp_decap_init,
 	.destroy	= nft_gtp_decap_destroy,
 	.dump		= NF_GTPU_DUMP(nft_gtp_decap_dump),
+	.validate	= NF_GTPU_VALIDATE(nft_gtp_decap_validate),
+};
+
+static const struct nft_expr_ops nft_gtp_decap_map_ops = {
+	.type		= &nft_gtp_type,
+	.size		= NFT_EXPR_SIZE(sizeof(struct nft_gtp_decap_map)),
+	.eval		= nft_gtp_decap_map_eval,
+	.init		= nft_gtp_decap_map_init,
+	.activate	= nft_gtp_decap_map_activate,
+	.deactivate	= nft_gtp_decap_map_deactivate,
+	.destroy	= nft_gtp_decap_map_destroy,
+	.dump		= NF_GTPU_DUMP(nft_gtp_decap_map_dump),
 	.validate	= NF_GTPU_VALIDATE(nft_gtp_decap_validate),
 };
 
@@ -543,7 +725,8 @@ nft_gtp_select_ops(const struct nft_ctx *ctx, const struct nlattr * const tb[])
 	case NFT_GTP_LOAD:
 		return &nft_gtp_load_ops;
 	case NFT_GTP_DECAP:
-		return &nft_gtp_decap_ops;
+		return tb[NFTA_GTP_SET] ? &nft_gtp_decap_map_ops :
+					  &nft_gtp_decap_ops;
 	case NFT_GTP_ENCAP:
 		return &nft_gtp_encap_ops;
 	case NFT_GTP_REPLY:

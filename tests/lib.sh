@@ -298,6 +298,33 @@ outer_addr() { # outer_addr NODE(acc|gw) FAMILY
 	esac
 }
 ms_addr() { [ "$1" = 4 ] && echo 10.45.0.2 || echo 2001:db8:45::2; }
+
+# elem_counter NS FAMILY TABLE MAP KEY packets|bytes: what the counter of
+# one element of MAP counted.
+elem_counter() {
+	local field=1
+	[ "$6" = bytes ] && field=2
+	ip netns exec "$1" nft list map "$2" "$3" "$4" | tr ',' '\n' | grep -F "$5" |
+		sed -n "s/.* counter packets \([0-9]*\) bytes \([0-9]*\).*/\\$field/p"
+}
+# chain_counter NS FAMILY TABLE CHAIN: the packets of the chain's counter.
+chain_counter() {
+	ip netns exec "$1" nft list chain "$2" "$3" "$4" |
+		sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
+}
+# acc_encap MS_ADDR TEID: acc sends the IPv4 uplink of MS_ADDR to gw on TEID.
+acc_encap() {
+	ipt "$acc" 4 -t mangle -I FORWARD -i acc-ms -s "$1" \
+		-j GTPU --encap --peer 192.0.2.2 --teid "$2"
+}
+# ms_pings SRC COUNT [ARGS]: how many echo replies the MS got from the PDN
+# host, pinging from its address SRC.
+ms_pings() {
+	local src=$1 n=$2
+	shift 2
+	ip netns exec "$ms" ping -I "$src" -c "$n" -i 0.2 -W 1 "$@" 198.51.100.2 |
+		sed -n 's/.* \([0-9]*\) received.*/\1/p'
+}
 pdn_addr() { [ "$1" = 4 ] && echo 198.51.100.2 || echo 2001:db8:100::2; }
 
 # traffic INNER OUTER UL_TEID [QFI]: ping and TCP both ways, the uplink

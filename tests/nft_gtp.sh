@@ -104,30 +104,13 @@ traffic 4 4 0x100
 # The uplink6 element names ::1: the MS uses ::2 of its /64.
 traffic 6 4 0x101
 
-# elem_stat NS MAP KEY packets|bytes: what one element of MAP counted.
-elem_stat() {
-	local field=1
-	[ "$4" = bytes ] && field=2
-	ip netns exec "$1" nft list map inet gtpgw "$2" | tr ',' '\n' | grep -F "$3" |
-		sed -n "s/.* counter packets \([0-9]*\) bytes \([0-9]*\).*/\\$field/p"
-}
+elem_stat() { elem_counter "$1" inet gtpgw "$2" "$3" "$4"; } # NS MAP KEY WHAT
 acc_decap() { # acc_decap TEID: acc takes the downlink of TEID
 	ipt "$acc" 4 -t raw -A PREROUTING -i acc-tr -p udp --dport 2152 \
 		-j GTPU --decap --dev apn-ms --teid "$1"
 }
-acc_encap() { # acc_encap MS_ADDR TEID: acc sends MS_ADDR's uplink on TEID
-	ipt "$acc" 4 -t mangle -I FORWARD -i acc-ms -s "$1" \
-		-j GTPU --encap --peer 192.0.2.2 --teid "$2"
-}
-unknown_teid_drops() {
-	gwnft list chain inet gtpgw pre | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'
-}
-pings() { # pings SRC COUNT [ARGS]: how many echo replies came back
-	local src=$1 n=$2
-	shift 2
-	ip netns exec "$ms" ping -I "$src" -c "$n" -i 0.2 -W 1 "$@" 198.51.100.2 |
-		sed -n 's/.* \([0-9]*\) received.*/\1/p'
-}
+unknown_teid_drops() { chain_counter "$gw" inet gtpgw pre; }
+pings() { ms_pings "$@"; }
 
 # Per-element counters: one subscriber's traffic, exactly.
 ip -n "$ms" addr add 10.45.0.3/24 dev ms0

@@ -563,6 +563,17 @@ static void put_gtp_decap(struct nlmsghdr *nlh, const struct tok *t)
 	put_gtp_opts(nlh, t->opts, false);
 }
 
+/* The decap that finds its context itself, in map SET. */
+static void put_gtp_decap_map(struct nlmsghdr *nlh, const struct tok *t)
+{
+	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_DECAP);
+	mnl_attr_put_strz(nlh, NFTA_GTP_SET, t->f[0]);
+	if (t->n == 2)
+		put_u32(nlh, NFTA_GTP_NFPROTO,
+			lookup_name(gtp_families, t->f[1], "family"));
+	put_gtp_opts(nlh, t->opts, false);
+}
+
 static void put_gtp_encap(struct nlmsghdr *nlh, const struct tok *t)
 {
 	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_ENCAP);
@@ -671,6 +682,9 @@ static const struct expr_kind {
 	  .names = gtp_keys },
 	{ .word = "gtp-decap", .name = "gtp", .min = 1, .max = 3, .opts = true,
 	  .put = put_gtp_decap, .args = ":DEVREG[:MSREG:FAM][,v0]",
+	  .hint = "FAM", .names = gtp_families },
+	{ .word = "gtp-decap-map", .name = "gtp", .min = 1, .max = 2,
+	  .opts = true, .put = put_gtp_decap_map, .args = ":SET[:FAM][,v0]",
 	  .hint = "FAM", .names = gtp_families },
 	{ .word = "gtp-encap", .name = "gtp", .min = 3, .max = 3, .opts = true,
 	  .put = put_gtp_encap,
@@ -1274,28 +1288,34 @@ static void wait_end(bool watch_stdin)
 /* -l: one line per rule of a chain, "handle N: expr expr ...", which the
  * stock nft cannot show for rules holding gtp expressions; a gtp
  * expression as "gtp:ATTR=VAL,...", what raw-gtp takes, in attribute order,
- * so that a test can compare what the kernel lists with what it was sent */
+ * so that a test can compare what the kernel lists with what it was sent;
+ * the map's name (NFTA_GTP_SET) as ATTR=NAME */
 
 static void list_gtp_attrs(const struct nlattr *data)
 {
-	uint32_t val[NFTA_GTP_MAX + 1];
-	bool set[NFTA_GTP_MAX + 1] = {};
+	const struct nlattr *attrs[NFTA_GTP_MAX + 1] = {};
 	const struct nlattr *attr;
 	const char *sep = ":";
 	int i;
 
 	mnl_attr_for_each_nested(attr, data) {
 		i = mnl_attr_get_type(attr);
-		if (i > NFTA_GTP_MAX ||
+		if (i > NFTA_GTP_MAX)
+			continue;
+		if (i == NFTA_GTP_SET ?
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0 :
 		    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 			continue;
-		val[i] = ntohl(mnl_attr_get_u32(attr));
-		set[i] = true;
+		attrs[i] = attr;
 	}
 	for (i = 0; i <= NFTA_GTP_MAX; i++) {
-		if (!set[i])
+		if (!attrs[i])
 			continue;
-		printf("%s%d=%u", sep, i, val[i]);
+		if (i == NFTA_GTP_SET)
+			printf("%s%d=%s", sep, i, mnl_attr_get_str(attrs[i]));
+		else
+			printf("%s%d=%u", sep, i,
+			       ntohl(mnl_attr_get_u32(attrs[i])));
 		sep = ",";
 	}
 }

@@ -74,6 +74,11 @@ enum nft_gtp_flags {
  * @NFTA_GTP_SREG_SADDR: encap: outer source address (NLA_U32)
  * @NFTA_GTP_SREG_QFI: encap: QFI, host byte order (NLA_U32)
  * @NFTA_GTP_FLAGS: enum nft_gtp_flags (NLA_U32)
+ * @NFTA_GTP_SET: decap: the uplink map to find the context in, by the
+ *	T-PDU's TEID as NFT_GTP_TEID loads it, instead of SREG_DEV and
+ *	SREG_MS_ADDR; its data is the APN device ifindex, then with
+ *	NFTA_GTP_NFPROTO the MS address (NLA_STRING)
+ * @NFTA_GTP_SET_ID: decap: the map by its ID in the same batch (NLA_U32)
  */
 enum nft_gtp_attributes {
 	NFTA_GTP_UNSPEC,
@@ -88,6 +93,8 @@ enum nft_gtp_attributes {
 	NFTA_GTP_SREG_SADDR,
 	NFTA_GTP_SREG_QFI,
 	NFTA_GTP_FLAGS,
+	NFTA_GTP_SET,
+	NFTA_GTP_SET_ID,
 	__NFTA_GTP_MAX
 };
 
