@@ -469,18 +469,22 @@ static void gtp_reply(struct nlmsghdr *nlh)
 	expr_end(nlh, e, d);
 }
 
-/* gtp decap FAMILY to DEV . MS_ADDRESS: both from registers (ms 0: DEV) */
-static void gtp_decap(struct nlmsghdr *nlh, uint32_t family, uint32_t dev,
-		      uint32_t ms)
+/*
+ * gtp decap FAMILY to gtp teid map @MAP: the expression looks the
+ * T-PDU's TEID up in MAP itself, so that the element's counter counts the
+ * inner packet (family 0: the data is the device, no check of the inner
+ * source, as on the access node)
+ */
+static void gtp_decap_map(struct nlmsghdr *nlh, const char *map,
+			  uint32_t map_id, uint32_t family)
 {
 	struct nlattr *d, *e = expr_start(nlh, "gtp", &d);
 
 	put_u32(nlh, NFTA_GTP_OP, NFT_GTP_DECAP);
-	put_u32(nlh, NFTA_GTP_SREG_DEV, dev);
-	if (ms) {	/* else no check of the inner source (access node) */
-		put_u32(nlh, NFTA_GTP_SREG_MS_ADDR, ms);
+	mnl_attr_put_strz(nlh, NFTA_GTP_SET, map);
+	put_u32(nlh, NFTA_GTP_SET_ID, map_id);
+	if (family)
 		put_u32(nlh, NFTA_GTP_NFPROTO, family);
-	}
 	expr_end(nlh, e, d);
 }
 
@@ -554,18 +558,14 @@ static void rule_echo(struct nlmsghdr *nlh, const struct setup *s)
 /* gtp decap ip to gtp teid map @uplink4 */
 static void rule_decap4(struct nlmsghdr *nlh, const struct setup *s)
 {
-	gtp_load(nlh, NFT_GTP_TEID, R(0));
-	lookup(nlh, UPLINK4, R(0), R(1));
-	gtp_decap(nlh, NFPROTO_IPV4, R(1), R(2));
+	gtp_decap_map(nlh, gw_map_names[UPLINK4], UPLINK4 + 1, NFPROTO_IPV4);
 	(void)s;
 }
 
 /* gtp decap ip6 to gtp teid map @uplink6 */
 static void rule_decap6(struct nlmsghdr *nlh, const struct setup *s)
 {
-	gtp_load(nlh, NFT_GTP_TEID, R(0));
-	lookup(nlh, UPLINK6, R(0), R(1));
-	gtp_decap(nlh, NFPROTO_IPV6, R(1), R(2));
+	gtp_decap_map(nlh, gw_map_names[UPLINK6], UPLINK6 + 1, NFPROTO_IPV6);
 	(void)s;
 }
 
@@ -575,9 +575,7 @@ static void rule_decap6(struct nlmsghdr *nlh, const struct setup *s)
  */
 static void rule_decap46(struct nlmsghdr *nlh, const struct setup *s)
 {
-	gtp_load(nlh, NFT_GTP_TEID, R(0));
-	lookup(nlh, UPLINK46, R(0), R(1));
-	gtp_decap(nlh, NFPROTO_INET, R(1), R(2));
+	gtp_decap_map(nlh, gw_map_names[UPLINK46], UPLINK46 + 1, NFPROTO_INET);
 	(void)s;
 }
 
@@ -1076,9 +1074,7 @@ static void rule_access_encap6(struct nlmsghdr *nlh, const struct setup *s)
 static void rule_access_decap(struct nlmsghdr *nlh, const struct setup *s)
 {
 	udp_gtpu(nlh);
-	gtp_load(nlh, NFT_GTP_TEID, R(0));
-	lookup_in(nlh, "downlink", ACC_DOWNLINK, R(0), R(1));
-	gtp_decap(nlh, 0, R(1), 0);
+	gtp_decap_map(nlh, "downlink", ACC_DOWNLINK, 0);
 	(void)s;
 }
 

@@ -365,9 +365,10 @@ expect_eq "the new quota: the context is back" "$(ctx_count)" 1
 ping_ok "$ms" "$(pdn_addr 4)" && ping_ok "$pdn" "$(ms_addr 4)" &&
 	PASS "traffic flows again on the new quota" ||
 	FAIL "no traffic on the new quota"
-# 4 Echo Requests up (84 octets, 120 with GTP-U/UDP/IP), 4 Replies down
+# 4 Echo Requests up, 4 Replies down, 84 octets each: the user's octets,
+# not the 120 of an uplink T-PDU with its GTP-U, UDP and IP headers
 expect_rsp "its Deletion reports the traffic on the new quota, no more" del \
-	" cause=1 ul=480 dl=336 total=816 "
+	" cause=1 ul=336 dl=336 total=672 "
 smf urr >/dev/null
 
 # The sessions of a peer go with its association

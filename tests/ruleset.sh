@@ -17,11 +17,11 @@ UDP_GTPU="meta:l4proto:r0 cmp:r0:eq:11 payload:th:2:2:r0 cmp:r0:eq:be16=2152"
 gtp_rule_translation() {
 	case $1 in
 	"gtp decap ip to gtp teid map @uplink4")
-		echo "gtp-load:teid:r0 lookup:uplink4:r0:r1 gtp-decap:r1:r2:ip" ;;
+		echo "gtp-decap-map:uplink4:ip" ;;
 	"gtp decap ip6 to gtp teid map @uplink6")
-		echo "gtp-load:teid:r0 lookup:uplink6:r0:r1 gtp-decap:r1:r2:ip6" ;;
+		echo "gtp-decap-map:uplink6:ip6" ;;
 	"gtp decap inet to gtp teid map @uplink46")
-		echo "gtp-load:teid:r0 lookup:uplink46:r0:r1 gtp-decap:r1:r2:inet" ;;
+		echo "gtp-decap-map:uplink46:inet" ;;
 	"gtp encap ip to oif . ip daddr map @downlink4")
 		echo "meta:nfproto:r0 cmp:r0:eq:02 meta:oif:r0 payload:nh:16:4:r1" \
 		     "lookup:downlink4:r0:r2 gtp-encap:ip:r2:r3" ;;
@@ -41,7 +41,7 @@ gtp_rule_translation() {
 	"gtp type end-marker counter log group 1 drop")
 		echo "gtp-load:type:r0 cmp:r0:eq:u32=254 counter log:1 verdict:drop" ;;
 	"udp dport 2152 gtp decap to gtp teid map @downlink")
-		echo "$UDP_GTPU gtp-load:teid:r0 lookup:downlink:r0:r1 gtp-decap:r1" ;;
+		echo "$UDP_GTPU gtp-decap-map:downlink" ;;
 	*)
 		return 1 ;;
 	esac
