@@ -96,6 +96,7 @@ enum nfgtpu_ctx_flags {
 	NFGTPU_CTX_MBR		= 1 << 6,
 };
 
+/* A context's element counter: the subscriber's packets, without GTP-U */
 struct nfgtpu_counter {
 	uint64_t packets;
 	uint64_t bytes;
