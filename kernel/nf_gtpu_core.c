@@ -13,6 +13,7 @@
  */
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
+#include <linux/inetdevice.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/module.h>
@@ -272,13 +273,26 @@ static bool nf_gtpu_csum_ok(struct sk_buff *skb, int thoff,
 	return true;
 }
 
+/*
+ * GTP-U to another host only passes through: it is not ours to decapsulate
+ * nor to answer, whatever its TEID, as the kernel's tunnels only take what
+ * is addressed to them.  Our addresses are in a hash; for the rest of what
+ * IPv4 routes as local, __ip_dev_find() looks in the local table.
+ */
+static bool nf_gtpu_to_us(struct net *net, const struct sk_buff *skb)
+{
+	if (skb->protocol == htons(ETH_P_IP))
+		return __ip_dev_find(net, ip_hdr(skb)->daddr, false);
+	return ipv6_chk_addr(net, &ipv6_hdr(skb)->daddr, NULL, 0);
+}
+
 /**
  * nf_gtpu_rx_parse - validate the outer UDP header of a GTP-U message and
  *	parse the GTP-U header
  * @skb: packet, data at the outer network header
- * @state: hook state, or NULL not to verify the UDP checksum nor, at
- *	netdev ingress, the outer IP header (header loads only look at the
- *	packet)
+ * @state: hook state, or NULL not to check that the message is to this
+ *	host, nor its UDP checksum, nor at netdev ingress its outer IP header
+ *	(header loads only look at the packet)
  * @port: the GTP-U port, or 0 for either (the version must then match)
  * @rx: where the message is and what the parser made of it
  *
@@ -303,6 +317,8 @@ enum nf_gtpu_rx_result nf_gtpu_rx_parse(struct sk_buff *skb,
 	if (!uh)
 		return NF_GTPU_RX_OTHER;
 	if (port ? uh->dest != port : !nf_gtpu_is_port(uh->dest))
+		return NF_GTPU_RX_OTHER;
+	if (state && !nf_gtpu_to_us(state->net, skb))
 		return NF_GTPU_RX_OTHER;
 	rx->sport = uh->source;
 

@@ -143,10 +143,10 @@ static void nf_gtpu_ext_notification(struct nf_gtpu_msg *m, __be16 sport)
 }
 
 /*
- * Only between unicast addresses, and only from one of ours: a reply
- * never goes to a broadcast or multicast group, nor claims another
- * host's address.  A request to another host, or to a broadcast address,
- * is not ours to answer: it is left to the ruleset (to be forwarded, for
+ * Only to a unicast source: a reply never goes to a broadcast or multicast
+ * group.  It is sent from the request's destination, which
+ * nf_gtpu_rx_parse() found to be one of ours: a request to another host,
+ * or to a broadcast address, is left to the ruleset (to be forwarded, for
  * one), not dropped because no route leaves from its destination.  Nor
  * does a reply go back into this host: a source that is loopback or one
  * of our own addresses is forged (the reply rule may run before the
@@ -164,16 +164,12 @@ static bool nf_gtpu_reply_addrs_ok(struct net *net, const struct sk_buff *skb)
 		iph = ip_hdr(skb);
 		return !ipv4_is_loopback(iph->saddr) &&
 		       inet_addr_type_dev_table(net, skb->dev, iph->saddr) ==
-		       RTN_UNICAST &&
-		       inet_addr_type_dev_table(net, skb->dev, iph->daddr) ==
-		       RTN_LOCAL;
+		       RTN_UNICAST;
 	}
 	ip6h = ipv6_hdr(skb);
 	return (ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_UNICAST) &&
 	       !ipv6_chk_addr_and_flags(net, &ip6h->saddr, skb->dev, true, 0,
-					IFA_F_TENTATIVE) &&
-	       (ipv6_addr_type(&ip6h->daddr) & IPV6_ADDR_UNICAST) &&
-	       ipv6_chk_addr(net, &ip6h->daddr, NULL, 0);
+					IFA_F_TENTATIVE);
 }
 
 /*

@@ -526,8 +526,9 @@ static void rule_gtpu(struct nlmsghdr *nlh, const struct setup *s)
 }
 
 /*
- * fib daddr type != local accept: GTP-U to another host only passes
- * through, and is none of the other rules' business.
+ * fib daddr type != local accept, after the decap rules (which leave GTP-U
+ * to another host alone themselves): such GTP-U only passes through, and
+ * the rules below must not count or drop it.
  */
 static void rule_not_local(struct nlmsghdr *nlh, const struct setup *s)
 {
@@ -537,13 +538,6 @@ static void rule_not_local(struct nlmsghdr *nlh, const struct setup *s)
 	cmp(nlh, R(0), NFT_CMP_NEQ, &local, sizeof(local));
 	verdict(nlh, NF_ACCEPT);
 	(void)s;
-}
-
-/* udp dport 2152 fib daddr type != local accept, for the access node */
-static void rule_transit(struct nlmsghdr *nlh, const struct setup *s)
-{
-	udp_gtpu(nlh);
-	rule_not_local(nlh, s);
 }
 
 /* gtp type echo-request gtp reply */
@@ -814,10 +808,10 @@ static const struct rule_def {
 	  NFGTPU_GW_MBR },
 	{ "mbr_up", "IPv6 uplink MBR rule", "over MBR", rule_mbr_up6, 0,
 	  NFGTPU_GW_MBR },
-	{ "gtpu", "transit rule", NULL, rule_not_local, 0, 0 },
 	{ "gtpu", "IPv4 decap rule", NULL, rule_decap4, 0, 0 },
 	{ "gtpu", "IPv6 decap rule", NULL, rule_decap6, 0, 0 },
 	{ "gtpu", "dual-stack decap rule", NULL, rule_decap46, 0, 0 },
+	{ "gtpu", "transit rule", NULL, rule_not_local, 0, 0 },
 	{ "gtpu", "IPv4 reply bucket rule", NULL, rule_reply4, SET_ID_TYPES4, 0 },
 	{ "gtpu", "IPv6 reply bucket rule", NULL, rule_reply6, SET_ID_TYPES6, 0 },
 	{ "gtpu", "unknown TEID rule", "unknown TEID", rule_unknown, 0, 0 },
@@ -1081,7 +1075,6 @@ static void rule_access_decap(struct nlmsghdr *nlh, const struct setup *s)
 static const struct rule_def access_rules[] = {
 	{ "uplink", "IPv4 encap rule", NULL, rule_access_encap4, 0, 0 },
 	{ "uplink", "IPv6 encap rule", NULL, rule_access_encap6, 0, 0 },
-	{ "downlink", "transit rule", NULL, rule_transit, 0, 0 },
 	{ "downlink", "decap rule", NULL, rule_access_decap, 0, 0 },
 };
 

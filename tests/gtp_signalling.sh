@@ -122,29 +122,31 @@ done
 # reply_refused (IPv6 itself drops ::1, as Ip6InHdrErrors); the same
 # request from acc's address is answered.  Requests to another host
 # (passing through) or to the subnet's broadcast address are not the
-# gateway's to answer: left to the ruleset, reply_refused, not dropped as
-# a reply that could not be routed.
+# gateway's to answer: left to the ruleset, not counted, not dropped as a
+# reply that could not be routed.
 ip netns exec "$gw" socat -u UDP4-RECV:5555 OPEN:"$tmp/forged4",creat,append &
 ip netns exec "$gw" socat -u UDP6-RECV:5555 OPEN:"$tmp/forged6",creat,append &
 busywait 10000 sh -c "[ \$(ip netns exec $gw ss -Hlun 'sport = :5555' | wc -l) -eq 2 ]"
-# The reply's own checks: without the ruleset's first rule, which
-# accepts GTP-U to another host (the transit cases) before any gtp rule
-# sees it (tests/gtpu_transit.sh).
+# The reply's own checks: without the ruleset's transit rule, which
+# accepts GTP-U to another host (the transit cases) before the reply
+# rules see it (tests/gtpu_transit.sh).
 guard=$(ip netns exec "$gw" nft -a list chain inet gateway gtpu |
 	awk '/fib daddr type != local accept/ { print $NF }')
+next=$(ip netns exec "$gw" nft -a list chain inet gateway gtpu |
+	awk 'guard && /handle/ { print $NF; exit } /fib daddr type != local accept/ { guard = 1 }')
 ip netns exec "$gw" nft delete rule inet gateway gtpu handle "$guard" ||
 	FAIL "the transit rule of docs/gateway.nft (handle '$guard') cannot be deleted"
 # gtpu_sig.py sends each request as a frame on acc-tr and prints "SRC HOW
 # refused/answered/v6-addr-errors" from gw's counters.
 sigcmd frames "$gw" "$(ip -n "$gw" -br link show gw-tr | awk '{ print $3 }')" >"$tmp/forged"
-ip netns exec "$gw" nft insert rule inet gateway gtpu fib daddr type != local accept ||
+ip netns exec "$gw" nft insert rule inet gateway gtpu position "$next" fib daddr type != local accept ||
 	FAIL "the transit rule cannot be put back"
 for want in "127.0.0.1 to 1/0/0" "192.0.2.2 to 1/0/0" "198.51.100.1 to 1/0/0" \
 	    "::1 to 0/0/1" "2001:db8:1::2 to 1/0/0" "2001:db8:100::1 to 1/0/0" \
 	    "192.0.2.1 broadcast 1/0/0" "2001:db8:1::1 broadcast 1/0/0" \
 	    "192.0.2.1 sport0 1/0/0" "2001:db8:1::1 sport0 1/0/0" \
-	    "192.0.2.7 transit 1/0/0" "2001:db8:1::7 transit 1/0/0" \
-	    "192.0.2.7 subnet-broadcast 1/0/0" \
+	    "192.0.2.7 transit 0/0/0" "2001:db8:1::7 transit 0/0/0" \
+	    "192.0.2.7 subnet-broadcast 0/0/0" \
 	    "192.0.2.1 peer 0/1/0" "2001:db8:1::1 peer 0/1/0"; do
 	set -- $want
 	expect_eq "Echo Request from $1 ($2): refused/answered/dropped by IPv6" \

@@ -4,8 +4,10 @@
 # GTP-U that only passes through a node to a host behind it is forwarded
 # untouched: not decapsulated, even with the TEID of one of the node's
 # contexts, not answered, not dropped as an unknown TEID.  For each chain
-# that decapsulates in prerouting: docs/gateway.nft's, that of libnfgtpu's
-# gateway ("gtpu setup gateway") and docs/access.nft's.
+# that decapsulates in prerouting: docs/gateway.nft's (and its decap rules
+# without the transit rule), that of libnfgtpu's gateway ("gtpu setup
+# gateway"), -j GTPU's and docs/access.nft's (whose decap rule has no
+# transit rule before it).
 #
 #   ms ---- acc ===== gw ---- pdn        (network of lib.sh)
 #
@@ -25,7 +27,8 @@ require_cmd ip nft
 [ -x "$RULESET_RULE" ] || [ -n "${NFT:-}" ] || SKIP "nft_gtp_rule is not built"
 [ -x "$GTPU" ] || SKIP "libnfgtpu/gtpu is not built"
 require_scapy
-require_modules nf_gtpu nft_gtp veth nft_fib_inet nft_limit nft_log
+require_modules nf_gtpu nft_gtp xt_GTPU veth nft_fib_inet nft_limit nft_log
+require_xt_gtpu
 
 setup_gtpu_network || exit 1
 for ns in "$pdn" "$ms"; do
@@ -101,12 +104,44 @@ busywait 5000 arrived_at_least "$pdn" $((got + 1))
 expect_eq "docs/gateway.nft: a T-PDU of an unknown TEID passing through arrives, not answered nor refused" \
 	"$(( $(arrived "$pdn") - got ))/$(( $(gtpu_stat "$gw" error_indication) - ei ))/$(( $(gtpu_stat "$gw" reply_refused) - refused ))" 1/0/0
 
+# The decap rules leave GTP-U to another host alone themselves: the
+# transit rule, after them, only keeps it from the rules that count and
+# drop.  Without it, T-PDUs of gw's contexts passing through are not
+# decapsulated but reach the unknown-TEID rule.
+unknown_teid() {
+	ip netns exec "$gw" nft list chain inet gateway gtpu |
+		sed -n 's/.*counter packets \([0-9]*\) .*comment "unknown TEID".*/\1/p'
+}
+unknown_teid_at_least() { [ "$(unknown_teid)" -ge "$1" ]; }
+guard=$(ip netns exec "$gw" nft -a list chain inet gateway gtpu |
+	awk '/fib daddr type != local accept/ { print $NF }')
+ip netns exec "$gw" nft delete rule inet gateway gtpu handle "$guard" ||
+	FAIL "the transit rule of docs/gateway.nft (handle '$guard') cannot be deleted"
+decap=$(gtpu_stat "$gw" decap)
+unknown=$(unknown_teid)
+pkt "$acc" send valid 192.0.2.1 198.51.100.2 0x100 10.45.0.2 198.51.100.2
+pkt "$acc" send valid 2001:db8:1::1 2001:db8:100::2 0x101 2001:db8:45::2 2001:db8:100::2
+busywait 5000 unknown_teid_at_least $((unknown + 2))
+expect_eq "docs/gateway.nft without its transit rule: T-PDUs of its contexts passing through not decapsulated, left to the next rules" \
+	"$(( $(gtpu_stat "$gw" decap) - decap ))/$(( $(unknown_teid) - unknown ))" 0/2
+
 ip netns exec "$gw" nft delete table inet gateway
 "$GTPU" -n "$gw" setup gateway &&
 	"$GTPU" -n "$gw" ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
 	"$GTPU" -n "$gw" ctx add teid 0x101 apn apn0 ms 2001:db8:45::2/64 peer 192.0.2.1 peer-teid 0x201 ||
 	{ FAIL "gtpu setup gateway, ctx add"; exit 1; }
 gw_transit "gtpu setup gateway"
+
+# -j GTPU --decap without a destination address to match: the same.
+ip netns exec "$gw" nft delete table inet gateway
+ipt "$gw" 4 -t raw -A PREROUTING -p udp --dport 2152 \
+	-j GTPU --decap --dev apn0 --ms-addr 10.45.0.2 --teid 0x100 &&
+ipt "$gw" 6 -t raw -A PREROUTING -p udp --dport 2152 \
+	-j GTPU --decap --dev apn0 --ms-addr 2001:db8:45::2 --teid 0x101 ||
+	FAIL "-j GTPU --decap rules"
+gw_transit "-j GTPU --decap"
+ipt_flush "$gw" 4
+ipt_flush "$gw" 6
 
 # The access node: gw reaches ms through acc (not through its apn0).
 load_ruleset "$acc" "$docs/access.nft" || { FAIL "docs/access.nft does not load"; exit 1; }
