@@ -11,6 +11,8 @@
 #include <linux/skbuff.h>
 #include "nf_gtpu_parse.h"
 
+struct dst_cache;
+
 /* Statistics of a network namespace, shown in /proc/net/nf_gtpu. */
 enum nf_gtpu_stat {
 	NF_GTPU_STAT_DECAP,		/* T-PDUs delivered to an APN device */
@@ -77,8 +79,11 @@ struct nf_gtpu_decap_params {
  * @add_qfi: see @qfi
  * @sport_hash: UDP source port from the inner flow hash (RSS entropy)
  * @v0: GTPv0 rather than GTPv1
+ * @dst_cache: the route to @peer from @saddr, kept by a rule whose peer is
+ *	fixed, or NULL to route each packet
  */
 struct nf_gtpu_encap_params {
+	struct dst_cache	*dst_cache;
 	u8			family;
 	u32			qfi;
 	bool			add_qfi;

@@ -24,6 +24,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/udp.h>
+#include <net/dst_cache.h>
 #include <net/gtp.h>
 #include <net/icmp.h>
 #include <net/inet_ecn.h>
@@ -700,11 +701,16 @@ static void nf_gtpu_push_v1(struct sk_buff *skb,
 	gtp1->tid = htonl((u32)p->teid);
 }
 
-/* Route toward the peer; returns the dst, with the chosen source in @saddr. */
+/*
+ * Route toward the peer; returns the dst, with the chosen source in @saddr.
+ * A packet with a mark may be routed elsewhere (policy routing): as the
+ * kernel's tunnels do (ip_tunnel_dst_cache_usable()), it skips the cache.
+ */
 struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 				const struct nf_gtpu_encap_params *p,
 				union nf_inet_addr *saddr)
 {
+	struct dst_cache *cache = skb->mark ? NULL : p->dst_cache;
 	struct flowi6 fl6 = {
 		.daddr		= p->peer.in6,
 		.saddr		= p->saddr.in6,
@@ -720,14 +726,24 @@ struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 			.flowi4_proto	= IPPROTO_UDP,
 			.flowi4_mark	= skb->mark,
 		};
-		struct rtable *rt = ip_route_output_key(net, &fl4);
+		struct rtable *rt;
 
+		rt = cache ? dst_cache_get_ip4(cache, &saddr->ip) : NULL;
+		if (rt)
+			return &rt->dst;
+		rt = ip_route_output_key(net, &fl4);
 		if (IS_ERR(rt))
 			return NULL;
 		saddr->ip = fl4.saddr;
+		if (cache)
+			dst_cache_set_ip4(cache, &rt->dst, fl4.saddr);
 		return &rt->dst;
 	}
 
+	/* An address going away invalidates every cached route (both families). */
+	dst = cache ? dst_cache_get_ip6(cache, &saddr->in6) : NULL;
+	if (dst)
+		return dst;
 	/*
 	 * IPv4 routing refuses a source address that is not ours; IPv6's
 	 * takes it as it is: check it, or a rule would send as another host.
@@ -739,6 +755,8 @@ struct dst_entry *nf_gtpu_route(struct net *net, struct sk_buff *skb,
 	if (IS_ERR(dst))
 		return NULL;
 	saddr->in6 = fl6.saddr;
+	if (cache)
+		dst_cache_set_ip6(cache, dst, &fl6.saddr);
 	return dst;
 }
 

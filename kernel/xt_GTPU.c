@@ -8,6 +8,7 @@
 #include <linux/netdevice.h>
 #include <linux/netfilter/x_tables.h>
 #include <linux/netfilter/xt_GTPU.h>
+#include <net/dst_cache.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -17,12 +18,14 @@
  * A decap rule names its APN device; as xt_TEE does for its oif, a
  * notifier keeps the ifindex of that name current, so that a device
  * deleted and created again (an operator restarting an APN) is used
- * again without the rule being reloaded.
+ * again without the rule being reloaded.  An encap rule has one peer: it
+ * keeps the route there, as the kernel's tunnels keep theirs.
  */
 struct xt_gtpu_priv {
-	struct list_head		list;
-	const struct xt_gtpu_tginfo	*tginfo;
-	int				ifindex;	/* 0: none */
+	struct list_head		list;		/* decap */
+	const struct xt_gtpu_tginfo	*tginfo;	/* decap */
+	int				ifindex;	/* decap; 0: none */
+	struct dst_cache		dst_cache;	/* encap */
 };
 
 struct gtpu_tg_net {
@@ -104,6 +107,7 @@ static unsigned int gtpu_encap_tg(struct sk_buff *skb,
 {
 	const struct xt_gtpu_tginfo *info = par->targinfo;
 	struct nf_gtpu_encap_params p = {
+		.dst_cache	= &info->priv->dst_cache,
 		.family		= info->family,
 		.peer		= info->peer,
 		.saddr		= info->saddr,
@@ -197,8 +201,11 @@ static int gtpu_decap_check(const struct xt_tgchk_param *par,
 	return 0;
 }
 
-static int gtpu_encap_check(const struct xt_gtpu_tginfo *info)
+static int gtpu_encap_check(struct xt_gtpu_tginfo *info)
 {
+	struct xt_gtpu_priv *priv;
+	int err;
+
 	if (info->flags & ~GTPU_ENCAP_FLAGS)
 		return -EINVAL;
 	if ((info->flags & XT_GTPU_F_QFI) &&
@@ -208,6 +215,16 @@ static int gtpu_encap_check(const struct xt_gtpu_tginfo *info)
 	if (!(info->flags & XT_GTPU_F_SADDR) &&
 	    memchr_inv(&info->saddr, 0, sizeof(info->saddr)))
 		return -EINVAL;
+
+	priv = kzalloc(sizeof(*priv), GFP_KERNEL);
+	if (!priv)
+		return -ENOMEM;
+	err = dst_cache_init(&priv->dst_cache, GFP_KERNEL);
+	if (err) {
+		kfree(priv);
+		return err;
+	}
+	info->priv = priv;
 	return 0;
 }
 
@@ -236,10 +253,17 @@ static void gtpu_tg_destroy(const struct xt_tgdtor_param *par)
 {
 	const struct xt_gtpu_tginfo *info = par->targinfo;
 
-	if (info->mode != XT_GTPU_DECAP)
-		return;
-	gtpu_decap_forget(net_generic(par->net, gtpu_tg_net_id), info->priv);
-	nf_gtpu_defrag_disable(par->net, par->family);
+	switch (info->mode) {
+	case XT_GTPU_DECAP:
+		gtpu_decap_forget(net_generic(par->net, gtpu_tg_net_id),
+				  info->priv);
+		nf_gtpu_defrag_disable(par->net, par->family);
+		break;
+	case XT_GTPU_ENCAP:
+		dst_cache_destroy(&info->priv->dst_cache);
+		kfree(info->priv);
+		break;
+	}
 }
 
 /*

@@ -6,6 +6,7 @@
 # - --qfi: a PDU Session Container with the QFI on the wire
 # - --sport-hash: outer source ports from the flow hash, per flow
 # - --local: the outer source address, which must be the host's
+# - the route kept to a rule's peer follows route and address changes
 # - ECN: the inner packet's ECN field copied to the outer header
 # - --v0: GTPv0 on port 3386 with a 64-bit TID, both ways
 # - path MTU: ICMP fragmentation needed / packet too big from the
@@ -151,6 +152,20 @@ capture_stop 2
 expect_eq "outer source is --local's address" \
 	"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l)" 2
 
+# sent_from SRC: the GTP-U from SRC gw saw while ms sent 2 pings, and the
+# encap_no_route they made.
+sent_from() {
+	local n0
+	n0=$(gtpu_stat "$acc" encap_no_route)
+	capture "udp dst port 2152 and src $1"
+	ip netns exec "$ms" ping -c 2 -i 0.2 -W 1 198.51.100.2 >/dev/null
+	sleep 1
+	kill "$cap_pid"
+	wait "$cap_pid" 2>/dev/null
+	echo "$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l)" \
+		"$(( $(gtpu_stat "$acc" encap_no_route) - n0 ))"
+}
+
 # --local with an address that is not the host's: nothing is sent as
 # another host, over IPv4 (routing refuses the source) or IPv6 (where
 # routing takes any source and the target checks it); encap_no_route.
@@ -160,15 +175,34 @@ for src in 192.0.2.99 2001:db8:1::99; do
 	flush4
 	ipt "$acc" 4 -t mangle -A FORWARD -i acc-ms -s 10.45.0.2 \
 		-j GTPU --encap --peer "$peer" --local "$src" --teid 0x15
-	n0=$(gtpu_stat "$acc" encap_no_route)
-	capture "udp dst port 2152 and src $src"
-	ip netns exec "$ms" ping -c 2 -i 0.2 -W 1 198.51.100.2 >/dev/null
-	sleep 1
-	kill "$cap_pid"
-	wait "$cap_pid" 2>/dev/null
 	expect_eq "--local $src, not the host's: nothing sent, encap_no_route" \
-		"$(ip netns exec "$gw" tcpdump -nn -r "$tmp/cap.pcap" 2>/dev/null | wc -l) $(( $(gtpu_stat "$acc" encap_no_route) - n0 ))" \
-		"0 2"
+		"$(sent_from "$src")" "0 2"
+done
+
+# The route an encap rule keeps to its peer follows routing: with the
+# peer made unreachable, or the --local address removed, the next
+# packets are counted as encap_no_route, not sent by the route kept.
+for fam in 4 6; do
+	if [ "$fam" = 4 ]; then
+		src=192.0.2.12/24 peer=203.0.113.12 via=192.0.2.2 nodad=
+	else
+		src=2001:db8:1::12/64 peer=2001:db8:ff::12 via=2001:db8:1::2 nodad=nodad
+	fi
+	ip -n "$acc" addr add "$src" dev acc-tr $nodad
+	ip -n "$acc" route add "$peer" via "$via"
+	flush4
+	ipt "$acc" 4 -t mangle -A FORWARD -i acc-ms -s 10.45.0.2 \
+		-j GTPU --encap --peer "$peer" --local "${src%/*}" --teid 0x17
+	expect_eq "IPv$fam peer: sent from --local" "$(sent_from "${src%/*}")" "2 0"
+	ip -n "$acc" route replace unreachable "$peer"
+	expect_eq "IPv$fam peer: route made unreachable, not sent, encap_no_route" \
+		"$(sent_from "${src%/*}")" "0 2"
+	ip -n "$acc" route replace "$peer" via "$via"
+	expect_eq "IPv$fam peer: route back, sent" "$(sent_from "${src%/*}")" "2 0"
+	ip -n "$acc" addr del "$src" dev acc-tr
+	expect_eq "IPv$fam peer: --local address removed, not sent, encap_no_route" \
+		"$(sent_from "${src%/*}")" "0 2"
+	ip -n "$acc" route del "$peer"
 done
 
 # ECN: the outer header carries the inner packet's ECN field as it is, CE

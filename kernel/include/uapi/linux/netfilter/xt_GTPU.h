@@ -41,7 +41,7 @@ enum xt_gtpu_flags {
  * @peer: encap: the peer's GTP-U address
  * @saddr: encap: outer source address
  * @priv: kernel-private: the APN device @dev names now, kept up to date
- *	as devices come and go
+ *	as devices come and go (decap); the route to @peer (encap)
  */
 struct xt_gtpu_tginfo {
 	__u8			mode;
