@@ -305,6 +305,21 @@ static const struct nfgtpu_counter *carried(const struct nfgtpu_ctx *c,
 	       &c->downlink;
 }
 
+/*
+ * Whether element m of o gets a counter of its own: a modify's replaces
+ * the map's, to carry the context's counts; a map without one counts only
+ * the contexts that ask.
+ */
+static bool own_counter(const struct nfgtpu *h, enum gw_map m,
+			const struct op *o)
+{
+	if (!(MAP_BIT(m) & (UP_MAPS | MAP_BIT(DOWNLINK4) | MAP_BIT(DOWNLINK6))))
+		return false;
+	if (h->maps[m].counter)
+		return o->op == NFGTPU_OP_MODIFY;
+	return o->ctx.flags & NFGTPU_CTX_COUNTER;
+}
+
 /* An element's own counter, starting from c; it replaces the map's */
 static void put_counter(struct nlmsghdr *nlh, const struct nfgtpu_counter *c)
 {
@@ -443,8 +458,7 @@ static int put_elem(struct txn *t, uint16_t type, enum gw_map m,
 		peer_data(t->h, c, &pd);
 		put_data(nlh, NFTA_SET_ELEM_DATA, pd.b, pd.len);
 	}
-	if (add && o->op == NFGTPU_OP_MODIFY && t->h->maps[m].counter &&
-	    m != BUFFER4 && m != BUFFER6)
+	if (add && own_counter(t->h, m, o))
 		put_counter(nlh, carried(c, m));
 	if (add && t->h->maps[m].flags & NFT_SET_TIMEOUT)
 		put_timeout(nlh, c);
@@ -490,12 +504,13 @@ struct elem {
 	uint8_t key[32], data[24];
 	size_t klen, dlen;
 	uint64_t timeout, expiration;
+	bool counted;		/* it has a counter */
 	struct nfgtpu_counter counter;
 };
 
 static int counter_cb(const struct nlattr *attr, void *data)
 {
-	struct nfgtpu_counter *c = data;
+	struct nfgtpu_counter *c = &((struct elem *)data)->counter;
 
 	if (mnl_attr_validate(attr, MNL_TYPE_U64) < 0)
 		return MNL_CB_OK;
@@ -508,7 +523,13 @@ static int counter_cb(const struct nlattr *attr, void *data)
 
 static int expr_cb(const struct nlattr *attr, void *data)
 {
-	if (mnl_attr_get_type(attr) == NFTA_EXPR_DATA)
+	struct elem *e = data;
+
+	if (mnl_attr_get_type(attr) == NFTA_EXPR_NAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0 &&
+	    !strcmp(mnl_attr_get_str(attr), "counter"))
+		e->counted = true;
+	else if (mnl_attr_get_type(attr) == NFTA_EXPR_DATA)
 		mnl_attr_parse_nested(attr, counter_cb, data);
 	return MNL_CB_OK;
 }
@@ -554,10 +575,10 @@ static int elem_attr_cb(const struct nlattr *attr, void *data)
 			e->expiration = be64toh(mnl_attr_get_u64(attr));
 		break;
 	case NFTA_SET_ELEM_EXPR:
-		mnl_attr_parse_nested(attr, expr_cb, &e->counter);
+		mnl_attr_parse_nested(attr, expr_cb, e);
 		break;
 	case NFTA_SET_ELEM_EXPRESSIONS:
-		mnl_attr_parse_nested(attr, exprs_cb, &e->counter);
+		mnl_attr_parse_nested(attr, exprs_cb, e);
 		break;
 	}
 	return MNL_CB_OK;
@@ -764,6 +785,22 @@ static int find_downlink(struct nfgtpu *h, struct op *o)
 }
 
 /*
+ * A modify's context counts if it did or asks to; one starting to count
+ * needs a new uplink element, with a counter.
+ */
+static void keep_counting(struct op *o, bool counted)
+{
+	uint32_t up = ctx_maps(&o->ctx) & UP_MAPS;
+
+	if (counted) {
+		o->ctx.flags |= NFGTPU_CTX_COUNTER;
+	} else if (o->ctx.flags & NFGTPU_CTX_COUNTER) {
+		o->del_maps |= up;
+		o->new_maps |= up;
+	}
+}
+
+/*
  * Modify: the context's decap element is as given (TEID, APN, MS).  Its
  * timeout and time left stay the context's, unless a new timeout is
  * given: then the uplink element is replaced too, keeping its counters.
@@ -785,6 +822,7 @@ static int find_uplink(struct nfgtpu *h, struct op *o, long index)
 		return ctx_fail(h, index, c, ENOENT,
 				"no such context (TEID, APN and MS must match)");
 	c->uplink = e.counter;
+	keep_counting(o, e.counted);
 	if (c->flags & NFGTPU_CTX_TIMEOUT) {
 		o->del_maps |= MAP_BIT(uplink_map(c));
 	} else if (e.timeout) {
@@ -811,6 +849,7 @@ static int after_op(struct nfgtpu *h, struct op *o, const struct op *p,
 		return ctx_fail(h, index, c, ENOENT,
 				"no such context (TEID, APN and MS must match)");
 	o->del_maps = p->new_maps & SWAP_MAPS;
+	keep_counting(o, p->ctx.flags & NFGTPU_CTX_COUNTER);
 	if (c->flags & NFGTPU_CTX_TIMEOUT) {
 		o->del_maps |= ctx_maps(c) & UP_MAPS;
 	} else {
@@ -1171,6 +1210,8 @@ static void uplink_elem(struct nfgtpu *h, const struct elem *e,
 		l->c.expires_ms = e->expiration;
 	}
 	l->c.uplink = e->counter;
+	if (e->counted)
+		l->c.flags |= NFGTPU_CTX_COUNTER;
 }
 
 /* The other family's uplink element of the same TEID into l */

@@ -1002,7 +1002,8 @@ static int build_gateway(struct txn *t, const struct setup *s)
 		if (m == RECORDS && !(flags & NFGTPU_GW_RECORDS))
 			continue;
 		if (put_map(t, gw_map_names[m], m + 1, &defs[m],
-			    defs[m].data.n && !(flags & NFGTPU_GW_LEAN)) < 0)
+			    defs[m].data.n &&
+			    !(flags & (NFGTPU_GW_LEAN | NFGTPU_GW_SELECTIVE))) < 0)
 			return -1;
 	}
 	if (put_reply_set(t, "reply4", SET_ID_REPLY4, T_IPV4, 4) < 0 ||
@@ -1136,7 +1137,7 @@ static int setup_table(struct nfgtpu *h, const char *table,
 
 #define GW_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED | NFGTPU_GW_PEER6 | \
 			 NFGTPU_GW_QFI | NFGTPU_GW_BUFFER | NFGTPU_GW_MBR | \
-			 NFGTPU_GW_RECORDS)
+			 NFGTPU_GW_RECORDS | NFGTPU_GW_SELECTIVE)
 #define ACC_FLAGS_ALL	(NFGTPU_GW_LEAN | NFGTPU_GW_OWNED)
 
 EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
@@ -1147,6 +1148,9 @@ EXPORT int nfgtpu_gateway_setup(struct nfgtpu *h, unsigned int flags)
 	if (flags & ~GW_FLAGS_ALL)
 		return nfgtpu_fail(h, EINVAL, -1, "unknown gateway flags 0x%x",
 				   flags & ~GW_FLAGS_ALL);
+	if ((flags & NFGTPU_GW_LEAN) && (flags & NFGTPU_GW_SELECTIVE))
+		return nfgtpu_fail(h, EINVAL, -1,
+				   "lean and selective: choose one layout");
 	h->layout_known = false;
 	return setup_table(h, GW_TABLE, build_gateway, &s);
 }
@@ -1304,7 +1308,8 @@ EXPORT int nfgtpu_gateway_flags(struct nfgtpu *h, unsigned int *flags)
 		return -1;
 	*flags = 0;
 	if (!h->maps[UPLINK4].counter)
-		*flags |= NFGTPU_GW_LEAN;
+		*flags |= h->maps[UPLINK4].flags & NFT_SET_TIMEOUT ?
+			  NFGTPU_GW_SELECTIVE : NFGTPU_GW_LEAN;
 	if (h->owned)
 		*flags |= NFGTPU_GW_OWNED;
 	if (dl->dlen == 20 || dl->dlen == 24)

@@ -30,16 +30,16 @@ static bool check_only;
 static void usage(FILE *f)
 {
 	fputs("Usage: " PROG " [-n NETNS] [-j] [-c] COMMAND\n"
-	      "  setup gateway [lean|counting] [owned|persistent] [ip6] [qfi]\n"
+	      "  setup gateway [counting|lean|selective] [owned|persistent] [ip6] [qfi]\n"
 	      "                [buffer] [mbr] [records]\n"
 	      "  setup access DEVICE [lean|counting] [owned|persistent]\n"
 	      "                     (docs/access.nft, subscribers on DEVICE)\n"
 	      "  teardown gateway|access\n"
 	      "  show gateway       (the layout of the gateway found here)\n"
 	      "  ctx add teid TEID apn DEVICE ms ADDRESS [ms ADDRESS6] DOWNLINK\n"
-	      "          [timeout N[ms|s|m|h|d]] [mbr-up KBPS] [mbr-down KBPS]\n"
+	      "          [timeout N[ms|s|m|h|d]] [mbr-up KBPS] [mbr-down KBPS] [counter]\n"
 	      "  ctx mod teid TEID apn DEVICE ms ADDRESS... DOWNLINK [timeout ...]\n"
-	      "          [mbr-up KBPS] [mbr-down KBPS]\n"
+	      "          [mbr-up KBPS] [mbr-down KBPS] [counter]\n"
 	      "    DOWNLINK: peer ADDRESS peer-teid TEID [qfi QFI] | downlink none|buffer\n"
 	      "  ctx del teid TEID [apn DEVICE ms ADDRESS... [downlink none|buffer]]\n"
 	      "  ctx list [teid TEID]\n"
@@ -106,7 +106,9 @@ static void print_ctx_args(FILE *f, const struct nfgtpu_ctx *c, bool full)
 	}
 	if (c->flags & NFGTPU_CTX_QFI)
 		fprintf(f, " qfi %u", c->qfi);
-	if (c->flags & NFGTPU_CTX_TIMEOUT) {
+	if (c->flags & NFGTPU_CTX_COUNTER)
+		fputs(" counter", f);
+	if (c->flags & NFGTPU_CTX_TIMEOUT) {	/* "expires" may follow */
 		fputs(" timeout ", f);
 		print_duration(f, c->timeout_ms);
 	}
@@ -149,10 +151,12 @@ static int print_ctx_json(const struct nfgtpu_ctx *c, void *data)
 	if (c->flags & NFGTPU_CTX_MBR)
 		printf(",\"mbr_up_kbps\":%" PRIu64 ",\"mbr_down_kbps\":%" PRIu64,
 		       c->mbr_up_kbps, c->mbr_down_kbps);
-	printf(",\"uplink\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
-	       ",\"downlink\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}}",
-	       c->uplink.packets, c->uplink.bytes, c->downlink.packets,
-	       c->downlink.bytes);
+	if (c->flags & NFGTPU_CTX_COUNTER)
+		printf(",\"uplink\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}"
+		       ",\"downlink\":{\"packets\":%" PRIu64 ",\"bytes\":%" PRIu64 "}",
+		       c->uplink.packets, c->uplink.bytes, c->downlink.packets,
+		       c->downlink.bytes);
+	putchar('}');
 	return 0;
 }
 
@@ -163,10 +167,12 @@ static int print_ctx_text(const struct nfgtpu_ctx *c, void *data)
 		fputs(" expires ", stdout);
 		print_duration(stdout, c->expires_ms / 1000 * 1000);
 	}
-	printf(" uplink packets %" PRIu64 " bytes %" PRIu64
-	       " downlink packets %" PRIu64 " bytes %" PRIu64 "\n",
-	       c->uplink.packets, c->uplink.bytes, c->downlink.packets,
-	       c->downlink.bytes);
+	if (c->flags & NFGTPU_CTX_COUNTER)
+		printf(" uplink packets %" PRIu64 " bytes %" PRIu64
+		       " downlink packets %" PRIu64 " bytes %" PRIu64,
+		       c->uplink.packets, c->uplink.bytes, c->downlink.packets,
+		       c->downlink.bytes);
+	putchar('\n');
 	(void)data;
 	return 0;
 }
@@ -355,7 +361,8 @@ static int ctx_load(struct nfgtpu *h, const char *file, unsigned long batch)
 static void print_gw_flags(unsigned int flags)
 {
 	printf("%s %s%s%s%s%s%s",
-	       flags & NFGTPU_GW_LEAN ? "lean" : "counting",
+	       flags & NFGTPU_GW_LEAN ? "lean" :
+	       flags & NFGTPU_GW_SELECTIVE ? "selective" : "counting",
 	       flags & NFGTPU_GW_OWNED ? "owned" : "persistent",
 	       flags & NFGTPU_GW_PEER6 ? " ip6" : "",
 	       flags & NFGTPU_GW_QFI ? " qfi" : "",
@@ -372,9 +379,10 @@ static int show_gateway(struct nfgtpu *h)
 	if (nfgtpu_gateway_flags(h, &flags) < 0)
 		return lib_err(h);
 	if (json) {
-		printf("{\"lean\":%s,\"owned\":%s,\"ip6\":%s,\"qfi\":%s,"
-		       "\"buffer\":%s,\"mbr\":%s,\"records\":%s}\n",
+		printf("{\"lean\":%s,\"selective\":%s,\"owned\":%s,\"ip6\":%s,"
+		       "\"qfi\":%s,\"buffer\":%s,\"mbr\":%s,\"records\":%s}\n",
 		       flags & NFGTPU_GW_LEAN ? "true" : "false",
+		       flags & NFGTPU_GW_SELECTIVE ? "true" : "false",
 		       flags & NFGTPU_GW_OWNED ? "true" : "false",
 		       flags & NFGTPU_GW_PEER6 ? "true" : "false",
 		       flags & NFGTPU_GW_QFI ? "true" : "false",

@@ -79,7 +79,7 @@ static int parse_duration(const char *s, uint64_t *ms)
 
 enum {
 	K_TEID, K_APN, K_MS, K_PEER, K_PEER_TEID, K_QFI, K_TIMEOUT, K_DOWNLINK,
-	K_MBR_UP, K_MBR_DOWN, K_MAX
+	K_MBR_UP, K_MBR_DOWN, K_COUNTER, K_MAX
 };
 
 static int kw_teid(struct nfgtpu_ctx *c, const char *s, struct perr *e)
@@ -201,10 +201,20 @@ static int kw_downlink(struct nfgtpu_ctx *c, const char *s, struct perr *e)
 	return 0;
 }
 
+/* counter: a word alone, the context counts its packets */
+static int kw_counter(struct nfgtpu_ctx *c, const char *s, struct perr *e)
+{
+	c->flags |= NFGTPU_CTX_COUNTER;
+	(void)s;
+	(void)e;
+	return 0;
+}
+
 static const struct keyword {
 	const char *word;
 	int (*parse)(struct nfgtpu_ctx *c, const char *s, struct perr *e);
 	unsigned int max;	/* times it may be given */
+	bool alone;		/* takes no value */
 } keywords[K_MAX] = {
 	[K_TEID]	= { "teid",		kw_teid,	1 },
 	[K_APN]		= { "apn",		kw_apn,		1 },
@@ -216,6 +226,7 @@ static const struct keyword {
 	[K_DOWNLINK]	= { "downlink",		kw_downlink,	1 },
 	[K_MBR_UP]	= { "mbr-up",		kw_mbr_up,	1 },
 	[K_MBR_DOWN]	= { "mbr-down",		kw_mbr_down,	1 },
+	[K_COUNTER]	= { "counter",		kw_counter,	1, true },
 };
 
 /* What each command needs (bit per keyword) and allows */
@@ -239,7 +250,7 @@ static int parse_ctx(int argc, char **argv, enum gtpu_cmd_kind kind,
 	int i, k;
 
 	memset(c, 0, sizeof(*c));
-	for (i = 0; i < argc; i += 2) {
+	for (i = 0; i < argc; i += keywords[k].alone ? 1 : 2) {
 		for (k = 0; k < K_MAX && strcmp(argv[i], keywords[k].word); k++)
 			;
 		if (k == K_MAX)
@@ -250,9 +261,10 @@ static int parse_ctx(int argc, char **argv, enum gtpu_cmd_kind kind,
 		if (++seen[k] > keywords[k].max)
 			return fail(e, "%s: '%s' given %s", name, argv[i],
 				    keywords[k].max > 1 ? "too often" : "twice");
-		if (i + 1 == argc)
+		if (!keywords[k].alone && i + 1 == argc)
 			return fail(e, "%s: '%s' needs a value", name, argv[i]);
-		if (keywords[k].parse(c, argv[i + 1], e) < 0) {
+		if (keywords[k].parse(c, keywords[k].alone ? NULL : argv[i + 1],
+				      e) < 0) {
 			/* prefix the message with the command */
 			char msg[256];
 
@@ -282,8 +294,8 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 		       struct perr *e)
 {
 	static const struct { const char *word; unsigned int set, clear; } opts[] = {
-		{ "lean",	NFGTPU_GW_LEAN,		0 },
-		{ "counting",	0,			NFGTPU_GW_LEAN },
+		{ "lean",	NFGTPU_GW_LEAN,		NFGTPU_GW_SELECTIVE },
+		{ "counting",	0,	NFGTPU_GW_LEAN | NFGTPU_GW_SELECTIVE },
 		{ "owned",	NFGTPU_GW_OWNED,	0 },
 		{ "persistent",	0,			NFGTPU_GW_OWNED },
 		{ "ip6",	NFGTPU_GW_PEER6,	0 },
@@ -291,6 +303,7 @@ static int parse_setup(int argc, char **argv, struct gtpu_cmd *cmd,
 		{ "buffer",	NFGTPU_GW_BUFFER,	0 },
 		{ "mbr",	NFGTPU_GW_MBR,		0 },
 		{ "records",	NFGTPU_GW_RECORDS,	0 },
+		{ "selective",	NFGTPU_GW_SELECTIVE,	NFGTPU_GW_LEAN },
 	};
 	/* an access node takes the first four only */
 	size_t k, n = ARRAY_SIZE(opts);

@@ -278,7 +278,7 @@ gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 2001:db8:1::1 peer-teid 0x200
 	qfi 9 timeout 1h && ping_ok 4 &&
 	PASS "QFI 9 over an IPv6 transport: traffic" || FAIL "QFI over IPv6 transport"
 expect_eq "ctx list shows peer, QFI and timeout" \
-	"$(gtpu ctx list | grep -o 'peer 2001:db8:1::1 peer-teid 0x200 qfi 9 timeout 3600s expires [0-9]*s' | wc -l)" 1
+	"$(gtpu ctx list | grep -o 'peer 2001:db8:1::1 peer-teid 0x200 qfi 9 counter timeout 3600s expires [0-9]*s' | wc -l)" 1
 # A modify keeps the context's time left; with a timeout it sets a new one
 dl4_timeouts() {
 	ip netns exec "$gw" nft list map inet gateway downlink4 | grep -c "timeout $1"
@@ -311,10 +311,53 @@ expect_fail "a timeout on a lean gateway" "take no timeouts" \
 	gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 1m
 gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
 	ping_ok 4 && PASS "lean gateway: traffic" || FAIL "lean gateway traffic"
-expect_eq "lean gateway: no counters" "$(ctx_field packets 0x100)" 0
+expect_eq "lean gateway: no counters" "$(ctx_field packets 0x100)" ""
 expect_eq "show gateway: lean" "$(gtpu show gateway)" "gateway lean persistent"
 ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
 	FAIL "lean maps have counters" || PASS "lean maps have no counter"
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 counter &&
+	ping_ok 4 && expect_eq "lean gateway: a context that asks counts" \
+		"$(ctx_field packets 0x100)" 3 || FAIL "lean gateway: ctx mod counter"
+gtpu teardown gateway
+
+# Selective: timeouts, and counters only on the contexts that ask for one
+gtpu setup gateway selective && PASS "setup gateway selective" ||
+	FAIL "setup gateway selective"
+expect_eq "show gateway: selective" "$(gtpu show gateway)" "gateway selective persistent"
+ip netns exec "$gw" nft list map inet gateway uplink4 | grep -q counter &&
+	FAIL "selective maps have a counter" || PASS "selective maps have no counter of their own"
+gtpu ctx add teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 1h &&
+	gtpu ctx add teid 0x101 apn apn0 ms 2001:db8:45::2/64 peer 192.0.2.1 \
+		peer-teid 0x201 counter && ping_ok 4 && ping_ok 6 &&
+	PASS "selective: traffic through a context without counter and one with" ||
+	FAIL "selective gateway traffic"
+expect_eq "selective: only the context with counter counts" \
+	"$(ctx_field packets 0x100)/$(ctx_field packets 0x101)/$(ctx_field counter 0x101)" "/3/uplink"
+if gtpu -j ctx list | /usr/bin/python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+assert "uplink" not in c[0] and c[1]["downlink"]["packets"] == 3, c'; then
+	PASS "selective: ctx list -j has counters for the context that counts only"
+else
+	FAIL "selective: ctx list -j"
+fi
+dl_packets() { # dl_packets TEID: its downlink packets
+	gtpu ctx list | awk -v t="$1" '$2 == t {
+		for (i = 1; i < NF; i++) if ($i == "downlink") print $(i + 2) }'
+}
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 counter &&
+	ping_ok 4 && expect_eq "selective: ctx mod counter: it counts from then on, with its timeout" \
+		"$(ctx_field packets 0x100) $(dl_packets 0x100) $(ctx_field timeout 0x100)" "3 3 3600s" ||
+	FAIL "selective: ctx mod counter"
+gtpu ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 &&
+	ping_ok 4 && expect_eq "selective: a ctx mod without counter keeps it counting" \
+		"$(ctx_field packets 0x100) $(dl_packets 0x100)" "6 6" ||
+	FAIL "selective: ctx mod without counter"
+printf '%s\n' "ctx add teid 0x102 apn apn0 ms 10.45.0.3 downlink none" \
+	"ctx mod teid 0x102 apn apn0 ms 10.45.0.3 downlink none counter" >"$tmp/sel" &&
+	gtpu ctx load "$tmp/sel" >/dev/null &&
+	expect_eq "selective: add, then mod counter in one transaction: it counts" \
+		"$(ctx_field packets 0x102)" 0 || FAIL "selective: add and mod counter in one load"
 gtpu teardown gateway
 
 # MBRs: a limit object per context and direction, "rate over" the MBR

@@ -46,6 +46,8 @@ case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200
 case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200 timeout 60s" ctx mod ${ADD#ctx add } timeout 1m
 case_ 0 "$ADD mbr-up 1000 mbr-down 100000000" $ADD mbr-down 100000000 mbr-up 1000
 case_ 0 "$ADD mbr-down 8" $ADD mbr-down 8
+case_ 0 "$ADD counter timeout 60s" $ADD timeout 1m counter
+case_ 0 "ctx mod teid 0x100 apn apn0 ms 10.45.0.2 downlink none counter" ctx mod teid 0x100 counter apn apn0 ms 10.45.0.2 downlink none
 case_ 0 "ctx del teid 0x100" ctx del teid 0x100
 case_ 0 "ctx del teid 0x100" ctx delete teid 256
 case_ 0 "ctx del teid 0x100 apn apn0 ms 10.45.0.2" ctx del teid 0x100 apn apn0 ms 10.45.0.2
@@ -57,6 +59,9 @@ case_ 0 "setup gateway counting persistent" setup gateway lean owned counting pe
 case_ 0 "setup gateway counting persistent buffer" setup gateway buffer
 case_ 0 "setup gateway counting persistent buffer mbr" setup gateway mbr buffer
 case_ 0 "setup gateway counting persistent mbr records" setup gateway records mbr
+case_ 0 "setup gateway selective persistent" setup gateway lean selective
+case_ 0 "setup gateway lean persistent" setup gateway selective lean
+case_ 0 "setup gateway counting persistent" setup gateway selective counting
 case_ 0 "setup access acc-ms counting persistent" setup access acc-ms
 case_ 0 "setup access acc-ms lean owned" setup access acc-ms owned lean
 case_ 0 "teardown access" teardown access
@@ -75,6 +80,7 @@ case_ 2 "setup: expected 'gateway' or 'access DEVICE'" setup
 case_ 2 "setup: expected 'gateway' or 'access DEVICE', not 'access'" setup access
 case_ 2 "setup access: unknown option 'qfi'" setup access acc-ms qfi
 case_ 2 "setup access: unknown option 'buffer'" setup access acc-ms lean buffer
+case_ 2 "setup access: unknown option 'selective'" setup access acc-ms selective
 case_ 2 "setup access: bad device 'a-name-of-16-chr'" setup access a-name-of-16-chr
 case_ 2 "setup gateway: unknown option 'fast'" setup gateway fast
 case_ 2 "teardown: expected 'gateway' or 'access'" teardown
@@ -136,6 +142,9 @@ case_ 2 "ctx add: bad mbr-down '100000001'" $ADD mbr-down 100000001
 case_ 2 "ctx add: bad mbr-up '1k'" $ADD mbr-up 1k
 case_ 2 "ctx add: 'mbr-up' given twice" $ADD mbr-up 1 mbr-up 2
 case_ 2 "ctx del: 'peer' does not go with this command" ctx del teid 1 peer 192.0.2.1
+case_ 2 "ctx del: 'counter' does not go with this command" ctx del teid 1 counter
+case_ 2 "ctx add: 'counter' given twice" $ADD counter counter
+case_ 2 "ctx add: unknown keyword 'on'" $ADD counter on
 case_ 2 "ctx del: 'ms' needs 'apn'" ctx del teid 1 ms 10.0.0.1
 case_ 2 "ctx del: missing 'teid'" ctx del apn a ms 10.0.0.1
 case_ 2 "bad option" -x stats

@@ -47,6 +47,13 @@ enum nfgtpu_gw_flags {
 					    * maximum bit rates */
 	NFGTPU_GW_RECORDS	= 1 << 6,  /* set records: a control plane's
 					    * state, nfgtpu_batch_record() */
+	/*
+	 * Maps without a counter of their own, with timeouts: only the
+	 * contexts added with NFGTPU_CTX_COUNTER count their packets.
+	 * (NFGTPU_GW_LEAN's maps, which have no timeouts, take such
+	 * contexts too; the two flags do not go together.)
+	 */
+	NFGTPU_GW_SELECTIVE	= 1 << 7,
 };
 
 /*
@@ -94,6 +101,13 @@ enum nfgtpu_ctx_flags {
 	 * NFGTPU_GW_MBR drops what exceeds them (0: no limit that way).
 	 */
 	NFGTPU_CTX_MBR		= 1 << 6,
+	/*
+	 * The context's elements count its packets: needed on a gateway
+	 * set up with NFGTPU_GW_SELECTIVE or NFGTPU_GW_LEAN, implied on a
+	 * counting one, set by nfgtpu_ctx_list() on every context that
+	 * counts.  A modify keeps a context counting.
+	 */
+	NFGTPU_CTX_COUNTER	= 1 << 7,
 };
 
 /* A context's element counter: the subscriber's packets, without GTP-U */
