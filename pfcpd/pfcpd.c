@@ -2247,7 +2247,10 @@ static int gateway_open(struct pfcpd *d)
 	}
 	if (d->conf.table_mode == TABLE_OWNED ||
 	    nfgtpu_gateway_flags(d->nft, &flags)) {
-		flags = d->conf.table_mode == TABLE_OWNED ? NFGTPU_GW_OWNED : 0;
+		/* counters only for the contexts whose PDRs have URRs */
+		flags = NFGTPU_GW_SELECTIVE;
+		if (d->conf.table_mode == TABLE_OWNED)
+			flags |= NFGTPU_GW_OWNED;
 		if (d->conf.gw_qfi)
 			flags |= NFGTPU_GW_QFI;
 		if (d->conf.has_gtpu6 && !d->conf.has_gtpu4)

@@ -617,6 +617,9 @@ int sess_contexts(const struct sess_rules *r, const struct sess_meas_set *ms,
 		}
 		if (gw_flags & NFGTPU_GW_MBR)
 			mbr(r, ul, dl, &o->c);
+		/* usage reports read the counters of the PDRs' contexts */
+		if (ul->n_urr_id || (dl && dl->n_urr_id))
+			o->c.flags |= NFGTPU_CTX_COUNTER;
 		if (!seen(out, n, o))
 			n++;
 	}

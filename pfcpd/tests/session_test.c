@@ -532,6 +532,7 @@ static void test_usage(void)
 	CHECK(!apply(&r, &f) && r.n_urr == 1, "the URR is kept");
 	n = sess_contexts(&r, NULL, &conf, 0, c, &f);
 	CHECK(n == 1 && c[0].dl_pdr_id == 2, "the context's downlink PDR");
+	CHECK(c[0].c.flags & NFGTPU_CTX_COUNTER, "PDRs with a URR: the context counts");
 	c[0].c.uplink.bytes = 100;
 	c[0].c.downlink.bytes = 200;
 	sess_usage(&r, c, n, 1, &ul, &dl);
