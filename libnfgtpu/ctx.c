@@ -908,24 +908,34 @@ static int by_teid_index(const void *a, const void *b)
 	return x->i < y->i ? -1 : x->i > y->i;
 }
 
-static long *previous_ops(struct nfgtpu *h, const struct op *ops, size_t n)
+/* A transaction of a few operations (a control plane's) allocates none */
+#define FEW_OPS		8
+
+/* In few[] if n fits, else allocated */
+static long *previous_ops(struct nfgtpu *h, const struct op *ops, size_t n,
+			  long *few)
 {
-	struct teid_index *v = calloc(n ? n : 1, sizeof(*v));
-	long *prev = calloc(n ? n : 1, sizeof(*prev));
+	struct teid_index few_v[FEW_OPS], *v = few_v;
+	long *prev = few;
 	size_t i;
 
-	if (!v || !prev) {
-		free(v);
-		free(prev);
-		nfgtpu_fail(h, ENOMEM, -1, "out of memory");
-		return NULL;
+	if (n > FEW_OPS) {
+		v = calloc(n, sizeof(*v));
+		prev = calloc(n, sizeof(*prev));
+		if (!v || !prev) {
+			free(v);
+			free(prev);
+			nfgtpu_fail(h, ENOMEM, -1, "out of memory");
+			return NULL;
+		}
 	}
 	for (i = 0; i < n; i++)
 		v[i] = (struct teid_index){ ops[i].ctx.teid, (long)i };
 	qsort(v, n, sizeof(*v), by_teid_index);
 	for (i = 0; i < n; i++)
 		prev[v[i].i] = i && v[i - 1].teid == v[i].teid ? v[i - 1].i : -1;
-	free(v);
+	if (v != few_v)
+		free(v);
 	return prev;
 }
 
@@ -971,8 +981,8 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n,
 	char teid[16], kmsg[sizeof(h->msg)];
 	const char *why;
 	size_t from, i;
+	long few[FEW_OPS], *prev;
 	struct txn t;
-	long *prev;
 	int ret;
 
 	nfgtpu_clear_error(h);
@@ -980,7 +990,7 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n,
 		return 0;
 	if (nfgtpu_layout_read(h) < 0 || nfgtpu_links_read(h) < 0)
 		return -1;
-	prev = previous_ops(h, ops, n);
+	prev = previous_ops(h, ops, n, few);
 	if (!prev)
 		return -1;
 	for (i = 0; i < n; i++)
@@ -989,7 +999,8 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n,
 			    i) < 0)
 			break;
 	if (i < n || txn_init(&t, h) < 0) {
-		free(prev);
+		if (prev != few)
+			free(prev);
 		return -1;
 	}
 	/*
@@ -1002,7 +1013,8 @@ static int commit_ops(struct nfgtpu *h, struct op *ops, size_t n,
 			;
 		ret = put_run(&t, ops, from, i);
 	}
-	free(prev);
+	if (prev != few)
+		free(prev);
 	if (!ret)
 		ret = put_records(&t, recs, n_recs);
 	if (!ret)
@@ -1081,7 +1093,8 @@ EXPORT int nfgtpu_batch_put(struct nfgtpu_batch *b, enum nfgtpu_op op,
 		return nfgtpu_fail(b->h, EINVAL, b->n, "unknown operation %d",
 				   op);
 	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 64;
+		/* small first: a large block costs malloc a consolidation */
+		b->cap = b->cap ? 2 * b->cap : 4;
 		ops = realloc(b->ops, b->cap * sizeof(*ops));
 		if (!ops)
 			return nfgtpu_fail(b->h, ENOMEM, b->n, "out of memory");

@@ -352,15 +352,12 @@ static bool links_changed(struct nfgtpu *h)
 	}
 }
 
-/* The devices, dumped again only if a link event has come since */
-int nfgtpu_links_read(struct nfgtpu *h)
+static int links_dump(struct nfgtpu *h)
 {
 	char buf[REQ_BUF] = {};
 	struct nlmsghdr *nlh;
 	struct rtgenmsg *rt;
 
-	if (!links_changed(h) && h->links_known)
-		return 0;
 	h->links_known = false;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_GETLINK;
@@ -374,6 +371,14 @@ int nfgtpu_links_read(struct nfgtpu *h)
 		return -1;
 	h->links_known = true;
 	return 0;
+}
+
+/* The devices, dumped again only if a link event has come since */
+int nfgtpu_links_read(struct nfgtpu *h)
+{
+	if (!links_changed(h) && h->links_known)
+		return 0;
+	return links_dump(h);
 }
 
 uint32_t nfgtpu_link_index(const struct nfgtpu *h, const char *name)
@@ -674,7 +679,10 @@ static int ack_cb(const struct nlmsghdr *nlh, void *data)
 /*
  * All answers are queued when sendmsg() returns: read them without
  * blocking.  ENOBUFS says that later errors did not fit; the first one,
- * queued first, is still there.
+ * queued first, is still there.  The last message's acknowledgment is
+ * queued last: once it came, and no error before it, the batch's answers
+ * are all read, and a receive to hear EAGAIN would be one system call
+ * too many for every transaction.
  */
 static int read_acks(struct txn *t, struct acks *a)
 {
@@ -698,6 +706,8 @@ static int read_acks(struct txn *t, struct acks *a)
 					  strerror(errno));
 			break;
 		}
+		if (a->acked && !a->err)
+			return 0;
 	}
 	if (!ret && n < 0 && errno != EAGAIN)
 		ret = nfgtpu_fail(t->h, errno, -1, "netlink receive: %s",
