@@ -185,6 +185,7 @@ struct pfcpd {
 	socklen_t fromlen;
 	int rx_fd;
 	size_t rx_len;
+	uint64_t rx_digest;	/* of a request, for the response cache */
 	uint8_t rx_buf[65536];	/* any UDP payload */
 };
 
@@ -448,7 +449,7 @@ static void rsp_send(struct pfcpd *d, struct pfcp_out *o, int cause)
 
 	send_octets(d, o->buf, n, d->rx_fd, &d->from, d->fromlen, cause);
 	if (n > 0 && rsp_cache_add(&d->rsp, &d->from, d->res.hdr.seq,
-				   d->rx_buf, d->rx_len, o->buf, n, cause,
+				   d->rx_digest, o->buf, n, cause,
 				   monotonic()))
 		logmsg(d, false, "response cache: %s", strerror(errno));
 }
@@ -463,8 +464,8 @@ static bool answer_duplicate(struct pfcpd *d)
 
 	if (!pfcp_type_is_request(d->res.hdr.type))
 		return false;
-	e = rsp_cache_find(&d->rsp, &d->from, d->res.hdr.seq, d->rx_buf,
-			   d->rx_len, monotonic());
+	e = rsp_cache_find(&d->rsp, &d->from, d->res.hdr.seq, d->rx_digest,
+			   monotonic());
 	if (!e)
 		return false;
 	d->duplicates++;
@@ -1912,6 +1913,7 @@ static void handle(struct pfcpd *d)
 	const struct pfcp_hdr *h = &d->res.hdr;
 	int cause;
 
+	d->rx_digest = rsp_digest(d->rx_buf, d->rx_len);
 	logmsg(d, true, "rx %s seq %u: %s", pfcp_type_name(h->type), h->seq,
 	       pfcp_result_name(r));
 	switch (r) {

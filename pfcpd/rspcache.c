@@ -15,17 +15,22 @@
 #include "rspcache.h"
 
 /*
- * FNV-1a: the same sequence number with other octets is a new request
- * (a peer that restarted and counts from 1 again), not a duplicate.
+ * FNV-1a over 64-bit words, each round folding the high half back, and
+ * then the tail octet by octet: eight times fewer rounds than octet by
+ * octet, for every request.
  */
-static uint64_t digest(const void *p, size_t len)
+uint64_t rsp_digest(const void *req, size_t len)
 {
-	const uint8_t *b = p;
-	uint64_t h = 0xcbf29ce484222325ull;
-	size_t i;
+	const uint8_t *b = req;
+	uint64_t h = 0xcbf29ce484222325ull, w;
 
-	for (i = 0; i < len; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
+	for (; len >= sizeof(w); len -= sizeof(w), b += sizeof(w)) {
+		memcpy(&w, b, sizeof(w));
+		h = (h ^ w) * 0x100000001b3ull;
+		h ^= h >> 32;
+	}
+	for (; len; len--)
+		h = (h ^ *b++) * 0x100000001b3ull;
 	return h;
 }
 
@@ -118,10 +123,8 @@ void rsp_cache_free(struct rsp_cache *c)
 
 const struct rsp_entry *rsp_cache_find(struct rsp_cache *c,
 				       const struct sockaddr_storage *peer,
-				       uint32_t seq, const void *req,
-				       size_t len, time_t now)
+				       uint32_t seq, uint64_t h, time_t now)
 {
-	uint64_t h = digest(req, len);
 	const struct rsp_entry *e;
 	unsigned int i;
 
@@ -136,10 +139,9 @@ const struct rsp_entry *rsp_cache_find(struct rsp_cache *c,
 }
 
 int rsp_cache_add(struct rsp_cache *c, const struct sockaddr_storage *peer,
-		  uint32_t seq, const void *req, size_t len, const void *rsp,
-		  size_t rsp_len, int cause, time_t now)
+		  uint32_t seq, uint64_t h, const void *rsp, size_t rsp_len,
+		  int cause, time_t now)
 {
-	uint64_t h = digest(req, len);
 	unsigned int *chain = chain_of(c, seq, h);
 	unsigned int slot;
 	uint8_t *copy;

@@ -47,17 +47,24 @@ int rsp_cache_init(struct rsp_cache *c, unsigned int max, unsigned int ttl);
 void rsp_cache_free(struct rsp_cache *c);
 
 /*
- * The response to the same request (octets req[len]) from the same
- * address, port and sequence number within the window, or NULL.
+ * A request's digest: the same sequence number with other octets is a
+ * new request (a peer that restarted and counts from 1 again), not a
+ * duplicate.
+ */
+uint64_t rsp_digest(const void *req, size_t len);
+
+/*
+ * The response to the same request (digest) from the same address,
+ * port and sequence number within the window, or NULL.
  */
 const struct rsp_entry *rsp_cache_find(struct rsp_cache *c,
 				       const struct sockaddr_storage *peer,
-				       uint32_t seq, const void *req,
-				       size_t len, time_t now);
+				       uint32_t seq, uint64_t digest,
+				       time_t now);
 
-/* Keep the response rsp[rsp_len] to req[len]: 0, or -1 with errno */
+/* Keep the response rsp[rsp_len] to a request: 0, or -1 with errno */
 int rsp_cache_add(struct rsp_cache *c, const struct sockaddr_storage *peer,
-		  uint32_t seq, const void *req, size_t len, const void *rsp,
+		  uint32_t seq, uint64_t digest, const void *rsp,
 		  size_t rsp_len, int cause, time_t now);
 
 #endif /* RSPCACHE_H */

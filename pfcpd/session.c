@@ -431,7 +431,8 @@ static int uplink(const struct pfcp_pdr *p, const struct pfcpd_conf *conf,
 		return rule_fail(f, PFCP_IE_NETWORK_INSTANCE, SESS_RULE_PDR,
 				 p->pdr_id);
 	c->teid = p->pdi.fteid.teid;
-	snprintf(c->apn, sizeof(c->apn), "%s", dev);
+	/* c is zeroed; a configured device name is shorter than IFNAMSIZ */
+	memcpy(c->apn, dev, strnlen(dev, sizeof(c->apn) - 1));
 	if (ue_v4(p)) {
 		c->flags |= NFGTPU_CTX_MS4;
 		memcpy(&c->ms4, p->pdi.ue_ip.v4, 4);

@@ -34,15 +34,15 @@ static const char req[] = "request", rsp[] = "response";
 static int add(struct rsp_cache *c, const struct sockaddr_storage *p,
 	       uint32_t seq, time_t now)
 {
-	return rsp_cache_add(c, p, seq, req, sizeof(req), rsp, sizeof(rsp),
-			     1, now);
+	return rsp_cache_add(c, p, seq, rsp_digest(req, sizeof(req)), rsp,
+			     sizeof(rsp), 1, now);
 }
 
 static const struct rsp_entry *find(struct rsp_cache *c,
 				    const struct sockaddr_storage *p,
 				    uint32_t seq, time_t now)
 {
-	return rsp_cache_find(c, p, seq, req, sizeof(req), now);
+	return rsp_cache_find(c, p, seq, rsp_digest(req, sizeof(req)), now);
 }
 
 static void test_lookup(void)
@@ -66,8 +66,11 @@ static void test_lookup(void)
 	CHECK(!find(&c, &a, 2, 101), "another sequence number: no match");
 	CHECK(!find(&c, &port, 1, 101), "another port: no match");
 	CHECK(!find(&c, &other, 1, 101), "another address: no match");
-	CHECK(!rsp_cache_find(&c, &a, 1, "other", 6, 101),
+	CHECK(!rsp_cache_find(&c, &a, 1, rsp_digest("other", 6), 101),
 	      "same seq, other octets (a restarted peer): no match");
+	CHECK(rsp_digest("request octets", 15) != rsp_digest("request octetz", 15) &&
+	      rsp_digest("a request, 16 o", 16) != rsp_digest("a request, 16 O", 16),
+	      "one octet more or less, in the words or the tail: another digest");
 	rsp_cache_free(&c);
 }
 
