@@ -28,12 +28,12 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -182,16 +182,16 @@ static int build_del(struct smf *s, struct pfcp_out *o, uint64_t up_seid)
  */
 static int response(struct smf *s, uint8_t type, uint64_t *up_seid)
 {
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
 	uint8_t rsp[4096];
 	ssize_t n;
 	size_t off, hdr;
 	int cause = -1;
 
 	for (;;) {
-		if (poll(&p, 1, TIMEOUT_MS) != 1)
-			return -1;
+		/* the socket's receive timeout: no poll() per response */
 		n = recv(s->fd, rsp, sizeof(rsp), 0);
+		if (n < 0)
+			return -1;
 		if (n < 8)
 			continue;
 		hdr = rsp[0] & 0x01 ? 16 : 8;	/* S flag: a SEID */
@@ -247,6 +247,7 @@ static int smf_open(struct smf *s, const char *me)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,
 				 .sin_port = htons(PFCP_PORT) };
+	struct timeval timeout = { .tv_sec = TIMEOUT_MS / 1000 };
 	socklen_t alen = sizeof(a);
 
 	s->fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -265,7 +266,9 @@ static int smf_open(struct smf *s, const char *me)
 	}
 	s->me = a.sin_addr;
 	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&a, sizeof(a)) ||
-	    connect(s->fd, (struct sockaddr *)&s->agent, sizeof(s->agent)))
+	    connect(s->fd, (struct sockaddr *)&s->agent, sizeof(s->agent)) ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &timeout,
+		       sizeof(timeout)))
 		return -1;
 	return 0;
 }
