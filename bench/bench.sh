@@ -16,9 +16,11 @@
 #            time, through nf-gtpu-pfcpd (bench/pfcpgen plays the SMF)
 #   mem      kernel memory the loaded contexts take
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
-# tables and the plot from raw.jsonl.  LIB_LAYOUT=lean sets the lib
-# variant's gateway up lean (gtpu setup gateway lean) rather than
-# counting, as docs/gateway.nft is; GATEWAY_NFT=FILE loads FILE instead
+# tables and the plot from raw.jsonl.  The lib variant's gateway is
+# selective (gtpu setup gateway selective: its contexts, loaded without
+# "counter", have no counters, as the gtp driver's have none, and
+# nf-gtpu-pfcpd's sessions without URRs); LIB_LAYOUT=counting or lean
+# sets it up so instead.  GATEWAY_NFT=FILE loads FILE instead
 # of docs/gateway.nft into the nft variant's gateway.  The mbr variant is that table set
 # up with MBR maps (gtpu setup gateway mbr), every context with an MBR
 # it never reaches: its packet rates against nft's are what enforcing
@@ -466,12 +468,39 @@ install_profile() {
 	unload "$v"
 }
 
+# ops_profile VARIANT N: where one context per transaction goes, not
+# timed: a profile of the whole system while OPS/2 contexts are added and
+# then deleted as ops does (no traffic), by process and object, then by
+# function; the contexts loaded stay as they were.
+ops_profile() {
+	local v=$1 n=$2 half=$(($OPS / 2)) f=$OUT/perf-ops-$1-$2 cmd
+	case $v in
+	gtp) cmd=("$GTP_GENL" batch) ;;
+	lib) cmd=("$GTPU" ctx load --each -) ;;
+	esac
+	"$GEN" ctx $half "$v" "$n" >"$tmp/add"
+	"$GEN" ctx $half "$v-del" "$n" >>"$tmp/add"
+	if ! perf record -q -a -e cpu-clock -F 4999 -o "$f.data" -- \
+		ip netns exec "$(ns_of "$v" gw)" "${cmd[@]}" <"$tmp/add" >/dev/null; then
+		echo "bench: perf record of the $v operations failed"
+		return 1
+	fi
+	{
+		perf report -i "$f.data" --stdio --sort comm,dso 2>/dev/null
+		perf report -i "$f.data" --stdio --sort comm,sym \
+			--percent-limit 0.7 2>/dev/null
+	} | grep -v -e '^$' -e '^# *$' >"$f.txt"
+	rm -f "$f.data" "$tmp/add"
+	log "ops: $OPS operations of $v at $n contexts profiled"
+}
+
 # lib_phase N: the library's install, and its operations at OPS_AT, with
 # nothing else loaded; then unloaded, so that its maps' garbage
 # collector does not run during the other measurements.  Its packet
 # path is the nft variant's: the same table.  Above LIB_BATCH contexts,
 # installed again in transactions of LIB_BATCH (the memory it takes).
-# At PROFILE_AT, the installs of lib and of the gtp driver profiled.
+# At PROFILE_AT, the installs of lib and of the gtp driver profiled, and
+# their operations if it is OPS_AT too.
 lib_phase() {
 	local n=$1
 	if [[ " $PROFILE_AT " = *" $n "* ]] && [ "$n" -gt 1 ]; then
@@ -481,7 +510,8 @@ lib_phase() {
 		settle
 	fi
 	load lib "$n" || return
-	[ "$n" = "$OPS_AT" ] && ops lib "$n"
+	[ "$n" = "$OPS_AT" ] && ops lib "$n" && [[ " $PROFILE_AT " = *" $n "* ]] &&
+		settle && ops_profile lib "$n"
 	settle
 	unload lib
 	[ "$n" -gt "$LIB_BATCH" ] && load lib-batch "$n" && settle && unload lib
@@ -526,6 +556,8 @@ pps_phase() {
 			for v in nft gtp; do
 				[[ " $vs " = *" $v "* ]] && ops "$v" "$n"
 			done
+			[[ " $vs " = *" gtp "* ]] && [[ " $PROFILE_AT " = *" $n "* ]] &&
+				settle && ops_profile gtp "$n"
 		fi
 		if [[ " $PROFILE_AT " = *" $n "* ]]; then
 			for v in $vs; do

@@ -102,7 +102,7 @@ topology() {
 			ip -n "$gw" route add $MS_PREFIX dev apn0 || return 1
 		case $v in
 		nft) load_ruleset "$gw" "${GATEWAY_NFT:-$PROJ/docs/gateway.nft}" ;;
-		lib) "$GTPU" -n "$gw" setup gateway ${LIB_LAYOUT:-} ;;
+		lib) "$GTPU" -n "$gw" setup gateway ${LIB_LAYOUT:-selective} ;;
 		mbr) "$GTPU" -n "$gw" setup gateway mbr ;;
 		esac ;;
 	esac || return 1
