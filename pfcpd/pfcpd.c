@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <search.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -163,7 +162,8 @@ struct pfcpd {
 	uint32_t n_slots, n_sess, sess_gen;
 	uint32_t free_slot;	/* none is free below it */
 	struct teid_alloc alloc;
-	void *teids;		/* tsearch() tree of struct teid_ref */
+	struct teid_ref *teids;	/* hashed, teid_find() */
+	uint32_t teids_mask, n_teids;
 	/* usage reporting */
 	struct kctr *kctr;	/* every context's counters, by TEID */
 	size_t n_kctr, kctr_size;
@@ -906,50 +906,111 @@ static struct session *sess_new(struct pfcpd *d)
 
 /*
  * The local F-TEIDs of the sessions' PDRs, each with the number of PDRs
- * naming it, so that allocating one does not scan every session.
+ * naming it, so that allocating one does not scan every session: open
+ * addressing, linear probing, at most half full.  TEID 0, which no
+ * F-TEID of a session holds (the gateway refuses it), marks a free slot.
  */
 struct teid_ref {
 	uint32_t teid, refs;
 };
 
-static int teid_cmp(const void *a, const void *b)
-{
-	const struct teid_ref *x = a, *y = b;
+#define TEIDS_MIN	1024
 
-	return x->teid < y->teid ? -1 : x->teid > y->teid;
+static uint32_t teid_home(const struct pfcpd *d, uint32_t teid)
+{
+	return (uint32_t)((teid * 0x9e3779b97f4a7c15ull) >> 32) & d->teids_mask;
+}
+
+static struct teid_ref *teid_find(const struct pfcpd *d, uint32_t teid)
+{
+	uint32_t i;
+
+	if (!d->teids || !teid)
+		return NULL;
+	for (i = teid_home(d, teid); d->teids[i].teid;
+	     i = (i + 1) & d->teids_mask)
+		if (d->teids[i].teid == teid)
+			return &d->teids[i];
+	return NULL;
+}
+
+static void teid_insert(struct pfcpd *d, struct teid_ref r)
+{
+	uint32_t i = teid_home(d, r.teid);
+
+	while (d->teids[i].teid)
+		i = (i + 1) & d->teids_mask;
+	d->teids[i] = r;
+	d->n_teids++;
+}
+
+/* Twice the slots (TEIDS_MIN at first), the TEIDs hashed again */
+static int teids_grow(struct pfcpd *d)
+{
+	uint32_t i, old_n = d->teids ? d->teids_mask + 1 : 0;
+	uint32_t n = old_n ? 2 * old_n : TEIDS_MIN;
+	struct teid_ref *old = d->teids, *v = calloc(n, sizeof(*v));
+
+	if (!v)
+		return -1;
+	d->teids = v;
+	d->teids_mask = n - 1;
+	d->n_teids = 0;
+	for (i = 0; i < old_n; i++)
+		if (old[i].teid)
+			teid_insert(d, old[i]);
+	free(old);
+	return 0;
 }
 
 static void teid_ref_add(struct pfcpd *d, uint32_t teid)
 {
-	struct teid_ref key = { .teid = teid }, **found, *e;
+	struct teid_ref *e = teid_find(d, teid);
 
-	found = tfind(&key, &d->teids, teid_cmp);
-	if (found) {
-		(*found)->refs++;
+	if (e) {
+		e->refs++;
 		return;
 	}
-	e = malloc(sizeof(*e));
-	if (e) {
-		*e = key;
-		e->refs = 1;
-	}
-	if (!e || !tsearch(e, &d->teids, teid_cmp)) {
+	if (!teid)
+		return;
+	if ((!d->teids || 2 * (d->n_teids + 1) > d->teids_mask + 1) &&
+	    teids_grow(d)) {
 		/* the kernel refuses a context on it if it is reused */
 		logmsg(d, false, "TEID 0x%x: out of memory, not indexed", teid);
-		free(e);
+		return;
 	}
+	teid_insert(d, (struct teid_ref){ teid, 1 });
 }
 
+/* Is slot k, a TEID's home, cyclically within (i, j]? */
+static bool home_between(uint32_t k, uint32_t i, uint32_t j)
+{
+	return i <= j ? i < k && k <= j : i < k || k <= j;
+}
+
+/*
+ * The last reference gone, the slot is emptied, and the entries after it
+ * that would no longer be found from their home slot move back into it.
+ */
 static void teid_ref_put(struct pfcpd *d, uint32_t teid)
 {
-	struct teid_ref key = { .teid = teid }, **found, *e;
+	struct teid_ref *e = teid_find(d, teid);
+	uint32_t i, j;
 
-	found = tfind(&key, &d->teids, teid_cmp);
-	if (!found || --(*found)->refs)
+	if (!e || --e->refs)
 		return;
-	e = *found;
-	tdelete(e, &d->teids, teid_cmp);
-	free(e);
+	i = j = (uint32_t)(e - d->teids);
+	for (;;) {
+		j = (j + 1) & d->teids_mask;
+		if (!d->teids[j].teid)
+			break;
+		if (home_between(teid_home(d, d->teids[j].teid), i, j))
+			continue;
+		d->teids[i] = d->teids[j];
+		i = j;
+	}
+	d->teids[i].teid = 0;
+	d->n_teids--;
 }
 
 /* The TEIDs of rules r taken (add) or given back */
@@ -972,10 +1033,7 @@ static void teids_count(struct pfcpd *d, const struct sess_rules *r, bool add)
 /* Is this TEID taken by a session? */
 static bool teid_used(void *data, uint32_t teid)
 {
-	const struct pfcpd *d = data;
-	struct teid_ref key = { .teid = teid };
-
-	return tfind(&key, &d->teids, teid_cmp);
+	return teid_find(data, teid);
 }
 
 static void sess_free(struct pfcpd *d, struct session *s)
@@ -1009,6 +1067,9 @@ static void sessions_free(struct pfcpd *d)
 	free(d->sess);
 	d->sess = NULL;
 	d->n_slots = 0;
+	free(d->teids);
+	d->teids = NULL;
+	d->teids_mask = d->n_teids = 0;
 }
 
 static int change_put(struct nfgtpu_batch *b, struct change *ch,
