@@ -31,6 +31,11 @@
 #include "internal.h"
 
 #define ANSWER_BUF	(1 << 16)
+/*
+ * libmnl's MNL_SOCKET_BUFFER_SIZE, 8 KiB on any page size of 8 KiB or
+ * more, without its two sysconf() calls in every transaction
+ */
+#define SOCKET_BUF	8192
 #define DUMP_ATTEMPTS	10	/* pauses of 1 ms to 0.5 s, 1 s in all */
 
 int nfgtpu_fail(struct nfgtpu *h, int err, long index, const char *fmt, ...)
@@ -337,7 +342,7 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 /* Drain the link events: true if any came, or some were lost */
 static bool links_changed(struct nfgtpu *h)
 {
-	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char buf[SOCKET_BUF];
 	bool changed = false;
 	ssize_t n;
 
@@ -438,7 +443,7 @@ int txn_init(struct txn *t, struct nfgtpu *h)
 	t->elems = h->kept.elems;
 	t->elems_cap = h->kept.elems_cap;
 	memset(&h->kept, 0, sizeof(h->kept));
-	if (grow(t, MNL_SOCKET_BUFFER_SIZE) < 0)
+	if (grow(t, SOCKET_BUF) < 0)
 		return -1;
 	nlh = nfgtpu_msg_start(t->buf, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC,
 			       t->seq0);
