@@ -252,7 +252,7 @@ struct load {
 	const char *file;
 	unsigned long batch;	/* lines a transaction, 0: all */
 	unsigned int *lines;	/* of each context of the transaction */
-	size_t n;
+	size_t n, cap;
 	size_t done;		/* changes committed */
 };
 
@@ -284,11 +284,14 @@ static int load_line(struct load *l, struct nfgtpu_batch *b, char *s,
 		print_ctx_args(stdout, &cmd.ctx, true);
 		putchar('\n');
 	}
-	lines = realloc(l->lines, (l->n + 1) * sizeof(*lines));
-	if (!lines)
-		return -1;
-	l->lines = lines;
-	lines[l->n++] = line;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		lines = realloc(l->lines, l->cap * sizeof(*lines));
+		if (!lines)
+			return -1;
+		l->lines = lines;
+	}
+	l->lines[l->n++] = line;
 	return b ? nfgtpu_batch_put(b, ops[cmd.kind], &cmd.ctx) : 0;
 }
 

@@ -251,7 +251,8 @@ static int parse_ctx(int argc, char **argv, enum gtpu_cmd_kind kind,
 
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < argc; i += keywords[k].alone ? 1 : 2) {
-		for (k = 0; k < K_MAX && strcmp(argv[i], keywords[k].word); k++)
+		for (k = 0; k < K_MAX && (argv[i][0] != keywords[k].word[0] ||
+					  strcmp(argv[i], keywords[k].word)); k++)
 			;
 		if (k == K_MAX)
 			return fail(e, "%s: unknown keyword '%s'", name, argv[i]);
@@ -440,17 +441,27 @@ int gtpu_parse(int argc, char **argv, struct gtpu_cmd *cmd, char *err,
 	return fail(&e, "unknown command '%s'", argv[0]);
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* By hand: strsep() looks each octet up in its set of delimiters */
 int gtpu_split(char *line, char **argv, int max)
 {
 	int n = 0;
-	char *w;
 
-	while ((w = strsep(&line, " \t\r\n"))) {
-		if (!*w)
-			continue;
+	for (;;) {
+		while (is_blank(*line))
+			line++;
+		if (!*line)
+			return n;
 		if (n == max)
 			return -1;
-		argv[n++] = w;
+		argv[n++] = line;
+		while (*line && !is_blank(*line))
+			line++;
+		if (*line)
+			*line++ = '\0';
 	}
-	return n;
 }

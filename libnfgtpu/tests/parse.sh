@@ -157,6 +157,11 @@ case_ 0 "$ADD
 ctx del teid 0x5" ctx load --each "$tmp/ok"
 case_ 0 "$ADD
 ctx del teid 0x5" ctx load --batch 0x1 "$tmp/ok"
+# words split at spaces, tabs and line ends; blank and comment lines
+printf 'ctx add teid 0x100\tapn apn0 ms 10.45.0.2 peer 192.0.2.1 peer-teid 0x200\r\n \t\r\n  # x\n\tctx del   teid 0x100  \nctx add teid 1 apn a ms 10.0.0.1 downlink none counter' >"$tmp/ws"
+case_ 0 "$ADD
+ctx del teid 0x100
+ctx add teid 0x1 apn a ms 10.0.0.1 downlink none counter" ctx load "$tmp/ws"
 case_ 2 "ctx load: expected one FILE, not 'b'" ctx load --each a b
 case_ 2 "ctx load: expected one FILE" ctx load --each
 case_ 2 "ctx load: expected one FILE" ctx load --batch 2
