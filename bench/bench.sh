@@ -442,20 +442,18 @@ pfcp() {
 		"the agent's peak RSS ${rss:-?} kB"
 }
 
-# install_profile VARIANT N: where installing N contexts goes, not timed:
-# a profile of the whole system while the gtp driver's tool or gtpu
-# loads them, by process and object, then by function; then unloaded.
-install_profile() {
-	local v=$1 n=$2 f=$OUT/perf-install-$1-$2 cmd
+# profile_load VARIANT FILE OUT [--each]: a profile of the whole system
+# into OUT.txt while the gtp driver's tool or gtpu reads FILE's contexts
+# in the variant's gateway, by process and object, then by function.
+profile_load() {
+	local v=$1 in=$2 f=$3 cmd
 	case $v in
 	gtp) cmd=("$GTP_GENL" batch) ;;
-	lib) cmd=("$GTPU" ctx load -) ;;
+	lib) cmd=("$GTPU" ctx load ${4:-} -) ;;
 	esac
-	"$GEN" ctx "$n" "$v" >"$tmp/ctx"
-	settle
 	if ! perf record -q -a -e cpu-clock -F 4999 -o "$f.data" -- \
-		ip netns exec "$(ns_of "$v" gw)" "${cmd[@]}" <"$tmp/ctx" >/dev/null; then
-		echo "bench: perf record of the $v install failed"
+		ip netns exec "$(ns_of "$v" gw)" "${cmd[@]}" <"$in" >/dev/null; then
+		echo "bench: perf record of $v reading $in failed"
 		return 1
 	fi
 	{
@@ -463,34 +461,28 @@ install_profile() {
 		perf report -i "$f.data" --stdio --sort comm,sym \
 			--percent-limit 0.7 2>/dev/null
 	} | grep -v -e '^$' -e '^# *$' >"$f.txt"
-	rm -f "$f.data" "$tmp/ctx"
+	rm -f "$f.data" "$in"
+}
+
+# install_profile VARIANT N: where installing N contexts goes, not timed:
+# profile_load of them; then unloaded.
+install_profile() {
+	local v=$1 n=$2
+	"$GEN" ctx "$n" "$v" >"$tmp/ctx"
+	settle
+	profile_load "$v" "$tmp/ctx" "$OUT/perf-install-$v-$n" || return
 	log "install: $n contexts of $v profiled"
 	unload "$v"
 }
 
 # ops_profile VARIANT N: where one context per transaction goes, not
-# timed: a profile of the whole system while OPS/2 contexts are added and
-# then deleted as ops does (no traffic), by process and object, then by
-# function; the contexts loaded stay as they were.
+# timed: profile_load of OPS/2 contexts added and then deleted as ops
+# does (no traffic); the contexts loaded stay as they were.
 ops_profile() {
-	local v=$1 n=$2 half=$(($OPS / 2)) f=$OUT/perf-ops-$1-$2 cmd
-	case $v in
-	gtp) cmd=("$GTP_GENL" batch) ;;
-	lib) cmd=("$GTPU" ctx load --each -) ;;
-	esac
-	"$GEN" ctx $half "$v" "$n" >"$tmp/add"
-	"$GEN" ctx $half "$v-del" "$n" >>"$tmp/add"
-	if ! perf record -q -a -e cpu-clock -F 4999 -o "$f.data" -- \
-		ip netns exec "$(ns_of "$v" gw)" "${cmd[@]}" <"$tmp/add" >/dev/null; then
-		echo "bench: perf record of the $v operations failed"
-		return 1
-	fi
-	{
-		perf report -i "$f.data" --stdio --sort comm,dso 2>/dev/null
-		perf report -i "$f.data" --stdio --sort comm,sym \
-			--percent-limit 0.7 2>/dev/null
-	} | grep -v -e '^$' -e '^# *$' >"$f.txt"
-	rm -f "$f.data" "$tmp/add"
+	local v=$1 n=$2 half=$(($OPS / 2))
+	"$GEN" ctx $half "$v" "$n" >"$tmp/ops"
+	"$GEN" ctx $half "$v-del" "$n" >>"$tmp/ops"
+	profile_load "$v" "$tmp/ops" "$OUT/perf-ops-$v-$n" --each || return
 	log "ops: $OPS operations of $v at $n contexts profiled"
 }
 
