@@ -300,7 +300,7 @@ def main():
     if top and top["contexts"] >= 1000000:
         target("kernel memory, %d contexts: bytes per context" % top["contexts"],
                top["bytes_per_context"], 200, at_most=True)
-    if max(ctxs) > 1:
+    if max(ctxs, default=1) > 1:
         for d, what in (("up", "decap"), ("down", "encap")):
             for s in sizes:
                 target("nft %s %dB, %d contexts: x own 1-context rate" % (what, s, max(ctxs)),
