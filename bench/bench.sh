@@ -398,13 +398,46 @@ profile() {
 	rm -f "$f.data"
 }
 
+# cpu_s PID: the user and system CPU time of a process so far, in seconds
+cpu_s() {
+	# after the command's name, which may hold spaces: utime is field 14
+	sed 's/.*) //' "/proc/$1/stat" |
+		awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f %.2f", $12 / hz, $13 / hz }'
+}
+
+# pfcp_timed N AGENT_PID: pfcpgen's N establishments, then deletions, with
+# the CPU time the agent and pfcpgen (the SMF) spent on the establishments;
+# sets res to pfcpgen's one-line result and cpu to the four times.
+pfcp_timed() {
+	local est in out gen a0 a1 g1=(0 0)
+	a0=($(cpu_s "$2"))
+	# a simple command: its PID is pfcpgen's own (ip netns exec execs it)
+	coproc ip netns exec "$(ns_of lib gw)" "$PFCPGEN" -P -s 127.0.0.2 \
+		-p 192.0.2.1 127.0.0.1 "$1" 2>&1
+	# copies: bash closes and unsets the coprocess's own once it ends
+	gen=$COPROC_PID
+	exec {in}<&"${COPROC[0]}" {out}>&"${COPROC[1]}"
+	read -r est <&$in
+	a1=($(cpu_s "$2"))
+	if [[ $est = established=* ]]; then
+		g1=($(cpu_s "$gen"))
+		echo >&$out
+	fi
+	res="$est $(cat <&$in)"
+	exec {in}<&- {out}>&-
+	wait "$gen"
+	res=${res//$'\n'/ }
+	cpu=($(awk -v a="${a0[*]} ${a1[*]} ${g1[*]}" 'BEGIN { split(a, v, " ");
+		printf "%.2f %.2f %.2f %.2f", v[3] - v[1], v[4] - v[2], v[5], v[6] }'))
+}
+
 # pfcp N [perf]: N sessions established, then deleted, by nf-gtpu-pfcpd
 # on the lib variant's (empty) gateway, each request waiting for its
 # response: one context each.  PFCP over the gateway namespace's
 # loopback.  With perf, not timed: a profile of the whole system while
 # pfcpgen runs, by process and object, then by function.
 pfcp() {
-	local n=$1 agent res rss f=$OUT/perf-pfcp-$1 perf=()
+	local n=$1 agent res rss f=$OUT/perf-pfcp-$1 perf=() cpu=()
 	[ "${2:-}" = perf ] && perf=(perf record -q -a -e cpu-clock -F 4999 -o "$f.data" --)
 	in_ns lib gw ip link set lo up
 	# not through in_ns: $! must be the agent's own PID
@@ -415,8 +448,12 @@ pfcp() {
 		kill -0 $agent 2>/dev/null || break
 		sleep 0.2
 	done
-	res=$("${perf[@]}" ip netns exec "$(ns_of lib gw)" "$PFCPGEN" -s 127.0.0.2 \
-		-p 192.0.2.1 127.0.0.1 "$n" 2>&1)
+	if [ ${#perf[@]} -gt 0 ]; then
+		res=$("${perf[@]}" ip netns exec "$(ns_of lib gw)" "$PFCPGEN" \
+			-s 127.0.0.2 -p 192.0.2.1 127.0.0.1 "$n" 2>&1)
+	else
+		pfcp_timed "$n" "$agent"
+	fi
 	rss=$(awk '/^VmHWM:/ { print $2 }' "/proc/$agent/status" 2>/dev/null)
 	kill $agent 2>/dev/null
 	wait $agent
@@ -434,10 +471,11 @@ pfcp() {
 		log "pfcp: $n sessions profiled"
 		return 0
 	fi
-	res=${res##*$'\n'}
 	# established= est_ns= deleted= del_ns=, in seconds
 	set -- $(sed 's/[a-z_]*=//g' <<<"$res" | awk '{ printf "%.6f %.6f", $2 / 1e9, $4 / 1e9 }')
-	rec pfcp contexts "$n" est_s "$1" del_s "$2" ${rss:+rss_kb "$rss"}
+	rec pfcp contexts "$n" est_s "$1" del_s "$2" ${rss:+rss_kb "$rss"} \
+		agent_user_s "${cpu[0]}" agent_sys_s "${cpu[1]}" \
+		smf_user_s "${cpu[2]}" smf_sys_s "${cpu[3]}"
 	log "pfcp: $n sessions established in $1 s, deleted in $2 s," \
 		"the agent's peak RSS ${rss:-?} kB"
 }

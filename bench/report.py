@@ -230,6 +230,15 @@ def main():
                   n, fmt(r["est_s"]), fmt(row["sessions_per_s"]), fmt(r["del_s"]),
                   fmt(row["est_over_gtp"]),
                   fmt(r["rss_kb"] / 1024.0) if "rss_kb" in r else "?"))
+            if "agent_user_s" in r:
+                # CPU time by process (tick-sampled): where a session's time went
+                def us(*keys, r=r, n=n):
+                    return fmt(sum(r[k] for k in keys) / n * 1e6)
+                p("  %9s establishment CPU, us a session: the agent %s (user %s, system %s),"
+                  " pfcpgen (the SMF) %s (user %s, system %s), of %s elapsed" % (
+                      "", us("agent_user_s", "agent_sys_s"), us("agent_user_s"),
+                      us("agent_sys_s"), us("smf_user_s", "smf_sys_s"), us("smf_user_s"),
+                      us("smf_sys_s"), us("est_s")))
 
     idle = [r for r in recs if r["type"] == "idle"]
     if idle:
