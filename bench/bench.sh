@@ -13,7 +13,8 @@
 #            gtpu over libnfgtpu) and the installing process's peak RSS
 #   ops      add then delete contexts one transaction each, with traffic
 #   pfcp     N PFCP sessions established, then deleted, one request at a
-#            time, through nf-gtpu-pfcpd (bench/pfcpgen plays the SMF)
+#            time, through nf-gtpu-pfcpd (bench/pfcpgen plays the SMF),
+#            and the CPU time the agent and pfcpgen spent establishing
 #   mem      kernel memory the loaded contexts take
 # and perf profiles to OUTDIR/perf-*.txt.  bench/report.py makes the
 # tables and the plot from raw.jsonl.  The lib variant's gateway is
